@@ -1,0 +1,97 @@
+"""The reference backend: the step order of ``network.py`` written out in plain numpy and Python.
+
+It is the executable specification that the compiled backend is tested against: populations
+update through each model's independent ``reference_update`` (vectorized numpy), and synapses are
+visited one by one in Python calling the rules' kernel pieces as plain Python functions
+(``.py_func``). It is slow; use it on small networks.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+
+def _py(fn):
+    return getattr(fn, "py_func", fn)
+
+
+def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
+    models = [importlib.import_module(p.model.kernel_module) for p in net.populations]
+    rules = []
+    for j in net.projections:
+        if j.rule is None:
+            rules.append(None)
+            continue
+        mod = importlib.import_module(j.rule.kernel_module)
+        tx = getattr(mod, "transmit", None)
+        rules.append(dict(syn_pre=_py(mod.syn_pre), syn_post=_py(mod.syn_post), pre_spike=_py(mod.pre_spike),
+                          post_spike=_py(mod.post_spike), transmit=_py(tx) if tx is not None else None))
+    injections = [net.injection_arrays(p) for p in net.populations]
+    seed = net.seed
+    for t in range(t_start, t_stop):
+        # 0. state monitors sample the state at time t
+        for m in net.state_monitors:
+            if t >= m.first and (t - m.first) % m.every == 0:
+                k = (t - m.first) // m.every
+                src = m.target.w if m.is_weight else m.target.S[m.row]
+                m.buffer[k] = src[m.indices]
+        # 1. injections due now, in order
+        for pop, (steps, idx, rows, vals, add) in zip(net.populations, injections):
+            for e in np.flatnonzero(steps == t):
+                if add[e]:
+                    pop.S[rows[e], idx[e]] += vals[e]
+                else:
+                    pop.S[rows[e], idx[e]] = vals[e]
+        # 2. populations
+        spikes = []
+        for pop, mod in zip(net.populations, models):
+            spikes.append(np.asarray(mod.reference_update(t, pop.S, pop.I, pop.E, pop.C, pop.P), dtype=np.int64))
+        # 3. queue, deliver, pre-synaptic plasticity
+        for proj, rule in zip(net.projections, rules):
+            slots = proj.queue_n.shape[0]
+            slot = (t + proj.delay_steps) % slots
+            sp = spikes[proj.pre.index]
+            proj.queue[slot, :sp.size] = sp
+            proj.queue_n[slot] = sp.size
+            here = t % slots
+            post_model = proj.post.model
+            row_e, row_i = post_model.input_rows
+            S_post = proj.post.S
+            for j in proj.queue[here, :proj.queue_n[here]]:
+                for s in range(proj.indptr[j], proj.indptr[j + 1]):
+                    i = proj.post_index[s]
+                    x = proj.w[s]
+                    if rule is not None and rule["transmit"] is not None:
+                        x = rule["transmit"](proj.w[s], proj.P)
+                    if post_model.input_mode is None:
+                        pass
+                    elif post_model.input_mode == "split" and x < 0:
+                        S_post[row_i, i] -= x
+                    else:
+                        S_post[row_e, i] += x
+                    if rule is not None:
+                        proj.w[s] = rule["syn_pre"](t, s, i, j, float(proj.w[s]), proj.syn, proj.pre_vars,
+                                                    proj.post_vars, proj.P, seed, proj.stream)
+                if rule is not None:
+                    rule["pre_spike"](t, j, proj.pre_vars, proj.P)
+        # 4. post-synaptic plasticity
+        for proj, rule in zip(net.projections, rules):
+            if rule is None:
+                continue
+            for i in spikes[proj.post.index]:
+                for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
+                    proj.w[s] = rule["syn_post"](t, s, i, proj.pre_index[s], float(proj.w[s]), proj.syn,
+                                                 proj.pre_vars, proj.post_vars, proj.P, seed, proj.stream)
+                rule["post_spike"](t, i, proj.post_vars, proj.P)
+        # 5. spike monitors
+        for m in net.spike_monitors:
+            sp = spikes[m.source.index]
+            c = int(m.count[0])
+            if c + sp.size > m.capacity:
+                m.flush()
+                c = 0
+            m.buf_t[c:c + sp.size] = t
+            m.buf_i[c:c + sp.size] = sp
+            m.count[0] = c + sp.size

@@ -1,0 +1,93 @@
+"""Connection patterns, built straight into compressed rows by presynaptic neuron (CSR).
+
+``FixedProbability(p)`` draws, for each pre neuron, the gap to its next target from the
+geometric distribution (one draw per synapse, not per pair), in two passes (count, then fill) so
+that no temporary array is larger than the final one. Keys: (seed, stream, pre, k).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from . import _validate as V
+from .rng import uniform_nb
+
+
+@dataclass(frozen=True)
+class FixedProbability:
+    """Each (pre, post) pair is connected independently with probability ``p``."""
+
+    p: float
+    allow_self: bool = True
+
+    def __post_init__(self):
+        V.in_range("p", self.p, 0.0, 1.0)
+
+
+@njit(cache=True)
+def _fixed_prob(n_pre, n_post, p, allow_self, seed, stream, indptr, post_out, fill):
+    log1mp = np.log1p(-p) if p < 1.0 else 0.0
+    total = 0
+    for j in range(n_pre):
+        k = 0
+        pos = -1
+        while True:
+            if p >= 1.0:
+                pos += 1
+            else:
+                u = uniform_nb(seed, stream, j, k)
+                k += 1
+                pos += 1 + int(np.floor(np.log(u) / log1mp))
+            if pos >= n_post:
+                break
+            if not allow_self and pos == j:
+                continue
+            if fill:
+                post_out[total] = pos
+            total += 1
+        if not fill:
+            indptr[j + 1] = total
+    return total
+
+
+def build(connectivity, n_pre: int, n_post: int, seed: int, stream: int):
+    """Return ``(indptr, post, order)``: rows sorted by pre then post; ``order`` maps the
+    synapses of an explicit ``(pre_idx, post_idx)`` list to their place (None otherwise)."""
+    if isinstance(connectivity, str):
+        V.one_of("connectivity", connectivity, ("all_to_all", "one_to_one"))
+        if connectivity == "all_to_all":
+            indptr = np.arange(n_pre + 1, dtype=np.int64) * n_post
+            post = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
+            return indptr, post, None
+        if n_pre != n_post:
+            raise ValueError(f"connectivity 'one_to_one' needs populations of equal size (got {n_pre} and {n_post})")
+        return np.arange(n_pre + 1, dtype=np.int64), np.arange(n_post, dtype=np.int32), None
+    if isinstance(connectivity, FixedProbability):
+        p = connectivity.p
+        indptr = np.zeros(n_pre + 1, np.int64)
+        if p == 0.0:
+            return indptr, np.zeros(0, np.int32), None
+        dummy = np.zeros(0, np.int32)
+        _fixed_prob(n_pre, n_post, p, connectivity.allow_self, seed, stream, indptr, dummy, False)
+        post = np.empty(indptr[-1], np.int32)
+        _fixed_prob(n_pre, n_post, p, connectivity.allow_self, seed, stream, indptr, post, True)
+        return indptr, post, None
+    if isinstance(connectivity, tuple) and len(connectivity) == 2:
+        pre_idx = np.asarray(connectivity[0]).ravel()
+        post_idx = np.asarray(connectivity[1]).ravel()
+        if pre_idx.shape != post_idx.shape:
+            raise ValueError("connectivity: pre and post index arrays must have the same length")
+        if pre_idx.size and (pre_idx.min() < 0 or pre_idx.max() >= n_pre):
+            raise ValueError(f"connectivity: pre indices must be in [0, {n_pre - 1}]")
+        if post_idx.size and (post_idx.min() < 0 or post_idx.max() >= n_post):
+            raise ValueError(f"connectivity: post indices must be in [0, {n_post - 1}]")
+        order = np.lexsort((post_idx, pre_idx))
+        pre_s = pre_idx[order].astype(np.int64)
+        post_s = post_idx[order].astype(np.int32)
+        indptr = np.zeros(n_pre + 1, np.int64)
+        np.add.at(indptr, pre_s + 1, 1)
+        return np.cumsum(indptr), post_s, order
+    raise ValueError("connectivity must be 'all_to_all', 'one_to_one', FixedProbability(p) or (pre_idx, post_idx)")

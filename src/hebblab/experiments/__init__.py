@@ -1,0 +1,1 @@
+"""Experiments, one per file (DESIGN.md section 1)."""

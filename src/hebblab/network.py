@@ -1,0 +1,296 @@
+"""Network: populations, projections, monitors, and the fixed order of a time step.
+
+``Network(dt, seed)`` owns everything; ``net.run(T)`` is explicit and repeatable (two calls
+continue the same simulation, and ``run(a); run(b)`` equals ``run(a + b)``). Time inside the
+kernels is an integer step count, t = step * dt.
+
+One step t, in this order (both backends):
+
+0. monitors sample state variables and weights (the state at time t);
+1. injection events due at t are applied (``Network.inject``);
+2. every population updates in the order it was added: sources emit their spikes for step t,
+   neurons integrate from t to t + dt, test the threshold and reset;
+3. for every projection in the order it was connected: the spikes of its pre population at t
+   are queued for arrival at t + delay; the arrivals due at t are delivered to the targets and,
+   for each, the rule's pre-synaptic update runs (``syn_pre`` for each of its synapses, then
+   ``pre_spike``);
+4. for every plastic projection: the rule's post-synaptic update for each post spike at t
+   (``syn_post`` for each synapse onto it, then ``post_spike``);
+5. spike monitors record the spikes of step t.
+
+Traces are stored with the step of their last change and decayed exactly when read. Weights are
+updated at the spikes themselves, so ``proj.w`` is always current. Delivered input changes the
+target's synaptic variables after its update of step t, so it acts from step t + 1 on (a
+one-cycle delay for Brain Simulator II style IF neurons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as V
+from .connectivity import build as build_connectivity
+from .distributions import Normal, Uniform
+from .monitors import SpikeMonitor, StateMonitor
+from .neurons.base import Model
+from .plasticity.base import Rule
+from .rng import STREAM_INIT, STREAM_PLASTICITY, STREAM_POISSON
+
+
+class Population:
+    """A population in a network: its model (parameters) and its state arrays."""
+
+    def __init__(self, net: "Network", model: Model, index: int):
+        object.__setattr__(self, "net", net)
+        object.__setattr__(self, "model", model)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "n", model.n)
+        S, I, E, C = model.init_state(net.dt, net.seed, STREAM_POISSON + index)
+        object.__setattr__(self, "S", S)
+        object.__setattr__(self, "I", I)
+        object.__setattr__(self, "E", E)
+        object.__setattr__(self, "C", C)
+        object.__setattr__(self, "P", model.pack(net.dt))
+        object.__setattr__(self, "spk", np.zeros(model.n, np.int64))
+        object.__setattr__(self, "injections", [])
+
+    def row_of(self, var: str) -> int:
+        if var in self.model.float_vars:
+            return self.model.float_vars.index(var)
+        raise ValueError(f"{var!r} is not a state variable of {type(self.model).__name__} "
+                         f"(allowed: {', '.join(self.model.float_vars) or 'none'})")
+
+    def __getattr__(self, name):
+        model = object.__getattribute__(self, "model")
+        if name in model.float_vars:
+            return self.S[model.float_vars.index(name)]
+        if name in model.int_vars:
+            return self.I[model.int_vars.index(name)]
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        if name in self.model.float_vars:
+            self.S[self.model.float_vars.index(name)] = value
+            if name == "rate":  # Poisson: redraw pending intervals from now on
+                V.per_neuron("rate", self.S[0], self.n, check=V.non_negative)
+                if np.max(self.S[0]) * self.net.dt > 1.0:
+                    raise ValueError(f"rate must be <= 1/dt = {1 / self.net.dt:g} Hz")
+                self.C[0] = 1
+            return
+        object.__setattr__(self, name, value)
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        return f"<Population {self.index}: {type(self.model).__name__}(n={self.n})>"
+
+
+class Projection:
+    """Synapses from one population to another, stored as CSR by pre neuron."""
+
+    def __init__(self, net, pre: Population, post: Population, rule: Rule | None, w, delay: float,
+                 connectivity, index: int):
+        self.net, self.pre, self.post, self.rule, self.index = net, pre, post, rule, index
+        self.delay = V.non_negative("delay", delay)
+        self.delay_steps = int(round(delay / net.dt))
+        self.stream = STREAM_PLASTICITY + index
+        indptr, post_idx, order = build_connectivity(connectivity, pre.n, post.n, net.seed,
+                                                     STREAM_INIT + 2 * index)
+        self.indptr, self.post_index = indptr, post_idx
+        n_syn = int(post_idx.size)
+        self.pre_index = np.repeat(np.arange(pre.n, dtype=np.int32), np.diff(indptr))
+        # Post-to-synapse index (CSC), used for potentiation at post spikes.
+        self.post_syn = np.argsort(post_idx, kind="stable").astype(np.int64)
+        self.post_ptr = np.zeros(post.n + 1, np.int64)
+        np.cumsum(np.bincount(post_idx, minlength=post.n), out=self.post_ptr[1:])
+        self.w = self._initial_weights(w, n_syn, order, STREAM_INIT + 2 * index + 1)
+        if rule is not None:
+            lo, hi = rule.bounds()
+            if n_syn and (self.w.min() < lo or self.w.max() > hi):
+                raise ValueError(f"w must be in [{lo:g}, {hi:g}] for {type(rule).__name__} "
+                                 f"(got values in [{self.w.min():g}, {self.w.max():g}])")
+            self.syn, self.pre_vars, self.post_vars = rule.init_state(n_syn, pre.n, post.n, net.seed,
+                                                                      self.stream)
+            self.P = rule.pack(net.dt)
+        else:
+            self.syn, self.pre_vars, self.post_vars = (np.zeros((n_syn, 0)), np.zeros((pre.n, 0)),
+                                                       np.zeros((post.n, 0)))
+            self.P = np.zeros(1)
+        slots = self.delay_steps + 1
+        self.queue = np.zeros((slots, pre.n), np.int64)
+        self.queue_n = np.zeros(slots, np.int64)
+
+    def _initial_weights(self, w, n_syn, order, stream):
+        dtype = self.net.dtype
+        if isinstance(w, (Uniform, Normal)):
+            return w.sample(n_syn, self.net.seed, stream).astype(dtype)
+        arr = np.asarray(w, dtype=np.float64)
+        if arr.ndim == 0:
+            V.finite("w", float(arr))
+            return np.full(n_syn, float(arr), dtype)
+        if arr.shape != (n_syn,):
+            raise ValueError(f"w must be a scalar, a distribution or an array of length {n_syn} "
+                             f"(got shape {arr.shape})")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("w must be finite")
+        if order is not None:
+            arr = arr[order]
+        return arr.astype(dtype)
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.post_index.size)
+
+    def __len__(self):
+        return self.n_synapses
+
+    def __repr__(self):
+        rule = type(self.rule).__name__ if self.rule else "fixed"
+        return f"<Projection {self.index}: {self.pre.index}->{self.post.index}, {self.n_synapses} synapses, {rule}>"
+
+
+@dataclass
+class _Injection:
+    steps: np.ndarray
+    indices: np.ndarray
+    rows: np.ndarray
+    values: np.ndarray
+    add: np.ndarray
+
+
+class Network:
+    """A spiking network with time step ``dt`` (seconds) and random ``seed``.
+
+    ``backend`` is "numba" (compiled, the default) or "reference" (plain numpy, the spec the tests
+    compare against). ``dtype`` is the weight precision (float64 by default).
+    """
+
+    def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float64):
+        self.dt = V.positive("dt", dt)
+        self.seed = V.non_negative_int("seed", seed)
+        self.backend = V.one_of("backend", backend, ("numba", "reference"))
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64 (got {dtype!r})")
+        self.dtype = np.dtype(dtype)
+        self.populations: list[Population] = []
+        self.projections: list[Projection] = []
+        self.spike_monitors: list[SpikeMonitor] = []
+        self.state_monitors: list[StateMonitor] = []
+        self.step = 0
+        self._kernel_cache: dict = {}
+
+    @property
+    def t(self) -> float:
+        """Current time in seconds."""
+        return self.step * self.dt
+
+    def add(self, model: Model) -> Population:
+        if not isinstance(model, Model):
+            raise ValueError(f"add() takes a population model such as hl.LIF(...) (got {type(model).__name__})")
+        model.validate_dt(self.dt)
+        pop = Population(self, model, len(self.populations))
+        self.populations.append(pop)
+        return pop
+
+    def connect(self, pre: Population, post: Population, rule: Rule | None = None, w=0.0,
+                delay: float = 0.0, connectivity="all_to_all") -> Projection:
+        for name, p in (("pre", pre), ("post", post)):
+            if not isinstance(p, Population) or p.net is not self:
+                raise ValueError(f"{name} must be a population added to this network")
+        if rule is not None and not isinstance(rule, Rule):
+            raise ValueError(f"rule must be None or a plasticity rule (got {type(rule).__name__})")
+        proj = Projection(self, pre, post, rule, w, delay, connectivity, len(self.projections))
+        self.projections.append(proj)
+        return proj
+
+    def monitor(self, target, var: str | None = None, every: float | None = None, indices=None):
+        """Spikes of a population (``var=None``), or samples of ``var`` every ``every`` seconds.
+
+        ``net.monitor(pop)`` -> spikes (``.t``, ``.i``); ``net.monitor(pop, "v", every=1*ms)`` and
+        ``net.monitor(proj, "w", every=...)`` -> samples (``.t``, ``.values``).
+        """
+        if var is None:
+            if not isinstance(target, Population):
+                raise ValueError("a spike monitor needs a population")
+            mon = SpikeMonitor(target)
+            self.spike_monitors.append(mon)
+            return mon
+        every = self.dt if every is None else V.positive("every", every)
+        every_steps = max(1, int(round(every / self.dt)))
+        if isinstance(target, Projection):
+            if var != "w":
+                raise ValueError(f"var for a projection must be 'w' (got {var!r})")
+            n, row, is_w = target.n_synapses, None, True
+        elif isinstance(target, Population):
+            row, n, is_w = target.row_of(var), target.n, False
+        else:
+            raise ValueError("monitor target must be a population or a projection")
+        idx = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise ValueError(f"indices must be in [0, {n - 1}]")
+        mon = StateMonitor(target, var, every_steps, idx, row, is_w)
+        self.state_monitors.append(mon)
+        return mon
+
+    def inject(self, pop: Population, times, indices, values, kind: str = "current"):
+        """Change neurons' input at chosen times.
+
+        ``kind="current"`` sets the constant input ``i_ext`` of neuron ``indices[k]`` to
+        ``values[k]`` from ``times[k]`` on (volts for LIF, charge per cycle for IF);
+        ``kind="voltage"`` adds ``values[k]`` to its membrane variable once ("fire neuron i now"
+        with a kick above threshold).
+        """
+        V.one_of("kind", kind, ("current", "voltage"))
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
+        vals = np.broadcast_to(np.asarray(values, dtype=float), times.shape).copy()
+        if times.shape != idx.shape:
+            raise ValueError("times and indices must have the same length")
+        if times.size and (times.min() < 0 or not np.all(np.isfinite(times))):
+            raise ValueError("times must be finite and >= 0")
+        if idx.size and (idx.min() < 0 or idx.max() >= pop.n):
+            raise ValueError(f"indices must be in [0, {pop.n - 1}]")
+        row = pop.model.current_row if kind == "current" else pop.model.kick_row
+        if row < 0:
+            raise ValueError(f"{type(pop.model).__name__} takes no injected input")
+        steps = np.rint(times / self.dt).astype(np.int64)
+        if steps.size and steps.min() < self.step:
+            raise ValueError(f"times must be >= the current time {self.t:g} s")
+        inj = _Injection(steps, idx, np.full(steps.shape, row, np.int64), vals,
+                         np.full(steps.shape, kind == "voltage"))
+        pop.injections.append(inj)
+
+    def injection_arrays(self, pop: Population):
+        """All pending injections of ``pop`` as sorted arrays (steps, idx, rows, values, add)."""
+        if not pop.injections:
+            z = np.zeros(0, np.int64)
+            return z, z, z, np.zeros(0), np.zeros(0, np.bool_)
+        cat = [np.concatenate([getattr(j, f) for j in pop.injections])
+               for f in ("steps", "indices", "rows", "values", "add")]
+        order = np.argsort(cat[0], kind="stable")
+        return tuple(c[order] for c in cat)
+
+    def run(self, duration: float, progress: bool = False) -> None:
+        """Advance the simulation by ``duration`` seconds (rounded to whole steps)."""
+        duration = V.non_negative("duration", duration)
+        n_steps = int(round(duration / self.dt))
+        if n_steps == 0:
+            return
+        if self.backend == "numba":
+            from .backends.numba_backend import run as backend_run
+        else:
+            from .backends.reference import run as backend_run
+        t0, t1 = self.step, self.step + n_steps
+        for mon in self.state_monitors:
+            mon.prepare(t0, t1)
+        backend_run(self, t0, t1, progress)
+        self.step = t1
+        for mon in self.state_monitors:
+            mon.collect()
+        for mon in self.spike_monitors:
+            mon.flush()
+        for pop in self.populations:  # drop injections already applied
+            pop.injections = [j for j in pop.injections if j.steps.size and j.steps.max() >= t1]

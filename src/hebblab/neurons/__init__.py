@@ -1,0 +1,9 @@
+"""Neuron models and spike sources, one per file."""
+
+from .base import Model
+from .if_neuron import IF
+from .lif import LIF
+from .poisson import PoissonSource
+from .spike_source import BurstSource, SpikeSource
+
+__all__ = ["Model", "LIF", "IF", "PoissonSource", "SpikeSource", "BurstSource"]

@@ -1,0 +1,52 @@
+"""What every population model provides to the engine.
+
+A model is a frozen dataclass of parameters (and ``n``). The engine keeps its state as explicit
+arrays: ``S`` (float64, one row per float variable), ``I`` (int64, one row per integer variable),
+``E`` (int64 2-D: event lists such as spike schedules), ``C`` (int64 scalars such as read
+pointers) and ``P`` (float64 packed parameters, computed once per ``dt``).
+
+Every model module defines two functions with the same contract:
+
+* ``update(t, S, I, E, C, P, spk) -> count`` (numba): advance one step ``t``; write the indices of
+  neurons that spiked at ``t`` in ascending order into ``spk[:count]``;
+* ``reference_update(t, S, I, E, C, P) -> spikes`` (plain numpy), an independent implementation
+  used by the reference backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Model:
+    """Base of neuron models and spike sources."""
+
+    n: int
+
+    float_vars: ClassVar[tuple[str, ...]] = ()
+    int_vars: ClassVar[tuple[str, ...]] = ()
+    #: "split": positive weights add to row e, negative ones subtract from row i by magnitude;
+    #: "signed": the signed weight is added to row e; None: a source; spikes delivered to it are dropped
+    #: (plasticity still sees its spikes).
+    input_mode: ClassVar[str | None] = None
+    input_rows: ClassVar[tuple[int, int]] = (0, 0)
+    #: Row that ``Network.inject(kind="voltage")`` kicks, and that ``kind="current"`` sets.
+    kick_row: ClassVar[int] = -1
+    current_row: ClassVar[int] = -1
+    #: Module holding ``update`` and ``reference_update``.
+    kernel_module: ClassVar[str] = ""
+
+    def init_state(self, dt: float, seed: int, stream: int):
+        """Return ``(S, I, E, C)`` for a fresh population."""
+        raise NotImplementedError
+
+    def pack(self, dt: float) -> np.ndarray:
+        """Return the float64 parameter vector the kernels read."""
+        raise NotImplementedError
+
+    def validate_dt(self, dt: float) -> None:
+        """Raise ValueError if this model cannot run at step ``dt``."""

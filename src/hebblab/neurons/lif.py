@@ -1,0 +1,170 @@
+r"""Leaky integrate-and-fire neuron with exponential synapses, current- or conductance-based.
+
+Current-based (``synapse="current"``; as NEST's ``iaf_psc_exp``, voltages for currents, R = 1)::
+
+    tau_m dv/dt = (v_rest - v) + I_e - I_i + i_ext        dI_e/dt = -I_e/tau_e, dI_i/dt = -I_i/tau_i
+
+integrated exactly over each step (Rotter & Diesmann 1999, Biol. Cybern. 81:381):
+``v(t+h) = v_inf + (v - v_inf) e^{-h/tau_m} + I_e tau_e/(tau_e - tau_m) (e^{-h/tau_e} - e^{-h/tau_m})``
+(and likewise for I_i) with ``v_inf = v_rest + i_ext``; the tau_e = tau_m limit is
+``I_e (h/tau_m) e^{-h/tau_m}``. A synaptic weight is the jump of I_e (volts).
+
+Conductance-based (``synapse="conductance"``; conductances relative to the leak, as in Brian2's
+``examples/synapses/STDP.py``)::
+
+    tau_m dv/dt = (v_rest - v) + g_e (e_e - v) + g_i (e_i - v) + i_ext
+
+Over a step the conductances are replaced by their exact step averages
+``g tau/h (1 - e^{-h/tau})`` and v is then integrated exactly (exponential integrator):
+``v <- v_inf + (v - v_inf) exp(-h (1 + g_e + g_i)/tau_m)``. A weight is the jump of g_e
+(positive weights) or g_i (negative weights, by magnitude).
+
+Threshold ``v >= v_thresh`` → spike, ``v = v_reset``, then v is clamped at v_reset for
+``round(t_ref/dt)`` steps while the synaptic variables keep decaying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _validate as V
+from ..units import mV, ms
+from .base import Model
+
+V_, GE, GI, IEXT = 0, 1, 2, 3
+REFR = 0
+
+
+@dataclass(frozen=True)
+class LIF(Model):
+    """Leaky integrate-and-fire population (see module docstring for equations)."""
+
+    n: int = 1
+    tau_m: float = 20 * ms
+    v_rest: float = -70 * mV
+    v_thresh: float = -50 * mV
+    v_reset: float = -70 * mV
+    t_ref: float = 2 * ms
+    synapse: str = "current"
+    tau_e: float = 5 * ms
+    tau_i: float = 5 * ms
+    e_e: float = 0 * mV
+    e_i: float = -80 * mV
+    v_init: float | None = None
+
+    float_vars: ClassVar[tuple[str, ...]] = ("v", "g_e", "g_i", "i_ext")
+    int_vars: ClassVar[tuple[str, ...]] = ("refractory",)
+    input_mode: ClassVar[str | None] = "split"
+    input_rows: ClassVar[tuple[int, int]] = (GE, GI)
+    kick_row: ClassVar[int] = V_
+    current_row: ClassVar[int] = IEXT
+    kernel_module: ClassVar[str] = "hebblab.neurons.lif"
+
+    def __post_init__(self):
+        V.positive_int("n", self.n)
+        V.positive("tau_m", self.tau_m)
+        V.positive("tau_e", self.tau_e)
+        V.positive("tau_i", self.tau_i)
+        V.non_negative("t_ref", self.t_ref)
+        V.finite("v_rest", self.v_rest)
+        V.finite("v_reset", self.v_reset)
+        V.finite("e_e", self.e_e)
+        V.finite("e_i", self.e_i)
+        vt = V.finite("v_thresh", self.v_thresh)
+        if vt <= self.v_reset:
+            raise ValueError(f"v_thresh must be > v_reset = {self.v_reset!r} (got {vt!r})")
+        V.one_of("synapse", self.synapse, ("current", "conductance"))
+        if self.v_init is not None:
+            V.finite("v_init", self.v_init)
+
+    def init_state(self, dt, seed, stream):
+        S = np.zeros((4, self.n))
+        S[V_] = self.v_rest if self.v_init is None else self.v_init
+        return S, np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64), np.zeros(1, np.int64)
+
+    def pack(self, dt):
+        h = dt
+        pm = np.exp(-h / self.tau_m)
+        pe = np.exp(-h / self.tau_e)
+        pi = np.exp(-h / self.tau_i)
+
+        def coupling(tau_s, ps):
+            if abs(tau_s - self.tau_m) < 1e-12 * self.tau_m:
+                return (h / self.tau_m) * pm
+            return tau_s / (tau_s - self.tau_m) * (ps - pm)
+
+        # Conductance step-average factors: mean of g e^{-s/tau} over [0, h] is g * avg.
+        avg_e = self.tau_e / h * (1.0 - pe)
+        avg_i = self.tau_i / h * (1.0 - pi)
+        return np.array([
+            1.0 if self.synapse == "conductance" else 0.0,  # 0
+            pm, pe, pi, coupling(self.tau_e, pe), coupling(self.tau_i, pi),  # 1..5
+            self.v_rest, self.v_thresh, self.v_reset, float(round(self.t_ref / dt)),  # 6..9
+            self.e_e, self.e_i, avg_e, avg_i, h / self.tau_m,  # 10..14
+        ])
+
+
+@njit(cache=True)
+def update(t, S, I, E, C, P, spk):
+    cond = P[0] > 0.5
+    pm, pe, pi, ce, ci = P[1], P[2], P[3], P[4], P[5]
+    v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
+    e_e, e_i, avg_e, avg_i, h_tm = P[10], P[11], P[12], P[13], P[14]
+    v = S[V_]
+    ge = S[GE]
+    gi = S[GI]
+    iext = S[IEXT]
+    refr = I[REFR]
+    count = 0
+    for k in range(v.shape[0]):
+        if refr[k] > 0:
+            refr[k] -= 1
+            v[k] = v_reset
+        elif cond:
+            ge_m = ge[k] * avg_e
+            gi_m = gi[k] * avg_i
+            gtot = 1.0 + ge_m + gi_m
+            v_inf = (v_rest + iext[k] + ge_m * e_e + gi_m * e_i) / gtot
+            v[k] = v_inf + (v[k] - v_inf) * np.exp(-h_tm * gtot)
+        else:
+            v_inf = v_rest + iext[k]
+            v[k] = v_inf + (v[k] - v_inf) * pm + ge[k] * ce - gi[k] * ci
+        ge[k] *= pe
+        gi[k] *= pi
+        if v[k] >= v_th:
+            v[k] = v_reset
+            refr[k] = n_ref
+            spk[count] = k
+            count += 1
+    return count
+
+
+def reference_update(t, S, I, E, C, P):
+    """Vectorized numpy version of :func:`update` (the reference backend's)."""
+    cond = P[0] > 0.5
+    pm, pe, pi, ce, ci = P[1:6]
+    v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
+    e_e, e_i, avg_e, avg_i, h_tm = P[10:15]
+    v, ge, gi, iext = S[V_], S[GE], S[GI], S[IEXT]
+    refr = I[REFR]
+    clamped = refr > 0
+    if cond:
+        ge_m, gi_m = ge * avg_e, gi * avg_i
+        gtot = 1.0 + ge_m + gi_m
+        v_inf = (v_rest + iext + ge_m * e_e + gi_m * e_i) / gtot
+        v_new = v_inf + (v - v_inf) * np.exp(-h_tm * gtot)
+    else:
+        v_inf = v_rest + iext
+        v_new = v_inf + (v - v_inf) * pm + ge * ce - gi * ci
+    v[:] = np.where(clamped, v_reset, v_new)
+    refr[clamped] -= 1
+    ge *= pe
+    gi *= pi
+    fired = np.flatnonzero(v >= v_th)
+    v[fired] = v_reset
+    refr[fired] = n_ref
+    return fired

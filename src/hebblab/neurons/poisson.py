@@ -1,0 +1,161 @@
+"""Poisson spike source drawn by inter-spike intervals.
+
+Each neuron fires in each step with probability ``p = rate * dt`` independently (the discrete-time
+Poisson process that Brian2's ``PoissonGroup`` simulates). Instead of one random number per
+neuron per step, the number of steps to the next spike is drawn from its geometric distribution,
+``k = 1 + floor(ln(u) / ln(1 - p))``, u uniform in (0, 1] (Devroye 1986, "Non-Uniform Random Variate
+Generation", ch. X.2), so the cost is one draw per spike. The pending spikes sit in a timing wheel
+(Varghese & Lauck 1987) of W slots, so a step touches only the neurons due in it.
+
+The k-th interval of neuron i uses the counter-based key (seed, stream, i, k). ``rate`` may be a
+scalar or one value per neuron and may be changed between ``run`` calls (``pop.rate = ...``): the
+pending intervals are then redrawn from the current step, which is exact for a memoryless process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _validate as V
+from ..rng import uniform, uniform_nb
+from .base import Model
+
+RATE = 0
+NEXT, COUNT, LINK = 0, 1, 2
+WHEEL = 4096
+NEVER = np.iinfo(np.int64).max
+
+
+@dataclass(frozen=True)
+class PoissonSource(Model):
+    """``n`` independent Poisson spike trains at ``rate`` (Hz, scalar or per neuron)."""
+
+    n: int = 1
+    rate: float | tuple = 10.0
+
+    float_vars: ClassVar[tuple[str, ...]] = ("rate",)
+    int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
+    kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
+
+    def __post_init__(self):
+        V.positive_int("n", self.n)
+        rate = np.asarray(self.rate, dtype=float)
+        V.per_neuron("rate", rate, self.n, check=V.non_negative)
+        if rate.ndim:
+            object.__setattr__(self, "rate", tuple(float(r) for r in rate))
+
+    def validate_dt(self, dt):
+        if np.max(np.asarray(self.rate, dtype=float)) * dt > 1.0:
+            raise ValueError(f"rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt")
+
+    def init_state(self, dt, seed, stream):
+        S = np.zeros((1, self.n))
+        S[RATE] = self.rate
+        I = np.zeros((3, self.n), np.int64)
+        I[NEXT] = -1  # not scheduled yet
+        E = np.full((1, WHEEL), -1, np.int64)
+        # C: [needs_schedule, seed, stream]
+        return S, I, E, np.array([1, seed, stream], np.int64)
+
+    def pack(self, dt):
+        return np.array([dt])
+
+
+@njit(cache=True, inline="always")
+def _interval(p, seed, stream, i, k):
+    if p <= 0.0:
+        return NEVER
+    if p >= 1.0:
+        return 1
+    u = uniform_nb(seed, stream, i, k)
+    return 1 + int(np.floor(np.log(u) / np.log1p(-p)))
+
+
+@njit(cache=True)
+def schedule(t, S, I, E, C, P):
+    """(Re)draw every neuron's next spike from step t on and rebuild the wheel."""
+    dt = P[0]
+    seed, stream = C[1], C[2]
+    head = E[0]
+    head[:] = -1
+    nxt, cnt, link = I[NEXT], I[COUNT], I[LINK]
+    for i in range(nxt.shape[0]):
+        k = _interval(S[RATE, i] * dt, seed, stream, i, cnt[i])
+        cnt[i] += 1
+        if k == NEVER:
+            nxt[i] = NEVER
+            link[i] = -1
+            continue
+        nxt[i] = t + k - 1
+        slot = nxt[i] % WHEEL
+        link[i] = head[slot]
+        head[slot] = i
+    C[0] = 0
+
+
+@njit(cache=True)
+def update(t, S, I, E, C, P, spk):
+    if C[0] != 0:
+        schedule(t, S, I, E, C, P)
+    dt = P[0]
+    seed, stream = C[1], C[2]
+    head = E[0]
+    nxt, cnt, link = I[NEXT], I[COUNT], I[LINK]
+    slot = t % WHEEL
+    i = head[slot]
+    head[slot] = -1
+    count = 0
+    while i >= 0:
+        after = link[i]
+        if nxt[i] == t:
+            # insertion into spk keeps ascending order (few spikes per slot)
+            j = count
+            while j > 0 and spk[j - 1] > i:
+                spk[j] = spk[j - 1]
+                j -= 1
+            spk[j] = i
+            count += 1
+            k = _interval(S[RATE, i] * dt, seed, stream, i, cnt[i])
+            cnt[i] += 1
+            if k == NEVER:
+                nxt[i] = NEVER
+                i = after
+                continue
+            nxt[i] = t + k
+        s2 = nxt[i] % WHEEL
+        link[i] = head[s2]
+        head[s2] = i
+        i = after
+    return count
+
+
+def reference_update(t, S, I, E, C, P):
+    """Same draws without a wheel: every neuron whose next spike is now fires."""
+    dt = P[0]
+    seed, stream = int(C[1]), int(C[2])
+    nxt, cnt = I[NEXT], I[COUNT]
+
+    def draw(idx):
+        p = S[RATE, idx] * dt
+        u = uniform(seed, stream, idx, cnt[idx])
+        with np.errstate(divide="ignore"):
+            k = 1 + np.floor(np.log(u) / np.log1p(-np.minimum(p, 1.0)))
+        k = np.where(p >= 1.0, 1, k)
+        k = np.where(p <= 0.0, -1, k).astype(np.int64)
+        cnt[idx] += 1
+        return k
+
+    if C[0] != 0:
+        idx = np.arange(nxt.shape[0])
+        k = draw(idx)
+        nxt[:] = np.where(k < 0, NEVER, t + k - 1)
+        C[0] = 0
+    fired = np.flatnonzero(nxt == t)
+    if fired.size:
+        k = draw(fired)
+        nxt[fired] = np.where(k < 0, NEVER, t + k)
+    return fired

@@ -1,0 +1,116 @@
+"""Explicit spike times: exact protocols, and tests that need spikes at chosen times.
+
+``SpikeSource(n, times, indices)`` fires neuron ``indices[k]`` at ``times[k]`` (seconds). Times are
+put on the step grid by rounding ``t / dt``; two spikes of one neuron in one step are refused, as
+are negative times. ``BurstSource`` builds on it: bursts of ``spikes_per_burst`` spikes
+``isi`` apart, starting at each of ``burst_times``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _validate as V
+from ..units import ms
+from .base import Model
+
+STEP, INDEX = 0, 1
+
+
+def _as_tuple(x, dtype):
+    return tuple(np.asarray(x, dtype=dtype).ravel().tolist())
+
+
+@dataclass(frozen=True)
+class SpikeSource(Model):
+    """Neuron ``indices[k]`` fires at ``times[k]`` seconds."""
+
+    n: int = 1
+    times: tuple = ()
+    indices: tuple = ()
+
+    kernel_module: ClassVar[str] = "hebblab.neurons.spike_source"
+
+    def __post_init__(self):
+        V.positive_int("n", self.n)
+        times = np.asarray(self.times, dtype=float).ravel()
+        idx = np.asarray(self.indices).ravel()
+        if times.shape != idx.shape:
+            raise ValueError(f"times and indices must have the same length (got {times.size} and {idx.size})")
+        if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
+            raise ValueError("times must be finite and >= 0")
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n or not np.all(idx == np.round(idx))):
+            raise ValueError(f"indices must be integers in [0, {self.n - 1}]")
+        object.__setattr__(self, "times", _as_tuple(times, float))
+        object.__setattr__(self, "indices", _as_tuple(idx, np.int64))
+
+    def steps(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """Spike steps and indices on the grid of ``dt``, sorted by (step, index)."""
+        st = np.rint(np.asarray(self.times, dtype=float) / dt).astype(np.int64)
+        ix = np.asarray(self.indices, dtype=np.int64)
+        order = np.lexsort((ix, st))
+        st, ix = st[order], ix[order]
+        dup = (np.diff(st) == 0) & (np.diff(ix) == 0)
+        if np.any(dup):
+            k = int(np.flatnonzero(dup)[0])
+            raise ValueError(f"times: neuron {ix[k]} has two spikes in step {st[k]} (dt = {dt:g} s); "
+                             "spikes of one neuron must be at least dt apart")
+        return st, ix
+
+    def validate_dt(self, dt):
+        self.steps(dt)
+
+    def init_state(self, dt, seed, stream):
+        st, ix = self.steps(dt)
+        E = np.vstack([st, ix]).astype(np.int64)
+        return np.zeros((0, self.n)), np.zeros((0, self.n), np.int64), E, np.zeros(1, np.int64)
+
+    def pack(self, dt):
+        return np.zeros(1)
+
+
+def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burst_times=(0.0,),
+                indices=None) -> SpikeSource:
+    """Bursts of ``spikes_per_burst`` spikes ``isi`` apart, starting at each of ``burst_times``.
+
+    ``indices`` (one per burst time) says which neuron bursts; by default every neuron bursts at
+    every burst time.
+    """
+    V.positive_int("spikes_per_burst", spikes_per_burst)
+    V.positive("isi", isi)
+    starts = np.asarray(burst_times, dtype=float).ravel()
+    if indices is None:
+        who = np.tile(np.arange(V.positive_int("n", n)), starts.size)
+        starts = np.repeat(starts, n)
+    else:
+        who = np.asarray(indices).ravel()
+        if who.shape != starts.shape:
+            raise ValueError(f"indices must have one entry per burst time (got {who.size} for {starts.size})")
+    offsets = np.arange(spikes_per_burst) * isi
+    times = (starts[:, None] + offsets[None, :]).ravel()
+    idx = np.repeat(who, spikes_per_burst)
+    return SpikeSource(n=n, times=times, indices=idx)
+
+
+@njit(cache=True)
+def update(t, S, I, E, C, P, spk):
+    ptr = C[0]
+    steps = E[STEP]
+    n_ev = steps.shape[0]
+    while ptr < n_ev and steps[ptr] < t:
+        ptr += 1
+    count = 0
+    while ptr < n_ev and steps[ptr] == t:
+        spk[count] = E[INDEX, ptr]
+        count += 1
+        ptr += 1
+    C[0] = ptr
+    return count
+
+
+def reference_update(t, S, I, E, C, P):
+    return E[INDEX, E[STEP] == t].copy()

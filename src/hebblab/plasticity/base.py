@@ -1,0 +1,82 @@
+"""What every plasticity rule provides, and the registry the engine and the CLI read.
+
+A rule is ONE file (DESIGN.md section 2): a frozen dataclass of parameters, numba kernel pieces
+in the same module, an independent slow ``reference`` that works on spike lists without traces,
+and a ``register_rule`` line.
+
+Kernel pieces (all in the rule's module, compiled with numba, also run as plain Python by the
+reference backend through ``.py_func``)::
+
+    syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream) -> new w   # pre spike arrives at s
+    syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream) -> new w  # post neuron i fired
+    pre_spike(t, j, pre, P)     # after all synapses of pre neuron j were updated
+    post_spike(t, i, post, P)   # after all synapses of post neuron i were updated
+    transmit(w, P) -> x         # what a spike delivers to the target
+
+``t`` is the integer step, ``s`` the synapse, ``i`` the post and ``j`` the pre neuron (indices local
+to their populations), ``syn``/``pre``/``post`` float64 state arrays of shape
+(n_syn, k_syn) / (n_pre, k_pre) / (n_post, k_post), ``P`` the packed parameters.
+
+Timing convention (tested): plasticity timing is measured at the synapse,
+``dt = t_post - (t_pre + delay)``. Within one step all pre-synaptic arrivals are processed before
+all post-synaptic spikes (as Brian2 orders its ``pre`` and ``post`` pathways), so a pre arrival
+and a post spike in the same step count as a causal pair with dt = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+#: Step index meaning "no spike yet": far enough in the past that every trace has decayed to 0.
+NO_SPIKE = -1.0e15
+
+RULES: dict[str, type] = {}
+
+
+def register_rule(cls: type) -> type:
+    """Make a rule class discoverable by name (``hebblab.plasticity.RULES``)."""
+    RULES[cls.rule_name] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Base class of plasticity rules."""
+
+    rule_name: ClassVar[str] = ""
+    kernel_module: ClassVar[str] = ""
+
+    def bounds(self) -> tuple[float, float]:
+        """Allowed weight range [low, high]."""
+        raise NotImplementedError
+
+    def layout(self) -> tuple[int, int, int]:
+        """Number of float state columns per synapse, per pre neuron, per post neuron."""
+        raise NotImplementedError
+
+    def pack(self, dt: float) -> np.ndarray:
+        raise NotImplementedError
+
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int):
+        """Return ``(syn, pre, post)`` state arrays for a new projection."""
+        k_syn, k_pre, k_post = self.layout()
+        pre = np.zeros((n_pre, k_pre))
+        post = np.zeros((n_post, k_post))
+        pre[:, -1:] = NO_SPIKE  # by convention the last column is the last spike step
+        post[:, -1:] = NO_SPIKE
+        return np.zeros((n_syn, k_syn)), pre, post
+
+
+@njit(cache=True, inline="always")
+def decay(value, last_step, t, dt_over_tau):
+    """Exact exponential decay of a trace from step ``last_step`` to step ``t``."""
+    return value * np.exp(-(t - last_step) * dt_over_tau)
+
+
+@njit(cache=True)
+def identity_transmit(w, P):
+    return w

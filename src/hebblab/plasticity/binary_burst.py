@@ -1,0 +1,121 @@
+r"""Binary burst synapse: one burst writes a bit; the analog weight says how hard it is to forget.
+
+The synapse keeps a hidden analog ``w`` in [0, 1], its "importance", and a fixed sign
+``sign`` (+1 excitatory, -1 inhibitory). The bit it stores is ``[w >= theta]``.
+
+Readout:
+
+* ``readout="burst"``: a spike transmits ``sign * w``. Into Brain Simulator II style IF neurons of
+  threshold 1, a burst of B spikes fires the target iff ``B w >= 1``, i.e. iff ``w >= 1/B``; with
+  B = 5 that is theta = 0.2.
+* ``readout="threshold"``: a spike transmits ``sign * [w >= theta]`` (single-spike networks).
+
+Learning: nearest-spike (symmetric) additive STDP with hard bounds [0, 1], the pair rule of
+:mod:`hebblab.plasticity.pair_stdp` with ``mu = 0`` and ``pairing = "nearest-symmetric"``. The
+default potentiation step ``a_plus = 1.5 theta / burst`` is sized so that ONE burst of ``burst``
+causal pairings at short lag (a few ms) takes w from 0 to above theta while one pairing cannot
+(``a_plus < theta``); the depression step ``a_minus`` defaults to ``theta / 20``. Forgetting:
+``(w - theta) / a_minus`` net depression events at zero lag take a stored 1 back to 0, which is
+the synapse's importance (:meth:`BinaryBurst.importance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _validate as V
+from ..units import ms
+from . import pair_stdp
+from .base import Rule, register_rule
+from .pair_stdp import N_PACKED, PairSTDP
+
+SIGN, THETA, READOUT = N_PACKED, N_PACKED + 1, N_PACKED + 2
+
+
+@register_rule
+@dataclass(frozen=True)
+class BinaryBurst(Rule):
+    """Binary synapse learned by one burst (see module docstring)."""
+
+    theta: float = 0.2
+    burst: int = 5
+    a_plus: float | None = None
+    a_minus: float | None = None
+    tau_plus: float = 16.8 * ms
+    tau_minus: float = 33.7 * ms
+    sign: int = 1
+    readout: str = "burst"
+
+    rule_name: ClassVar[str] = "binary-burst"
+    kernel_module: ClassVar[str] = "hebblab.plasticity.binary_burst"
+
+    def __post_init__(self):
+        V.in_range("theta", self.theta, 0.0, 1.0, low_open=True, high_open=True)
+        V.positive_int("burst", self.burst)
+        ap = 1.5 * self.theta / self.burst if self.a_plus is None else self.a_plus
+        am = self.theta / 20.0 if self.a_minus is None else self.a_minus
+        V.in_range("a_plus", ap, 0.0, 1.0, low_open=True)
+        V.in_range("a_minus", am, 0.0, 1.0)
+        object.__setattr__(self, "a_plus", float(ap))
+        object.__setattr__(self, "a_minus", float(am))
+        if self.sign not in (1, -1):
+            raise ValueError(f"sign must be +1 or -1 (got {self.sign!r})")
+        V.one_of("readout", self.readout, ("burst", "threshold"))
+        V.positive("tau_plus", self.tau_plus)
+        V.positive("tau_minus", self.tau_minus)
+
+    def _pair(self) -> PairSTDP:
+        return PairSTDP(a_plus=self.a_plus, a_minus=self.a_minus, tau_plus=self.tau_plus,
+                        tau_minus=self.tau_minus, w_max=1.0, mu=0.0, pairing="nearest-symmetric")
+
+    def bounds(self):
+        return 0.0, 1.0
+
+    def layout(self):
+        return self._pair().layout()
+
+    def pack(self, dt):
+        return np.concatenate([self._pair().pack(dt),
+                               [float(self.sign), self.theta, 1.0 if self.readout == "threshold" else 0.0]])
+
+    def bit(self, w):
+        """The stored bit ``w >= theta``."""
+        return np.asarray(w) >= self.theta
+
+    def importance(self, w):
+        """Net zero-lag depression events needed to forget a stored 1: ``(w - theta)/a_minus``."""
+        return np.maximum(np.asarray(w, float) - self.theta, 0.0) / self.a_minus
+
+    def reference(self, pre_times, post_times, w0, delay=0.0):
+        """Nearest-spike additive STDP on spike lists, written out directly (no traces)."""
+        import math
+        events = sorted([(t + delay, 0) for t in pre_times] + [(t, 1) for t in post_times])
+        w = float(w0)
+        last_pre = last_post = None
+        for t, kind in events:
+            if kind == 0:
+                if last_post is not None:
+                    w = max(w - self.a_minus * math.exp(-(t - last_post) / self.tau_minus), 0.0)
+                last_pre = t
+            else:
+                if last_pre is not None:
+                    w = min(w + self.a_plus * math.exp(-(t - last_pre) / self.tau_plus), 1.0)
+                last_post = t
+        return w
+
+
+syn_pre = pair_stdp.syn_pre
+syn_post = pair_stdp.syn_post
+pre_spike = pair_stdp.pre_spike
+post_spike = pair_stdp.post_spike
+
+
+@njit(cache=True)
+def transmit(w, P):
+    if P[READOUT] > 0.5:
+        return P[SIGN] if w >= P[THETA] else 0.0
+    return P[SIGN] * w

@@ -1,0 +1,90 @@
+r"""Brain Simulator II's Hebbian3 synapse: multiplicative STDP over 1-3 cycles.
+
+As Brain Simulator II documents it (Charles J. Simon, FutureAIGuru/BrainSimII, the HebbianSynapses
+network notes: "If neuron A fires shortly before neuron B, the synapse weight is increased. If B
+fires before A, the weight is decreased. The amount of time between the two spikes determines the
+amount of the change"; factors as DESIGN.md section 1). With d the lag in cycles (steps) to the
+most recent spike of the other side:
+
+    post fires, last pre arrival d = 1, 2, 3 cycles ago:  w *= 2, 4/3, 1.2
+    pre arrives, last post spike d = 1, 2, 3 cycles ago:  w *= 0.5, 0.75, 0.833
+
+then ``w = min(max(w, 0.001), 1)``. Same-cycle pairs and lags over 3 cycles change nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .base import Rule, register_rule
+
+UP = (2.0, 4.0 / 3.0, 1.2)
+DOWN = (0.5, 0.75, 0.833)
+FLOOR, CAP = 0.001, 1.0
+
+
+@register_rule
+@dataclass(frozen=True)
+class BS2Hebbian3(Rule):
+    """Brain Simulator II Hebbian3 (see module docstring). No parameters."""
+
+    rule_name: ClassVar[str] = "bs2-hebbian3"
+    kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_hebbian3"
+
+    def bounds(self):
+        return FLOOR, CAP
+
+    def layout(self):
+        return 0, 1, 1
+
+    def pack(self, dt):
+        return np.array(UP + DOWN + (FLOOR, CAP))
+
+    def reference(self, pre_steps, post_steps, w0, delay_steps=0):
+        """Final weight from spike steps (cycles), written out directly."""
+        events = sorted([(t + delay_steps, 0) for t in pre_steps] + [(t, 1) for t in post_steps])
+        w = float(w0)
+        last_pre = last_post = None
+        for t, kind in events:
+            if kind == 0:
+                if last_post is not None and 1 <= t - last_post <= 3:
+                    w = min(max(w * DOWN[t - last_post - 1], FLOOR), CAP)
+                last_pre = t
+            else:
+                if last_pre is not None and 1 <= t - last_pre <= 3:
+                    w = min(max(w * UP[t - last_pre - 1], FLOOR), CAP)
+                last_post = t
+        return w
+
+
+@njit(cache=True)
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    d = t - post[i, 0]
+    if 1.0 <= d <= 3.0:
+        w = min(max(w * P[3 + int(d) - 1], P[6]), P[7])
+    return w
+
+
+@njit(cache=True)
+def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    d = t - pre[j, 0]
+    if 1.0 <= d <= 3.0:
+        w = min(max(w * P[int(d) - 1], P[6]), P[7])
+    return w
+
+
+@njit(cache=True)
+def pre_spike(t, j, pre, P):
+    pre[j, 0] = t
+
+
+@njit(cache=True)
+def post_spike(t, i, post, P):
+    post[i, 0] = t
+
+
+transmit = None

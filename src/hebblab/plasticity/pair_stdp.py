@@ -1,0 +1,275 @@
+r"""Pair-based STDP with weight dependence and an explicit pairing scheme.
+
+For a pair ``dt = t_post - (t_pre + delay)`` (Bi & Poo 1998; Song, Miller & Abbott 2000, Nat.
+Neurosci. 3:919; Gütig, Aharonov, Rotter & Sompolinsky 2003, J. Neurosci. 23:3697)::
+
+    dw = +a_plus  (w_max - w)^mu_plus  exp(-dt / tau_plus)     dt >= 0
+    dw = -a_minus  w^mu_minus           exp(+dt / tau_minus)    dt <  0
+
+then w is clipped to [0, w_max]. ``mu = 0``: additive with hard bounds; ``mu = 1``:
+multiplicative (soft bounds); ``mu_plus = 0, mu_minus = 1``: van Rossum, Bi & Turrigiano 2000
+(J. Neurosci. 20:8812), :meth:`PairSTDP.van_rossum`.
+
+Pairing schemes (Morrison, Diesmann & Gerstner 2008, Biol. Cybern. 98:459, Fig. 7), implemented
+with traces that decay exactly, ``x(t) = x(t0) exp(-(t - t0)/tau)``:
+
+* ``all-to-all``: every pre pairs with every post. Traces ``x += 1`` at each spike; at a post spike
+  ``dw = a_plus f+(w) x_pre``, at a pre arrival ``dw = -a_minus f-(w) y_post``.
+* ``nearest-symmetric``: each spike pairs with the nearest spike of the other side before it
+  (traces reset to 1 instead of incremented).
+* ``nearest-pre-centred``: each pre spike pairs with the last post before it and the first post
+  after it. The pre trace is per synapse, incremented at pre arrivals and reset to 0 after a post
+  spike used it; the post trace resets to 1.
+
+Noise (:mod:`hebblab.plasticity.scatter`): each LTP/LTD update is multiplied by a per-pairing
+factor ``1 + sigma xi`` and/or a fixed per-synapse log-normal gain.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .. import _validate as V
+from ..rng import normal, normal_nb
+from ..units import ms
+from .base import NO_SPIKE, Rule, decay, register_rule
+from .scatter import Scatter
+
+PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred")
+ALL, NEAREST, PRE_CENTRED = 0, 1, 2
+
+# Packed parameter slots
+A_PLUS, A_MINUS, DTP, DTM, W_MAX, MU_P, MU_M, SCHEME = 0, 1, 2, 3, 4, 5, 6, 7
+PAIR_NOISE, SIG_PP, SIG_PM, COL_GAIN, COL_XS = 8, 9, 10, 11, 12
+N_PACKED = 13
+
+
+@register_rule
+@dataclass(frozen=True)
+class PairSTDP(Rule):
+    """Pair STDP (see module docstring). ``a_minus`` is the magnitude of depression."""
+
+    a_plus: float = 0.01
+    a_minus: float = 0.0105
+    tau_plus: float = 16.8 * ms
+    tau_minus: float = 33.7 * ms
+    w_max: float = 1.0
+    mu: float = 0.0
+    pairing: str = "all-to-all"
+    noise: Scatter | tuple | None = None
+    mu_plus: float | None = None
+    mu_minus: float | None = None
+
+    rule_name: ClassVar[str] = "pair-stdp"
+    kernel_module: ClassVar[str] = "hebblab.plasticity.pair_stdp"
+
+    def __post_init__(self):
+        V.non_negative("a_plus", self.a_plus)
+        V.non_negative("a_minus", self.a_minus)
+        V.positive("tau_plus", self.tau_plus)
+        V.positive("tau_minus", self.tau_minus)
+        V.positive("w_max", self.w_max)
+        V.in_range("mu", self.mu, 0.0, 1.0)
+        V.one_of("pairing", self.pairing, PAIRINGS)
+        for name in ("mu_plus", "mu_minus"):
+            val = getattr(self, name)
+            object.__setattr__(self, name, self.mu if val is None else V.in_range(name, val, 0.0, 1.0))
+        noise = self.noise
+        if isinstance(noise, Scatter):
+            noise = (noise,)
+        if noise is not None:
+            noise = tuple(noise)
+            if not all(isinstance(n, Scatter) for n in noise):
+                raise ValueError("noise must be None, a Scatter, or a tuple of Scatter")
+            kinds = [n.kind for n in noise]
+            if len(set(kinds)) != len(kinds):
+                raise ValueError("noise: at most one Scatter of each kind ('pairing', 'synapse')")
+        object.__setattr__(self, "noise", noise)
+
+    @classmethod
+    def van_rossum(cls, a_plus=0.01, a_minus=0.0105, **kw) -> "PairSTDP":
+        """Additive potentiation, multiplicative depression (van Rossum et al. 2000)."""
+        return cls(a_plus=a_plus, a_minus=a_minus, mu_plus=0.0, mu_minus=1.0, **kw)
+
+    def _scatter(self, kind):
+        for n in self.noise or ():
+            if n.kind == kind:
+                return n
+        return None
+
+    def bounds(self):
+        return 0.0, self.w_max
+
+    def layout(self):
+        k_syn = (2 if self._scatter("synapse") else 0) + (1 if self.pairing == "nearest-pre-centred" else 0)
+        return k_syn, 2, 2
+
+    def pack(self, dt):
+        P = np.zeros(N_PACKED)
+        P[A_PLUS], P[A_MINUS] = self.a_plus, self.a_minus
+        P[DTP], P[DTM] = dt / self.tau_plus, dt / self.tau_minus
+        P[W_MAX], P[MU_P], P[MU_M] = self.w_max, self.mu_plus, self.mu_minus
+        P[SCHEME] = PAIRINGS.index(self.pairing)
+        pn = self._scatter("pairing")
+        if pn is not None:
+            P[PAIR_NOISE], P[SIG_PP], P[SIG_PM] = 1.0, pn.sigma_plus, pn.sigma_minus
+        col = 0
+        P[COL_GAIN] = -1
+        if self._scatter("synapse"):
+            P[COL_GAIN] = col
+            col += 2
+        P[COL_XS] = col if self.pairing == "nearest-pre-centred" else -1
+        return P
+
+    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+        syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
+        sn = self._scatter("synapse")
+        if sn is not None:
+            idx = np.arange(n_syn)
+            syn[:, 0] = lognormal_gain(sn.sigma_plus, normal(seed, stream, idx, 0))
+            syn[:, 1] = lognormal_gain(sn.sigma_minus, normal(seed, stream, idx, 1))
+        return syn, pre, post
+
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """Slow reference for one synapse, looping over spike lists without traces."""
+        return pair_reference(self, pre_times, post_times, w0, delay, dt, seed, stream, s)
+
+
+def lognormal_gain(sigma: float, xi):
+    """Log-normal factor with mean 1 and standard deviation ``sigma``."""
+    s2 = math.log1p(sigma * sigma)
+    return np.exp(math.sqrt(s2) * np.asarray(xi) - 0.5 * s2)
+
+
+@njit(cache=True, inline="always")
+def _wpow(x, mu):
+    if mu == 0.0:
+        return 1.0
+    if mu == 1.0:
+        return x
+    return x**mu
+
+
+@njit(cache=True)
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    if P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
+        c = int(P[COL_XS])
+        syn[s, c] = decay(syn[s, c], pre[j, 1], t, P[DTP]) + 1.0
+    y = decay(post[i, 0], post[i, 1], t, P[DTM])
+    if y == 0.0:
+        return w
+    dw = P[A_MINUS] * _wpow(w, P[MU_M]) * y
+    if P[COL_GAIN] >= 0:
+        dw *= syn[s, int(P[COL_GAIN]) + 1]
+    if P[PAIR_NOISE] > 0.0:
+        dw *= 1.0 + P[SIG_PM] * normal_nb(seed, stream, t, 2 * s + 1)
+    w = w - dw
+    return min(max(w, 0.0), P[W_MAX])
+
+
+@njit(cache=True)
+def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    if P[COL_XS] >= 0:
+        c = int(P[COL_XS])
+        x = decay(syn[s, c], pre[j, 1], t, P[DTP])
+        syn[s, c] = 0.0
+    else:
+        x = decay(pre[j, 0], pre[j, 1], t, P[DTP])
+    if x == 0.0:
+        return w
+    dw = P[A_PLUS] * _wpow(P[W_MAX] - w, P[MU_P]) * x
+    if P[COL_GAIN] >= 0:
+        dw *= syn[s, int(P[COL_GAIN])]
+    if P[PAIR_NOISE] > 0.0:
+        dw *= 1.0 + P[SIG_PP] * normal_nb(seed, stream, t, 2 * s)
+    w = w + dw
+    return min(max(w, 0.0), P[W_MAX])
+
+
+@njit(cache=True)
+def pre_spike(t, j, pre, P):
+    if P[SCHEME] == ALL:
+        pre[j, 0] = decay(pre[j, 0], pre[j, 1], t, P[DTP]) + 1.0
+    else:
+        pre[j, 0] = 1.0
+    pre[j, 1] = t
+
+
+@njit(cache=True)
+def post_spike(t, i, post, P):
+    if P[SCHEME] == ALL:
+        post[i, 0] = decay(post[i, 0], post[i, 1], t, P[DTM]) + 1.0
+    else:
+        post[i, 0] = 1.0
+    post[i, 1] = t
+
+
+transmit = None  # the weight itself is transmitted
+
+
+def pair_reference(rule: PairSTDP, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    """Final weight of one synapse from its spike lists, by explicit pair sums (no traces).
+
+    Events are processed in time order, pre arrivals before posts at equal times. At a post spike
+    ``dw = a_plus f+(w) sum_k exp(-(t - tpre_k)/tau_plus)`` over the pre arrivals the scheme pairs
+    with it; at a pre arrival ``dw = -a_minus f-(w) sum_k exp(-(t - tpost_k)/tau_minus)`` over the
+    earlier posts it pairs with. Noise needs ``dt`` (to compute the step keys) and the synapse's
+    key (seed, stream, s).
+    """
+    pre = np.asarray(pre_times, float) + delay
+    post = np.asarray(post_times, float)
+    events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
+    w = float(w0)
+    seen_pre: list[float] = []
+    seen_post: list[float] = []
+    unpaired_pre: list[float] = []  # pre-centred: pres not yet paired with a following post
+    gains = (1.0, 1.0)
+    sn = rule._scatter("synapse")
+    pn = rule._scatter("pairing")
+    if sn is not None:
+        gains = (float(lognormal_gain(sn.sigma_plus, normal(seed, stream, s, 0))[()]),
+                 float(lognormal_gain(sn.sigma_minus, normal(seed, stream, s, 1))[()]))
+
+    def f_plus(w):
+        return 1.0 if rule.mu_plus == 0 else (rule.w_max - w) ** rule.mu_plus
+
+    def f_minus(w):
+        return 1.0 if rule.mu_minus == 0 else w ** rule.mu_minus
+
+    def step_of(t):
+        return int(round(t / dt))
+
+    for t, kind in events:
+        if kind == 0:
+            if seen_post:
+                if rule.pairing == "all-to-all":
+                    y = sum(math.exp(-(t - tp) / rule.tau_minus) for tp in seen_post)
+                else:
+                    y = math.exp(-(t - seen_post[-1]) / rule.tau_minus)
+                dw = rule.a_minus * f_minus(w) * y * gains[1]
+                if pn is not None:
+                    dw *= 1.0 + pn.sigma_minus * float(normal(seed, stream, step_of(t), 2 * s + 1)[()])
+                w = min(max(w - dw, 0.0), rule.w_max)
+            seen_pre.append(t)
+            unpaired_pre.append(t)
+        else:
+            if rule.pairing == "all-to-all":
+                partners = seen_pre
+            elif rule.pairing == "nearest-symmetric":
+                partners = seen_pre[-1:]
+            else:
+                partners = unpaired_pre
+            if partners:
+                x = sum(math.exp(-(t - tp) / rule.tau_plus) for tp in partners)
+                dw = rule.a_plus * f_plus(w) * x * gains[0]
+                if pn is not None:
+                    dw *= 1.0 + pn.sigma_plus * float(normal(seed, stream, step_of(t), 2 * s)[()])
+                w = min(max(w + dw, 0.0), rule.w_max)
+            unpaired_pre = []
+            seen_post.append(t)
+    return w
