@@ -1,0 +1,80 @@
+"""The binary burst synapse: one burst writes a bit, a single pairing does not, IF readout."""
+
+import numpy as np
+import pytest
+
+import hebblab as hl
+from hebblab.plasticity import BinaryBurst
+
+from helpers import drive
+
+ISI = 5 * hl.ms
+LAG = 2 * hl.ms
+
+
+def burst(t0, n=5, isi=ISI):
+    return [t0 + k * isi for k in range(n)]
+
+
+def test_one_burst_of_five_causal_pairings_sets_the_bit():
+    rule = BinaryBurst()
+    w = drive(rule, [burst(0.1)], [burst(0.1 + LAG)], 0.0).w[0]
+    assert w >= rule.theta
+    assert w == pytest.approx(rule.reference(burst(0.1), burst(0.1 + LAG), 0.0), rel=1e-12)
+    # closed form: 5 potentiations at the lag, 4 depressions at -(isi - lag)
+    expected = 5 * rule.a_plus * np.exp(-LAG / rule.tau_plus) - 4 * rule.a_minus * np.exp(-(ISI - LAG) / rule.tau_minus)
+    assert w == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("lag", [0.0, 1 * hl.ms, 2 * hl.ms, 5 * hl.ms])
+def test_a_single_pairing_does_not_set_the_bit(lag):
+    rule = BinaryBurst()
+    w = drive(rule, [[0.1]], [[0.1 + lag]], 0.0).w[0]
+    assert 0 < w < rule.theta
+
+
+def test_four_pairings_do_not_set_the_bit_five_do():
+    rule = BinaryBurst()
+    w4 = drive(rule, [burst(0.1, 4)], [burst(0.1 + LAG, 4)], 0.0).w[0]
+    w5 = drive(rule, [burst(0.1, 5)], [burst(0.1 + LAG, 5)], 0.0).w[0]
+    assert w4 < rule.theta <= w5
+
+
+def test_importance_counts_depression_events_to_forget():
+    rule = BinaryBurst()
+    w = np.array([0.1, 0.2, 0.5, 1.0])
+    np.testing.assert_allclose(rule.importance(w), np.maximum(w - 0.2, 0) / rule.a_minus)
+    # check against the engine: n zero-lag anti-causal events (post 0.1 ms before pre, far apart)
+    n = int(np.ceil(rule.importance(0.5) / np.exp(-0.1 / 33.7))) + 1
+    pre = [[0.2 + 0.5 * k + 0.0001] for k in range(1)]
+    pre = [np.array([0.2 + 0.5 * k + 0.0001 for k in range(n)])]
+    post = [np.array([0.2 + 0.5 * k for k in range(n)])]
+    w_end = drive(rule, pre, post, 0.5).w[0]
+    w_before = drive(rule, [pre[0][:n - 2]], [post[0][:n - 2]], 0.5).w[0]
+    assert w_end < rule.theta <= w_before
+
+
+@pytest.mark.parametrize("readout", ["burst", "threshold"])
+def test_learned_bit_gates_a_burst_into_an_if_neuron(readout):
+    """Teach with one burst of causal pairings, then a burst alone fires the target iff learned."""
+    rule = BinaryBurst(readout=readout)
+    dt = 1 * hl.ms
+    results = {}
+    for learn in (False, True):
+        net = hl.Network(dt=dt, seed=0)
+        test_t = 0.5
+        pre_times = burst(test_t, isi=dt) + (burst(0.1, isi=ISI) if learn else [])
+        pre = net.add(hl.SpikeSource(n=1, times=pre_times, indices=[0] * len(pre_times)))
+        target = net.add(hl.IF(n=1, threshold=1.0 if readout == "burst" else 1.0))
+        syn = net.connect(pre, target, rule=rule, w=0.0)
+        if learn:  # force the target to fire LAG after each pre spike of the teaching burst
+            net.inject(target, burst(0.1 + LAG, isi=ISI), [0] * 5, 5.0, kind="voltage")
+        sp = net.monitor(target)
+        net.run(test_t)
+        learned_w = syn.w[0]
+        n_before = len(sp)
+        net.run(0.1)
+        results[learn] = (learned_w, len(sp) - n_before)
+    assert results[False][1] == 0
+    assert results[True][0] >= rule.theta
+    assert results[True][1] >= 1
