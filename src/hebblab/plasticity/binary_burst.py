@@ -12,9 +12,11 @@ Readout:
 
 Learning: nearest-spike (symmetric) additive STDP with hard bounds [0, 1], the pair rule of
 :mod:`hebblab.plasticity.pair_stdp` with ``mu = 0`` and ``pairing = "nearest-symmetric"``. The
-default potentiation step ``a_plus = 1.5 theta / burst`` is sized so that ONE burst of ``burst``
-causal pairings at short lag (a few ms) takes w from 0 to above theta while one pairing cannot
-(``a_plus < theta``); the depression step ``a_minus`` defaults to ``theta / 20``. Forgetting:
+default potentiation step ``a_plus = 2 theta / burst`` is sized so that ONE burst of ``burst``
+causal pairings (at a lag shorter than about half the burst's inter-spike interval, e.g. 2 ms lag
+at 5 ms ISI) takes w from 0 to above theta while one pairing cannot (``a_plus < theta``). The
+depression step defaults to ``a_minus = a_plus tau_plus / tau_minus``, which balances the
+window's integral so that uncorrelated activity causes no net drift, only diffusion. Forgetting:
 ``(w - theta) / a_minus`` net depression events at zero lag take a stored 1 back to 0, which is
 the synapse's importance (:meth:`BinaryBurst.importance`).
 """
@@ -55,9 +57,11 @@ class BinaryBurst(Rule):
 
     def __post_init__(self):
         V.in_range("theta", self.theta, 0.0, 1.0, low_open=True, high_open=True)
+        V.positive("tau_plus", self.tau_plus)
+        V.positive("tau_minus", self.tau_minus)
         V.positive_int("burst", self.burst)
-        ap = 1.5 * self.theta / self.burst if self.a_plus is None else self.a_plus
-        am = self.theta / 20.0 if self.a_minus is None else self.a_minus
+        ap = 2.0 * self.theta / self.burst if self.a_plus is None else self.a_plus
+        am = ap * self.tau_plus / self.tau_minus if self.a_minus is None else self.a_minus
         V.in_range("a_plus", ap, 0.0, 1.0, low_open=True)
         V.in_range("a_minus", am, 0.0, 1.0)
         object.__setattr__(self, "a_plus", float(ap))
@@ -65,8 +69,6 @@ class BinaryBurst(Rule):
         if self.sign not in (1, -1):
             raise ValueError(f"sign must be +1 or -1 (got {self.sign!r})")
         V.one_of("readout", self.readout, ("burst", "threshold"))
-        V.positive("tau_plus", self.tau_plus)
-        V.positive("tau_minus", self.tau_minus)
 
     def _pair(self) -> PairSTDP:
         return PairSTDP(a_plus=self.a_plus, a_minus=self.a_minus, tau_plus=self.tau_plus,
