@@ -150,7 +150,7 @@ def arguments(net, t_start: int, t_stop: int) -> list:
         if pop.injections:
             out += list(net.injection_arrays(pop))
     for j in net.projections:
-        out += [j.indptr, j.post_index, j.pre_index, j.post_ptr, j.post_syn, j.w, j.syn, j.pre_vars,
+        out += [j.indptr, j.post_index, j.pre_index, j.post_ptr, j.post_syn, j.w, j.syn if j.syn.shape[1] else None, j.pre_vars,
                 j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n]
     for m in net.spike_monitors:
         out += [m.buf_t, m.buf_i, m.count]

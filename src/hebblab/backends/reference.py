@@ -30,6 +30,7 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                           post_spike=_py(mod.post_spike), transmit=_py(tx) if tx is not None else None))
     injections = [net.injection_arrays(p) for p in net.populations]
     seed = net.seed
+    syns = [j.syn if j.syn.shape[1] else None for j in net.projections]
     for t in range(t_start, t_stop):
         # 0. state monitors sample the state at time t
         for m in net.state_monitors:
@@ -72,7 +73,7 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                     else:
                         S_post[row_e, i] += x
                     if rule is not None:
-                        proj.w[s] = rule["syn_pre"](t, s, i, j, float(proj.w[s]), proj.syn, proj.pre_vars,
+                        proj.w[s] = rule["syn_pre"](t, s, i, j, float(proj.w[s]), syns[proj.index], proj.pre_vars,
                                                     proj.post_vars, proj.P, seed, proj.stream)
                 if rule is not None:
                     rule["pre_spike"](t, j, proj.pre_vars, proj.P)
@@ -82,7 +83,7 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                 continue
             for i in spikes[proj.post.index]:
                 for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
-                    proj.w[s] = rule["syn_post"](t, s, i, proj.pre_index[s], float(proj.w[s]), proj.syn,
+                    proj.w[s] = rule["syn_post"](t, s, i, proj.pre_index[s], float(proj.w[s]), syns[proj.index],
                                                  proj.pre_vars, proj.post_vars, proj.P, seed, proj.stream)
                 rule["post_spike"](t, i, proj.post_vars, proj.P)
         # 5. spike monitors

@@ -81,8 +81,8 @@ class BinaryBurst(Rule):
         return self._pair().layout()
 
     def pack(self, dt):
-        return np.concatenate([self._pair().pack(dt),
-                               [float(self.sign), self.theta, 1.0 if self.readout == "threshold" else 0.0]])
+        return self._pair().pack(dt, extra=(float(self.sign), self.theta,
+                                            1.0 if self.readout == "threshold" else 0.0))
 
     def bit(self, w):
         """The stored bit ``w >= theta``."""
@@ -116,7 +116,7 @@ pre_spike = pair_stdp.pre_spike
 post_spike = pair_stdp.post_spike
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def transmit(w, P):
     if P[READOUT] > 0.5:
         return P[SIGN] if w >= P[THETA] else 0.0

@@ -61,7 +61,7 @@ class BS2Hebbian3(Rule):
         return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     d = t - post[i, 0]
     if 1.0 <= d <= 3.0:
@@ -69,7 +69,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     d = t - pre[j, 0]
     if 1.0 <= d <= 3.0:
@@ -77,12 +77,12 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_spike(t, j, pre, P):
     pre[j, 0] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_spike(t, i, post, P):
     post[i, 0] = t
 

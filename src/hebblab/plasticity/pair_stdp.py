@@ -37,7 +37,7 @@ from numba import njit
 from .. import _validate as V
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import NO_SPIKE, Rule, decay, register_rule
+from .base import Rule, decay_lut, decay_table, register_rule
 from .scatter import Scatter
 
 PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred")
@@ -46,7 +46,8 @@ ALL, NEAREST, PRE_CENTRED = 0, 1, 2
 # Packed parameter slots
 A_PLUS, A_MINUS, DTP, DTM, W_MAX, MU_P, MU_M, SCHEME = 0, 1, 2, 3, 4, 5, 6, 7
 PAIR_NOISE, SIG_PP, SIG_PM, COL_GAIN, COL_XS = 8, 9, 10, 11, 12
-N_PACKED = 13
+OFF_P, N_P, OFF_M, N_M = 13, 14, 15, 16  # decay tables (see base.decay_table)
+N_PACKED = 17
 
 
 @register_rule
@@ -109,7 +110,8 @@ class PairSTDP(Rule):
         k_syn = (2 if self._scatter("synapse") else 0) + (1 if self.pairing == "nearest-pre-centred" else 0)
         return k_syn, 2, 2
 
-    def pack(self, dt):
+    def pack(self, dt, extra=()):
+        """Header (N_PACKED slots), then ``extra`` (for rules built on this one), then the tables."""
         P = np.zeros(N_PACKED)
         P[A_PLUS], P[A_MINUS] = self.a_plus, self.a_minus
         P[DTP], P[DTM] = dt / self.tau_plus, dt / self.tau_minus
@@ -124,7 +126,12 @@ class PairSTDP(Rule):
             P[COL_GAIN] = col
             col += 2
         P[COL_XS] = col if self.pairing == "nearest-pre-centred" else -1
-        return P
+        tp, tm = decay_table(P[DTP]), decay_table(P[DTM])
+        P[OFF_P] = N_PACKED + len(extra)
+        P[N_P] = tp.size
+        P[OFF_M] = P[OFF_P] + tp.size
+        P[N_M] = tm.size
+        return np.concatenate([P, np.asarray(extra, float), tp, tm])
 
     def init_state(self, n_syn, n_pre, n_post, seed, stream):
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
@@ -155,16 +162,26 @@ def _wpow(x, mu):
     return x**mu
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _dp(value, last, t, P):
+    return decay_lut(value, last, t, P, int(P[OFF_P]), P[N_P], P[DTP])
+
+
+@njit(cache=True, inline="always")
+def _dm(value, last, t, P):
+    return decay_lut(value, last, t, P, int(P[OFF_M]), P[N_M], P[DTM])
+
+
+@njit(cache=True, inline="always")
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
-    if P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
+    if syn is not None and P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
         c = int(P[COL_XS])
-        syn[s, c] = decay(syn[s, c], pre[j, 1], t, P[DTP]) + 1.0
-    y = decay(post[i, 0], post[i, 1], t, P[DTM])
+        syn[s, c] = _dp(syn[s, c], pre[j, 1], t, P) + 1.0
+    y = _dm(post[i, 0], post[i, 1], t, P)
     if y == 0.0:
         return w
     dw = P[A_MINUS] * _wpow(w, P[MU_M]) * y
-    if P[COL_GAIN] >= 0:
+    if syn is not None and P[COL_GAIN] >= 0:
         dw *= syn[s, int(P[COL_GAIN]) + 1]
     if P[PAIR_NOISE] > 0.0:
         dw *= 1.0 + P[SIG_PM] * normal_nb(seed, stream, t, 2 * s + 1)
@@ -172,18 +189,18 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
-    if P[COL_XS] >= 0:
+    if syn is not None and P[COL_XS] >= 0:
         c = int(P[COL_XS])
-        x = decay(syn[s, c], pre[j, 1], t, P[DTP])
+        x = _dp(syn[s, c], pre[j, 1], t, P)
         syn[s, c] = 0.0
     else:
-        x = decay(pre[j, 0], pre[j, 1], t, P[DTP])
+        x = _dp(pre[j, 0], pre[j, 1], t, P)
     if x == 0.0:
         return w
     dw = P[A_PLUS] * _wpow(P[W_MAX] - w, P[MU_P]) * x
-    if P[COL_GAIN] >= 0:
+    if syn is not None and P[COL_GAIN] >= 0:
         dw *= syn[s, int(P[COL_GAIN])]
     if P[PAIR_NOISE] > 0.0:
         dw *= 1.0 + P[SIG_PP] * normal_nb(seed, stream, t, 2 * s)
@@ -191,19 +208,19 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_spike(t, j, pre, P):
     if P[SCHEME] == ALL:
-        pre[j, 0] = decay(pre[j, 0], pre[j, 1], t, P[DTP]) + 1.0
+        pre[j, 0] = _dp(pre[j, 0], pre[j, 1], t, P) + 1.0
     else:
         pre[j, 0] = 1.0
     pre[j, 1] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_spike(t, i, post, P):
     if P[SCHEME] == ALL:
-        post[i, 0] = decay(post[i, 0], post[i, 1], t, P[DTM]) + 1.0
+        post[i, 0] = _dm(post[i, 0], post[i, 1], t, P) + 1.0
     else:
         post[i, 0] = 1.0
     post[i, 1] = t

@@ -25,9 +25,10 @@ from numba import njit
 
 from .. import _validate as V
 from ..units import ms
-from .base import Rule, decay, register_rule
+from .base import Rule, decay_lut, decay_table, register_rule
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
+N_HEAD = 17  # then for each of tau_plus, tau_x, tau_minus, tau_y: (offset, length) at 9 + 2k
 
 
 @register_rule
@@ -61,8 +62,16 @@ class TripletSTDP(Rule):
         return 0, 3, 3  # pre: r1, r2, last; post: o1, o2, last
 
     def pack(self, dt):
-        return np.array([self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt / self.tau_plus,
-                         dt / self.tau_x, dt / self.tau_minus, dt / self.tau_y, self.w_max])
+        head = np.zeros(N_HEAD)
+        head[:9] = [self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt / self.tau_plus,
+                    dt / self.tau_x, dt / self.tau_minus, dt / self.tau_y, self.w_max]
+        tables, off = [], N_HEAD
+        for k, slot in enumerate((DTP, DTX, DTM, DTY)):
+            tab = decay_table(head[slot])
+            head[9 + 2 * k], head[10 + 2 * k] = off, tab.size
+            tables.append(tab)
+            off += tab.size
+        return np.concatenate([head] + tables)
 
     def reference(self, pre_times, post_times, w0, delay=0.0):
         """Final weight by explicit sums over earlier spikes (no traces)."""
@@ -84,37 +93,43 @@ class TripletSTDP(Rule):
         return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _d(value, last, t, P, k):
+    """Decay with the table of time constant k (0: tau_plus, 1: tau_x, 2: tau_minus, 3: tau_y)."""
+    return decay_lut(value, last, t, P, int(P[9 + 2 * k]), P[10 + 2 * k], P[(DTP, DTX, DTM, DTY)[k]])
+
+
+@njit(cache=True, inline="always")
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
-    o1 = decay(post[i, 0], post[i, 2], t, P[DTM])
+    o1 = _d(post[i, 0], post[i, 2], t, P, 2)
     if o1 == 0.0:
         return w
-    r2 = decay(pre[j, 1], pre[j, 2], t, P[DTX])
+    r2 = _d(pre[j, 1], pre[j, 2], t, P, 1)
     w = w - o1 * (P[A2M] + P[A3M] * r2)
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
-    r1 = decay(pre[j, 0], pre[j, 2], t, P[DTP])
+    r1 = _d(pre[j, 0], pre[j, 2], t, P, 0)
     if r1 == 0.0:
         return w
-    o2 = decay(post[i, 1], post[i, 2], t, P[DTY])
+    o2 = _d(post[i, 1], post[i, 2], t, P, 3)
     w = w + r1 * (P[A2P] + P[A3P] * o2)
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_spike(t, j, pre, P):
-    pre[j, 0] = decay(pre[j, 0], pre[j, 2], t, P[DTP]) + 1.0
-    pre[j, 1] = decay(pre[j, 1], pre[j, 2], t, P[DTX]) + 1.0
+    pre[j, 0] = _d(pre[j, 0], pre[j, 2], t, P, 0) + 1.0
+    pre[j, 1] = _d(pre[j, 1], pre[j, 2], t, P, 1) + 1.0
     pre[j, 2] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_spike(t, i, post, P):
-    post[i, 0] = decay(post[i, 0], post[i, 2], t, P[DTM]) + 1.0
-    post[i, 1] = decay(post[i, 1], post[i, 2], t, P[DTY]) + 1.0
+    post[i, 0] = _d(post[i, 0], post[i, 2], t, P, 2) + 1.0
+    post[i, 1] = _d(post[i, 1], post[i, 2], t, P, 3) + 1.0
     post[i, 2] = t
 
 

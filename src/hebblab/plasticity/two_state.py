@@ -92,7 +92,7 @@ class TwoStateStochastic(Rule):
         return syn, pre, post
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if t - post[i, 0] <= P[WIN_M]:
         if uniform_nb(seed, stream, t, 2 * s + 1) <= P[Q_MINUS]:
@@ -100,7 +100,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if t - pre[j, 0] <= P[WIN_P]:
         if uniform_nb(seed, stream, t, 2 * s) <= P[Q_PLUS]:
@@ -108,12 +108,12 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pre_spike(t, j, pre, P):
     pre[j, 0] = t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def post_spike(t, i, post, P):
     post[i, 0] = t
 
