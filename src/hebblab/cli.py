@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich import get_console
 from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="hebblab: how synapses learn in spiking networks. Example: hebblab report --quick")
-console = Console()
+console = get_console()
 err = Console(stderr=True)
 
 

@@ -65,8 +65,9 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
     bar = None
     chunk = t_stop - t_start
     if progress:
+        from rich import get_console
         from rich.progress import Progress
-        bar = Progress(transient=True)
+        bar = Progress(transient=True, console=get_console())
         bar.start()
         task = bar.add_task("simulating", total=t_stop - t_start)
         chunk = max(1, (t_stop - t_start) // 50)

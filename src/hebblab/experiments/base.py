@@ -57,9 +57,10 @@ def progress_bar(enabled: bool, total: int, description: str):
     """A rich progress bar, or a do-nothing stand-in when disabled."""
     if not enabled:
         return _NoBar()
+    from rich import get_console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
+                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True, console=get_console())
     return _Bar(bar, total, description)
 
 

@@ -1,0 +1,83 @@
+"""The hebblab command: exit codes, one-line errors, nothing half-written."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from hebblab.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_list_names_every_experiment():
+    r = run("list")
+    assert r.exit_code == 0
+    for name in ("stdp-window", "write-cost", "use-drift", "binary-burst", "associative-memory", "addressing",
+                 "backprop-precision", "song-abbott"):
+        assert name in r.output
+
+
+def test_help_on_every_command_has_an_example():
+    for cmd in ("list", "run", "report", "show", "bench"):
+        r = run(cmd, "--help")
+        assert r.exit_code == 0 and "Example" in r.output
+
+
+def test_run_writes_a_folder_and_show_reads_it(tmp_path):
+    r = run("run", "song-abbott", "--quick", "--set", "duration_s=5", "--set", "n_inputs=100", "--out", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    folders = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert len(folders) == 1 and folders[0].name.startswith("song-abbott-")
+    cfg = json.loads((folders[0] / "config.json").read_text())
+    assert cfg["config"]["duration_s"] == 5 and cfg["config"]["n_inputs"] == 100
+    r = run("show", str(folders[0]))
+    assert r.exit_code == 0 and "frac_low_additive" in r.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "no-such-experiment"], ["unknown experiment", "no-such-experiment", "song-abbott"]),
+    (["run", "stdp-window", "--set", "tau_plus=-1"], ["tau_plus", "unknown key", "n_synapses"]),
+    (["run", "stdp-window", "--set", "n_synapses=-1"], ["n_synapses", "greater than or equal to 100"]),
+    (["run", "write-cost", "--set", "confidence=2"], ["confidence", "less than 1"]),
+    (["run", "stdp-window", "--set", "data_csv=/no/such.csv"], ["data_csv", "no such file"]),
+    (["run", "song-abbott", "--set", "duration_s"], ["expected key=value"]),
+    (["run", "song-abbott", "--quick", "--full"], ["--quick", "--full"]),
+    (["show", "/no/such/folder"], ["not a run folder"]),
+])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, words):
+    r = run(*args, "--out", str(tmp_path)) if args[0] == "run" else run(*args)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, r.output
+    for w in words:
+        assert w in lines[0]
+    assert not any(tmp_path.iterdir())
+
+
+def test_unwritable_out_is_refused_without_a_partial_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = run("run", "song-abbott", "--out", str(blocker / "sub"))
+    assert r.exit_code == 2 and "--out" in r.output and "not a writable folder" in r.output
+    assert blocker.read_text() == "not a folder"
+
+
+def test_exit_code_in_a_real_process(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "hebblab.cli", "run", "nope", "--out", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "unknown experiment" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_report_writes_one_page_for_the_chosen_experiments(tmp_path):
+    r = run("report", "--quick", "--only", "backprop-precision", "--out", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "report.html").read_text()
+    assert "backprop-precision" in html and "data:image/png;base64," in html
