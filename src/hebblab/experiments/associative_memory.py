@@ -232,10 +232,13 @@ def figures(result: Result):
     a1.set(xlabel="pattern pairs stored", ylabel="fraction of synapses set",
            title=f"Willshaw: {h['spurious_units_per_recall']:.2f} spurious units per recall")
     a1.legend(fontsize=8)
-    a2.semilogy(P["patterns_after"], np.maximum(P["signal"], 1e-4), "o", ms=3, label="simulated")
-    a2.semilogy(P["patterns_after"], P["theory"], "-", label="q (1 - q)^n")
-    a2.axhline(1 / np.sqrt(max(1, result.headline.get("palimpsest_n", 1e4))), color="#999", ls=":", label="1/sqrt(N)")
-    a2.set(xlabel="later patterns", ylabel="memory signal", title="two-state palimpsest")
+    rootn = np.sqrt(result.headline["palimpsest_n"])
+    a2.plot(P["patterns_after"], rootn * np.asarray(P["signal"]), "o", ms=3, label="simulated")
+    a2.plot(P["patterns_after"], rootn * np.asarray(P["theory"]), "-", label="sqrt(N) q (1 - q)^n")
+    a2.axhline(1.0, color="#999", ls=":", label="SNR = 1")
+    a2.axhline(0.0, color="#ccc", lw=0.5)
+    a2.set(xlabel="later patterns (1 per second)", ylabel="signal-to-noise ratio",
+           title=f"two-state palimpsest: lifetime {h['two_state_lifetime_sim']:.1f} s (theory {h['two_state_lifetime_theory']:.1f} s)")
     a2.legend(fontsize=8)
     fig.tight_layout()
     return [("associative_memory", fig)]
