@@ -29,7 +29,7 @@ def worker_hebblab(duration: float) -> dict:
     import numpy as np
 
     import hebblab
-    from hebblab.experiments.song_abbott import GMAX, build_network
+    from hebblab.networks import GMAX, build_network
     t_import = time.perf_counter()
     net, _, neuron, syn = build_network(seed=1)
     spikes = net.monitor(neuron)

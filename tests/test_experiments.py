@@ -9,7 +9,7 @@ import pytest
 
 from hebblab.experiments import EXPERIMENTS
 from hebblab.experiments import associative_memory as am
-from hebblab.experiments import stdp_window, use_drift, write_cost
+from hebblab.experiments import use_drift, write_cost
 from hebblab.report import write_run
 
 from helpers import SHARED_DATA

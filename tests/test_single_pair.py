@@ -8,7 +8,7 @@ import pytest
 import hebblab as hl
 from hebblab.plasticity import BinaryBurst, PairSTDP, TripletSTDP
 
-from helpers import DT, drive
+from helpers import drive
 
 LAGS = np.concatenate([-np.arange(1, 101), np.arange(1, 101)]) * hl.ms
 T_PRE = 0.2

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from hebblab.experiments.song_abbott import GMAX, build_network
+from hebblab.networks import GMAX, build_network
 
 
 def final_weights(mu):

@@ -179,7 +179,7 @@ def bench(name: str = typer.Argument("song-abbott", help="benchmark: song-abbott
     def go():
         if name != "song-abbott":
             raise BadInput(f"unknown benchmark {name!r} (allowed: song-abbott)")
-        from .experiments.song_abbott import GMAX, build_network
+        from .networks import GMAX, build_network
         t0 = time.perf_counter()
         net, _, neuron, syn = build_network(seed=1)
         sp = net.monitor(neuron)

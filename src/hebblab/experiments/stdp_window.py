@@ -10,13 +10,11 @@ with the amplitudes implied by the published bin means. Then simulate the protoc
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 from pydantic import Field, field_validator
-from scipy.optimize import curve_fit
 
 from ..network import Network
 from ..neurons import SpikeSource
@@ -63,6 +61,7 @@ def load_points(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 def fit_window(dt_ms, pc, ltd_min_lag_ms=3.0) -> dict:
     """Least-squares exponential fits of each side; amplitudes as fractions, SEs from the fit."""
+    from scipy.optimize import curve_fit
     def ltp(x, a, tau):
         return a * np.exp(-x / tau)
     pos = dt_ms > 0
@@ -143,7 +142,8 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         sd_ltp_data, mean_ltp_data, sd_ltd_data, mean_ltd_data = ltp_sd, ltp_mean, ltd_sd, ltd_mean
     headline = dict(window_source=source, a_plus=window["a_plus"], tau_plus_ms=window["tau_plus_ms"],
                     a_minus=window["a_minus"], tau_minus_ms=window["tau_minus_ms"],
-                    sd_ltp_data=sd_ltp_data, sd_ltd_data=sd_ltd_data)
+                    sd_ltp_data=sd_ltp_data, sd_ltd_data=sd_ltd_data, mean_ltp_data=mean_ltp_data,
+                    mean_ltd_data=mean_ltd_data)
     if "se" in window:
         headline["fit_se"] = window["se"]
     for label in ("none", "pairing", "synapse"):

@@ -104,7 +104,10 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         headline["final_correlation"][name] = curves[name][-1]
     headline["binary_burst_bit_error_rate"] = extra["bit_error_rate"]
     notes = ["half_life_s is null when the correlation did not decay at all in the run (no finite half-life); "
-             "half_life_measured is false when it was extrapolated from an exponential fit."]
+             "half_life_measured is false when it was extrapolated from an exponential fit.",
+             f"binary_burst: a synapse sized to learn in one burst also learns from chance coincidences of single "
+             f"spikes; here the outputs' rate rose to {rates['binary_burst']:.0f} Hz and {extra['bit_error_rate']:.0%} "
+             "of the stored bits flipped. Learning would have to be gated (bursts only) to keep the bits."]
     return Result(headline, {"correlation": {"t_s": t.tolist(), **curves}}, notes)
 
 

@@ -32,7 +32,6 @@ import math
 import numpy as np
 from numba import njit, prange
 from pydantic import Field
-from scipy.stats import lognorm, norm
 
 from ..network import Network
 from ..neurons import SpikeSource
@@ -89,6 +88,8 @@ def max_pairing_rate(lag_s: float, n_pairings: int = 60, freqs=None) -> tuple[fl
 
 def n_reset(a_max: float, sigma_p: float, sigma_s: float) -> int:
     """Saturating pairings that reach a bound from anywhere in [0, 1] with probability ~0.999."""
+    from scipy.stats import lognorm
+
     g_low = 1.0 if sigma_s == 0 else float(lognorm.ppf(1e-3, s=math.sqrt(math.log1p(sigma_s**2)),
                                                         scale=math.exp(-0.5 * math.log1p(sigma_s**2))))
     a = a_max * g_low
@@ -126,6 +127,8 @@ def worst_level(bits: int, scheme: str = "best") -> int:
 
 def p_correct_analytic(bits: int, m: int, sigma_p: float, sigma_s: float) -> float:
     """Probability that the worst level is written correctly (pairing or synapse noise alone)."""
+    from scipy.stats import lognorm, norm
+
     k = worst_level(bits)
     if k == 0:
         return 1.0
@@ -141,6 +144,8 @@ def p_correct_analytic(bits: int, m: int, sigma_p: float, sigma_s: float) -> flo
 
 def substeps_needed(bits: int, a_max: float, sigma_p: float, sigma_s: float, confidence: float) -> float:
     """Sub-steps per level m for the worst level; inf if no m reaches the confidence."""
+    from scipy.stats import norm
+
     delta = 1.0 / (2**bits - 1)
     m_min = max(1, math.ceil(delta / a_max - 1e-9))
     k = worst_level(bits)

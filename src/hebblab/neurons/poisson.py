@@ -14,7 +14,7 @@ pending intervals are then redrawn from the current step, which is exact for a m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
