@@ -58,15 +58,15 @@ def worker_brian2(duration: float, target: str) -> dict:
         b2.prefs.codegen.target = target
         b2.prefs.codegen.runtime.cython.cache_dir = build_dir  # cold cache, as on a first run
     b2.defaultclock.dt = 0.1 * ms
-    N, taum, taupre, taupost = 1000, 10 * ms, 20 * ms, 20 * ms
-    Ee, vt, vr, El, taue, F, gmax = 0 * mV, -54 * mV, -60 * mV, -74 * mV, 5 * ms, 15 * Hz, 0.01
-    dApre = 0.01 * gmax
-    dApost = -dApre * taupre / taupost * 1.05
+    N, F, gmax = 1000, 15 * Hz, 0.01
+    ns = dict(taum=10 * ms, taupre=20 * ms, taupost=20 * ms, Ee=0 * mV, vt=-54 * mV, vr=-60 * mV, El=-74 * mV,
+              taue=5 * ms, gmax=gmax, dApre=0.01 * gmax)
+    ns["dApost"] = -ns["dApre"] * ns["taupre"] / ns["taupost"] * 1.05
     eqs = """dv/dt = (ge * (Ee-v) + El - v) / taum : volt
              dge/dt = -ge / taue : 1"""
     inp = b2.PoissonGroup(N, rates=F)
-    neurons = b2.NeuronGroup(1, eqs, threshold="v>vt", reset="v = vr", method="euler")
-    neurons.v = El
+    neurons = b2.NeuronGroup(1, eqs, threshold="v>vt", reset="v = vr", method="euler", namespace=ns)
+    neurons.v = ns["El"]
     S = b2.Synapses(inp, neurons,
                     """w : 1
                        dApre/dt = -Apre / taupre : 1 (event-driven)
@@ -75,7 +75,7 @@ def worker_brian2(duration: float, target: str) -> dict:
                               Apre += dApre
                               w = clip(w + Apost, 0, gmax)""",
                     on_post="""Apost += dApost
-                               w = clip(w + Apre, 0, gmax)""")
+                               w = clip(w + Apre, 0, gmax)""", namespace=ns)
     S.connect()
     S.w = "rand() * gmax"
     mon = b2.SpikeMonitor(neurons)
