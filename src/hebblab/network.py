@@ -101,9 +101,11 @@ class Projection:
                                                      STREAM_INIT + 2 * index)
         self.indptr, self.post_index = indptr, post_idx
         n_syn = int(post_idx.size)
-        self.pre_index = np.repeat(np.arange(pre.n, dtype=np.int32), np.diff(indptr))
-        # Post-to-synapse index (CSC), used for potentiation at post spikes.
+        # Post-to-synapse index (CSC), used for potentiation at post spikes: for the q-th synapse onto
+        # a post neuron, its index in the CSR arrays (post_syn) and its pre neuron (post_pre), both
+        # in CSC order so the potentiation loop reads them sequentially.
         self.post_syn = np.argsort(post_idx, kind="stable").astype(np.int64)
+        self.post_pre = (np.searchsorted(indptr, self.post_syn, side="right") - 1).astype(np.int32)
         self.post_ptr = np.zeros(post.n + 1, np.int64)
         np.cumsum(np.bincount(post_idx, minlength=post.n), out=self.post_ptr[1:])
         self.w = self._initial_weights(w, n_syn, order, STREAM_INIT + 2 * index + 1)
@@ -139,6 +141,11 @@ class Projection:
         if order is not None:
             arr = arr[order]
         return arr.astype(dtype)
+
+    @property
+    def pre_index(self) -> np.ndarray:
+        """Pre neuron of each synapse, in the order of ``w`` (computed on demand)."""
+        return np.repeat(np.arange(self.pre.n, dtype=np.int32), np.diff(self.indptr))
 
     @property
     def n_synapses(self) -> int:

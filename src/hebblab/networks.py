@@ -37,3 +37,32 @@ def build_network(n_inputs: int = 1000, rate: float = 15 * Hz, mu: float = 0.0, 
     return net, inputs, neuron, syn
 
 
+
+
+# ---- recurrent benchmark network -----------------------------------------------------------------
+
+#: Parameters shared with the Brian2 and NEST versions in benchmarks/recurrent.py.
+RECURRENT = dict(tau_m=20 * ms, v_rest=-70 * mV, v_thresh=-50 * mV, v_reset=-60 * mV, t_ref=2 * ms, tau_e=5 * ms,
+                 rate_ext=1000.0, w_ext=3.5 * mV, w_rec_total=20 * mV, delay=1.5 * ms)
+
+
+def recurrent_network(n: int = 10_000, k: int = 100, stdp: bool = True, dt: float = 0.1 * ms, seed: int = 1,
+                      dtype=None):
+    """Return ``(net, neurons, recurrent projection)``: n current-based LIF neurons, each driven by
+    its own Poisson input (``rate_ext``, ``w_ext``) and k random recurrent excitatory synapses
+    (connection probability k/n, no autapses, weight ``w_rec_total / k``, 1.5 ms delay), plastic
+    (additive all-to-all STDP, w_max twice the initial weight) or static.
+    """
+    from .connectivity import FixedProbability
+    p = RECURRENT
+    kw = {} if dtype is None else {"dtype": dtype}
+    net = Network(dt=dt, seed=seed, **kw)
+    neurons = net.add(LIF(n=n, tau_m=p["tau_m"], v_rest=p["v_rest"], v_thresh=p["v_thresh"], v_reset=p["v_reset"],
+                          t_ref=p["t_ref"], tau_e=p["tau_e"], tau_i=p["tau_e"]))
+    ext = net.add(PoissonSource(n=n, rate=p["rate_ext"]))
+    net.connect(ext, neurons, w=p["w_ext"], connectivity="one_to_one")
+    w0 = p["w_rec_total"] / k
+    rule = PairSTDP(a_plus=0.01 * 2 * w0, a_minus=0.0105 * 2 * w0, tau_plus=20 * ms, tau_minus=20 * ms, w_max=2 * w0) if stdp else None
+    rec = net.connect(neurons, neurons, rule=rule, w=w0, delay=p["delay"],
+                      connectivity=FixedProbability(k / n, allow_self=False))
+    return net, neurons, rec

@@ -124,7 +124,7 @@ def generate(net) -> str:
         add(f"        i = spk{b}[a]")
         add(f"        for qq in range({J}pptr[i], {J}pptr[i + 1]):")
         add(f"            s = {J}psyn[qq]")
-        add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {J}pre[s], {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+        add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {J}pre[qq], {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
         add(f"        r{p}_post_spike(t, i, {J}postv, {J}P)")
     # 5. spike monitors
     for m, k in enumerate(spk_mons):
@@ -150,7 +150,7 @@ def arguments(net, t_start: int, t_stop: int) -> list:
         if pop.injections:
             out += list(net.injection_arrays(pop))
     for j in net.projections:
-        out += [j.indptr, j.post_index, j.pre_index, j.post_ptr, j.post_syn, j.w, j.syn if j.syn.shape[1] else None, j.pre_vars,
+        out += [j.indptr, j.post_index, j.post_pre, j.post_ptr, j.post_syn, j.w, j.syn if j.syn.shape[1] else None, j.pre_vars,
                 j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n]
     for m in net.spike_monitors:
         out += [m.buf_t, m.buf_i, m.count]

@@ -31,6 +31,7 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
     injections = [net.injection_arrays(p) for p in net.populations]
     seed = net.seed
     syns = [j.syn if j.syn.shape[1] else None for j in net.projections]
+    pre_index = [j.pre_index for j in net.projections]
     for t in range(t_start, t_stop):
         # 0. state monitors sample the state at time t
         for m in net.state_monitors:
@@ -81,9 +82,10 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
         for proj, rule in zip(net.projections, rules):
             if rule is None:
                 continue
+            pre_of = pre_index[proj.index]
             for i in spikes[proj.post.index]:
                 for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
-                    proj.w[s] = rule["syn_post"](t, s, i, proj.pre_index[s], float(proj.w[s]), syns[proj.index],
+                    proj.w[s] = rule["syn_post"](t, s, i, pre_of[s], float(proj.w[s]), syns[proj.index],
                                                  proj.pre_vars, proj.post_vars, proj.P, seed, proj.stream)
                 rule["post_spike"](t, i, proj.post_vars, proj.P)
         # 5. spike monitors

@@ -24,7 +24,7 @@ from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from .base import Model
 
-RATE = 0
+RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
 NEXT, COUNT, LINK = 0, 1, 2
 WHEEL = 4096
 NEVER = np.iinfo(np.int64).max
@@ -37,7 +37,7 @@ class PoissonSource(Model):
     n: int = 1
     rate: float | tuple = 10.0
 
-    float_vars: ClassVar[tuple[str, ...]] = ("rate",)
+    float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
@@ -53,7 +53,7 @@ class PoissonSource(Model):
             raise ValueError(f"rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt")
 
     def init_state(self, dt, seed, stream):
-        S = np.zeros((1, self.n))
+        S = np.zeros((2, self.n))
         S[RATE] = self.rate
         I = np.zeros((3, self.n), np.int64)
         I[NEXT] = -1  # not scheduled yet
@@ -66,13 +66,14 @@ class PoissonSource(Model):
 
 
 @njit(cache=True, inline="always")
-def _interval(p, seed, stream, i, k):
+def _interval(p, log1m_p, seed, stream, i, k):
+    """Steps to the next spike: geometric with success probability p (log1m_p = ln(1 - p))."""
     if p <= 0.0:
         return NEVER
     if p >= 1.0:
         return 1
     u = uniform_nb(seed, stream, i, k)
-    return 1 + int(np.floor(np.log(u) / np.log1p(-p)))
+    return 1 + int(np.floor(np.log(u) / log1m_p))
 
 
 @njit(cache=True)
@@ -84,7 +85,9 @@ def schedule(t, S, I, E, C, P):
     head[:] = -1
     nxt, cnt, link = I[NEXT], I[COUNT], I[LINK]
     for i in range(nxt.shape[0]):
-        k = _interval(S[RATE, i] * dt, seed, stream, i, cnt[i])
+        p = S[RATE, i] * dt
+        S[LOG1MP, i] = np.log1p(-p) if p < 1.0 else 0.0
+        k = _interval(p, S[LOG1MP, i], seed, stream, i, cnt[i])
         cnt[i] += 1
         if k == NEVER:
             nxt[i] = NEVER
@@ -112,14 +115,9 @@ def update(t, S, I, E, C, P, spk):
     while i >= 0:
         after = link[i]
         if nxt[i] == t:
-            # insertion into spk keeps ascending order (few spikes per slot)
-            j = count
-            while j > 0 and spk[j - 1] > i:
-                spk[j] = spk[j - 1]
-                j -= 1
-            spk[j] = i
+            spk[count] = i
             count += 1
-            k = _interval(S[RATE, i] * dt, seed, stream, i, cnt[i])
+            k = _interval(S[RATE, i] * dt, S[LOG1MP, i], seed, stream, i, cnt[i])
             cnt[i] += 1
             if k == NEVER:
                 nxt[i] = NEVER
@@ -130,6 +128,18 @@ def update(t, S, I, E, C, P, spk):
         link[i] = head[s2]
         head[s2] = i
         i = after
+    # ascending order, as the reference backend produces (the order of deliveries decides the
+    # rounding of sums): insertion sort for the usual few spikes, a full sort for many
+    if count > 32:
+        spk[:count].sort()
+    else:
+        for a in range(1, count):
+            v = spk[a]
+            j = a
+            while j > 0 and spk[j - 1] > v:
+                spk[j] = spk[j - 1]
+                j -= 1
+            spk[j] = v
     return count
 
 
@@ -142,8 +152,8 @@ def reference_update(t, S, I, E, C, P):
     def draw(idx):
         p = S[RATE, idx] * dt
         u = uniform(seed, stream, idx, cnt[idx])
-        with np.errstate(divide="ignore"):
-            k = 1 + np.floor(np.log(u) / np.log1p(-np.minimum(p, 1.0)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = 1 + np.floor(np.log(u) / S[LOG1MP, idx])
         k = np.where(p >= 1.0, 1, k)
         k = np.where(p <= 0.0, -1, k).astype(np.int64)
         cnt[idx] += 1
@@ -151,6 +161,8 @@ def reference_update(t, S, I, E, C, P):
 
     if C[0] != 0:
         idx = np.arange(nxt.shape[0])
+        p = S[RATE] * dt
+        S[LOG1MP] = np.where(p < 1.0, np.log1p(-np.where(p < 1.0, p, 0.0)), 0.0)
         k = draw(idx)
         nxt[:] = np.where(k < 0, NEVER, t + k - 1)
         C[0] = 0

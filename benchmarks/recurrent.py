@@ -1,0 +1,190 @@
+"""Recurrent LIF network benchmark: hebblab against Brian2 cpp_standalone and NEST, same network.
+
+10,000 current-based LIF neurons (tau_m 20 ms, threshold -50 mV, reset -60 mV, 2 ms refractory,
+exponential synaptic current tau 5 ms, exact integration in all three), each driven by its own
+Poisson input (1000 Hz, 3.5 mV) and by k random recurrent excitatory synapses (k = 100 or 1000,
+weight 20 mV / k, 1.5 ms delay), static or with additive all-to-all STDP (tau 20 ms, w_max twice
+the initial weight, a+ 1 %, a- 1.05 % of w_max). 2 s of biological time at dt 0.1 ms.
+
+Each simulator runs in a fresh process, one after the other; each reports build, compile and
+simulate time, the mean firing rate, the recurrent weights' mean and SD, and peak memory. The
+script checks that the rates agree within 10 % and prints hebblab's ratio to each peer::
+
+    python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,nest] [--threads 1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+N = 10_000
+MS, MV = 1e-3, 1e-3
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_hebblab(k: int, stdp: bool, duration: float, threads: int) -> dict:
+    t0 = time.perf_counter()
+    import numpy as np
+
+    import hebblab
+    from hebblab.networks import recurrent_network
+    net, neurons, rec = recurrent_network(n=N, k=k, stdp=stdp, seed=1)
+    sp = net.monitor(neurons)
+    t_build = time.perf_counter()
+    net.run(net.dt)
+    t_compile = time.perf_counter()
+    net.run(duration - net.dt)
+    t_sim = time.perf_counter()
+    w = rec.w / MV
+    return dict(tool=f"hebblab {hebblab.__version__}", build_s=t_build - t0, compile_s=t_compile - t_build,
+                simulate_s=t_sim - t_compile, rate_hz=len(sp) / N / duration, w_mean=float(w.mean()),
+                w_sd=float(w.std()), synapses=len(rec), peak_mb=_peak_mb())
+
+
+def worker_brian2(k: int, stdp: bool, duration: float, threads: int) -> dict:
+    t0 = time.perf_counter()
+    import brian2 as b2
+    import numpy as np
+    from brian2 import Hz, ms, mV
+    build_dir = tempfile.mkdtemp(prefix="hebblab_bench_rec_b2_")
+    b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads
+    b2.defaultclock.dt = 0.1 * ms
+    w0 = 20.0 / k
+    ns = dict(taum=20 * ms, El=-70 * mV, vt=-50 * mV, vr=-60 * mV, taue=5 * ms, wmax=2 * w0 * mV,
+              dApre=0.01 * 2 * w0 * mV, dApost=-0.0105 * 2 * w0 * mV, taupre=20 * ms, taupost=20 * ms)
+    G = b2.NeuronGroup(N, """dv/dt = (El - v + I) / taum : volt (unless refractory)
+                            dI/dt = -I / taue : volt""", threshold="v >= vt", reset="v = vr",
+                       refractory=2 * ms, method="exact", namespace=ns)
+    G.v = -70 * mV
+    b2.PoissonInput(G, "I", 1, 1000 * Hz, weight=3.5 * mV)
+    if stdp:
+        S = b2.Synapses(G, G, """w : volt
+                                 dApre/dt = -Apre / taupre : volt (event-driven)
+                                 dApost/dt = -Apost / taupost : volt (event-driven)""",
+                        on_pre="""I_post += w
+                                  Apre += dApre
+                                  w = clip(w + Apost, 0*mV, wmax)""",
+                        on_post="""Apost += dApost
+                                   w = clip(w + Apre, 0*mV, wmax)""", namespace=ns)
+    else:
+        S = b2.Synapses(G, G, "w : volt", on_pre="I_post += w", namespace=ns)
+    S.connect(condition="i != j", p=k / N)
+    S.w = w0 * mV
+    S.delay = 1.5 * ms
+    mon = b2.SpikeMonitor(G)
+    t_build = time.perf_counter()
+    b2.run(duration * b2.second, report=None)
+    b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+    t_done = time.perf_counter()
+    sim = float(b2.device._last_run_time)
+    w = np.asarray(S.w[:]) / mV
+    out = dict(tool=f"brian2 {b2.__version__} cpp_standalone ({threads} thr)", build_s=t_build - t0,
+               compile_s=(t_done - t_build) - sim, simulate_s=sim, rate_hz=mon.num_spikes / N / duration,
+               w_mean=float(w.mean()), w_sd=float(w.std()), synapses=len(w), peak_mb=_peak_mb())
+    shutil.rmtree(build_dir, ignore_errors=True)
+    return out
+
+
+def worker_nest(k: int, stdp: bool, duration: float, threads: int) -> dict:
+    t0 = time.perf_counter()
+    import nest
+    import numpy as np
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": threads, "rng_seed": 1})
+    c_m, tau_m = 250.0, 20.0
+    pa_per_mv = c_m / tau_m  # iaf_psc_exp: a jump of I by w pA moves v like a jump of w/(C/tau) mV
+    pop = nest.Create("iaf_psc_exp", N, params=dict(C_m=c_m, tau_m=tau_m, E_L=-70.0, V_th=-50.0, V_reset=-60.0,
+                                                    t_ref=2.0, tau_syn_ex=5.0, tau_syn_in=5.0, V_m=-70.0, I_e=0.0))
+    ext = nest.Create("poisson_generator", params={"rate": 1000.0})
+    nest.Connect(ext, pop, syn_spec={"weight": 3.5 * pa_per_mv, "delay": 0.1})
+    w0 = 20.0 / k * pa_per_mv
+    conn = {"rule": "pairwise_bernoulli", "p": k / N, "allow_autapses": False}
+    if stdp:
+        nest.SetStatus(pop, {"tau_minus": 20.0})
+        syn = {"synapse_model": "stdp_synapse", "weight": w0, "delay": 1.5, "tau_plus": 20.0, "lambda": 0.01,
+               "alpha": 1.05, "mu_plus": 0.0, "mu_minus": 0.0, "Wmax": 2 * w0}
+    else:
+        syn = {"synapse_model": "static_synapse", "weight": w0, "delay": 1.5}
+    nest.Connect(pop, pop, conn, syn)
+    rec = nest.Create("spike_recorder")
+    nest.Connect(pop, rec)
+    t_build = time.perf_counter()
+    nest.Simulate(duration * 1000.0)
+    t_sim = time.perf_counter()
+    w = np.array(nest.GetConnections(pop, pop).get("weight")) / pa_per_mv
+    return dict(tool=f"nest {nest.__version__} ({threads} thr)", build_s=t_build - t0, compile_s=0.0,
+                simulate_s=t_sim - t_build, rate_hz=rec.n_events / N / duration, w_mean=float(w.mean()),
+                w_sd=float(w.std()), synapses=len(w), peak_mb=_peak_mb())
+
+
+WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "nest": worker_nest}
+
+
+def run_worker(name, k, stdp, duration, threads):
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
+           "--threads", str(threads)] + (["--static"] if not stdp else [])
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {name}: not run ({(proc.stderr.strip().splitlines() or ['?'])[-1]})")
+        return None
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["process_s"] = time.perf_counter() - t0
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--k", type=int, default=100)
+    ap.add_argument("--duration", type=float, default=2.0)
+    ap.add_argument("--peers", default="brian2-cpp,nest")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        threads = int(args.threads.split(",")[0])
+        print(json.dumps(WORKERS[args.worker](args.k, not args.static, args.duration, threads)))
+        return
+    import platform
+    print(f"Recurrent LIF, N = {N}, k = {args.k}, {args.duration:g} s at dt 0.1 ms; {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    modes = [False] if args.static else [False, True]
+    for stdp in modes:
+        print(f"\n{'STDP' if stdp else 'static'} synapses")
+        run_worker("hebblab", args.k, stdp, args.duration, 1)  # warm the compile cache
+        results = [run_worker("hebblab", args.k, stdp, args.duration, 1)]
+        for peer in [p for p in args.peers.split(",") if p]:
+            for th in [int(t) for t in args.threads.split(",")]:
+                r = run_worker(peer, args.k, stdp, args.duration, th)
+                if r is not None:
+                    results.append(r)
+        ours = results[0]
+        events = ours["rate_hz"] * N * args.duration * args.k
+        print(f"{'tool':<36}{'build':>7}{'compile':>9}{'simulate':>10}{'process':>9}{'rate':>7}{'w mean':>8}{'w sd':>7}"
+              f"{'MB':>7}{'ratio':>8}")
+        for r in results:
+            print(f"{r['tool']:<36}{r['build_s']:>7.2f}{r['compile_s']:>9.2f}{r['simulate_s']:>10.2f}{r['process_s']:>9.2f}"
+                  f"{r['rate_hz']:>7.2f}{r['w_mean']:>8.4f}{r['w_sd']:>7.4f}{r['peak_mb']:>7.0f}"
+                  f"{r['simulate_s'] / ours['simulate_s']:>7.1f}x")
+        print(f"hebblab: {events:.3g} recurrent synaptic events, {events / ours['simulate_s']:.3g} per second")
+        for r in results[1:]:
+            agree = abs(r["rate_hz"] - ours["rate_hz"]) <= 0.1 * r["rate_hz"]
+            print(f"  rate vs {r['tool']}: {'agrees' if agree else 'DIFFERS'} within 10 %")
+
+
+if __name__ == "__main__":
+    main()
