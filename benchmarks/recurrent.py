@@ -68,7 +68,7 @@ def worker_brian2(k: int, stdp: bool, duration: float, threads: int) -> dict:
                             dI/dt = -I / taue : volt""", threshold="v >= vt", reset="v = vr",
                        refractory=2 * ms, method="exact", namespace=ns)
     G.v = -70 * mV
-    b2.PoissonInput(G, "I", 1, 1000 * Hz, weight=3.5 * mV)
+    drive = b2.PoissonInput(G, "I", 1, 1000 * Hz, weight=3.5 * mV)  # noqa: F841  (the magic network collects it by name)
     if stdp:
         S = b2.Synapses(G, G, """w : volt
                                  dApre/dt = -Apre / taupre : volt (event-driven)

@@ -172,24 +172,78 @@ def show(folder: Path = typer.Argument(..., help="a run folder")):
     _guard(go)
 
 
+BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "monte-carlo")
+
+
+def _bench_song_abbott(duration):
+    from .networks import GMAX, build_network
+    t0 = time.perf_counter()
+    net, _, neuron, syn = build_network(seed=1)
+    sp = net.monitor(neuron)
+    net.run(net.dt)
+    t1 = time.perf_counter()
+    net.run(duration - net.dt)
+    t2 = time.perf_counter()
+    w = syn.w / GMAX
+    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=len(sp) / duration,
+                events_per_s=len(syn) * 15.0 * duration / (t2 - t1), w_low=float((w < 0.1).mean()),
+                w_high=float((w > 0.9).mean()))
+
+
+def _bench_recurrent(k, duration):
+    from .networks import recurrent_network
+    t0 = time.perf_counter()
+    net, neurons, rec = recurrent_network(k=k, stdp=True, seed=1)
+    sp = net.monitor(neurons)
+    net.run(net.dt)
+    t1 = time.perf_counter()
+    net.run(duration - net.dt)
+    t2 = time.perf_counter()
+    rate = len(sp) / neurons.n / duration
+    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=rate,
+                events_per_s=rate * neurons.n * duration * k / (t2 - t1), synapses=len(rec))
+
+
+def _bench_monte_carlo(n_syn, n_pairings):
+    import numpy as np
+    from .experiments.write_cost import monte_carlo_write
+    out = np.empty(n_syn)
+    levels = 2**14  # a fine level grid: every synapse makes exactly n_pairings noisy write steps
+    m = n_pairings
+    monte_carlo_write(10, levels, 1, m, 1.0 / 255, 0, 0, 0, 4.87, 0.0, 1, 7, out[:10])  # compile/load
+    t0 = time.perf_counter()
+    monte_carlo_write(n_syn, levels, 1, m, 1.0 / 255, 0, 0, 0, 4.87, 0.0, 1, 7, out)
+    el = time.perf_counter() - t0
+    return dict(simulate_s=el, pair_updates_per_s=n_syn * n_pairings / el, synapses=n_syn, pairings=n_pairings)
+
+
 @app.command()
-def bench(name: str = typer.Argument("song-abbott", help="benchmark: song-abbott"),
-          duration: float = typer.Option(100.0, "--duration", min=0.0, help="biological seconds")):
-    """Time the hebblab side of a benchmark in this process.  Example: hebblab bench song-abbott"""
+def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join(BENCHES) + " (default: all)"),
+          duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="biological seconds")):
+    """Time the hebblab side of the benchmarks in this process.  Example: hebblab bench song-abbott
+
+    The scripts in benchmarks/ run the same networks in Brian2 and NEST beside hebblab and print ratios.
+    """
     def go():
-        if name != "song-abbott":
-            raise BadInput(f"unknown benchmark {name!r} (allowed: song-abbott)")
-        from .networks import GMAX, build_network
-        t0 = time.perf_counter()
-        net, _, neuron, syn = build_network(seed=1)
-        sp = net.monitor(neuron)
-        net.run(net.dt)
-        t1 = time.perf_counter()
-        net.run(duration - net.dt)
-        t2 = time.perf_counter()
-        w = syn.w / GMAX
-        console.print(f"song-abbott {duration:g} s: build+load {t1 - t0:.2f} s, simulate {t2 - t1:.2f} s, "
-                      f"rate {len(sp) / duration:.1f} Hz, w<0.1: {(w < 0.1).mean():.2f}, w>0.9: {(w > 0.9).mean():.2f}")
+        names = list(BENCHES) if name is None else [name]
+        for n in names:
+            if n not in BENCHES:
+                raise BadInput(f"unknown benchmark {n!r} (allowed: {', '.join(BENCHES)})")
+        t = Table("benchmark", "build+load (s)", "simulate (s)", "throughput", "outcome")
+        for n in names:
+            if n == "song-abbott":
+                r = _bench_song_abbott(duration or 100.0)
+                t.add_row(n, f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['events_per_s']:.3g} pre events/s",
+                          f"{r['rate_hz']:.1f} Hz; w<0.1 {r['w_low']:.2f}, w>0.9 {r['w_high']:.2f}")
+            elif n.startswith("recurrent-"):
+                r = _bench_recurrent(int(n.split("-")[1]), duration or 2.0)
+                t.add_row(n, f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['events_per_s']:.3g} syn events/s",
+                          f"{r['rate_hz']:.2f} Hz, {r['synapses']} plastic synapses")
+            else:
+                r = _bench_monte_carlo(1_000_000, 1_000)
+                t.add_row(n, "-", f"{r['simulate_s']:.2f}", f"{r['pair_updates_per_s']:.3g} pair-updates/s",
+                          f"{r['synapses']} synapses x {r['pairings']} noisy pairings")
+        console.print(t)
     _guard(go)
 
 

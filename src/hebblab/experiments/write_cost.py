@@ -36,7 +36,7 @@ from pydantic import Field
 from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import TripletSTDP, calibrate_scatter
-from ..rng import normal_nb, uniform_nb
+from ..rng import normal_nb, normal_pair_nb, uniform_nb
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Result, progress_bar, register_experiment
 
@@ -181,35 +181,29 @@ def monte_carlo_write(n_syn, levels, target, m, a_max, reset, stages, per_stage,
     up = 2 * target <= levels - 1
     kp = target if up else levels - 1 - target
     u = delta / m
+    n_total = reset + stages * per_stage + kp * m
     for s in prange(n_syn):
         g = 1.0
         if log_sigma_s > 0.0:
             g = np.exp(log_sigma_s * normal_nb(seed, stream, s, 0) - 0.5 * log_sigma_s * log_sigma_s)
         w = 1.0 - uniform_nb(seed, stream + 1, s, 0)
-        c = 0
-        for r in range(reset):
-            step = a_max * g
+        z_next = 0.0
+        for c in range(n_total):
+            # phase of pairing c: saturating reset, settling stages (halving steps), then the write
+            if c < reset:
+                size, toward = a_max, -1.0
+            elif c < reset + stages * per_stage:
+                size, toward = max(a_max * 0.5 ** (1 + (c - reset) // per_stage), u), -1.0
+            else:
+                size, toward = u, 1.0
+            step = size * g
             if sigma_p > 0.0:
-                step *= 1.0 + sigma_p * normal_nb(seed, stream + 2, s, c)
-                c += 1
-            w = w - step if up else w + step
-            w = min(max(w, 0.0), 1.0)
-        size = a_max
-        for st in range(stages):
-            size = max(size * 0.5, u)
-            for r in range(per_stage):
-                step = size * g
-                if sigma_p > 0.0:
-                    step *= 1.0 + sigma_p * normal_nb(seed, stream + 2, s, c)
-                    c += 1
-                w = w - step if up else w + step
-                w = min(max(w, 0.0), 1.0)
-        for r in range(kp * m):
-            step = u * g
-            if sigma_p > 0.0:
-                step *= 1.0 + sigma_p * normal_nb(seed, stream + 2, s, c)
-                c += 1
-            w = w + step if up else w - step
+                if c % 2 == 0:
+                    z, z_next = normal_pair_nb(seed, stream + 2, s, c // 2)
+                else:
+                    z = z_next
+                step *= 1.0 + sigma_p * z
+            w = w + step * toward if up else w - step * toward
             w = min(max(w, 0.0), 1.0)
         out[s] = w
 
