@@ -35,7 +35,6 @@ def _peak_mb() -> float:
 
 def worker_hebblab(k: int, stdp: bool, duration: float, threads: int) -> dict:
     t0 = time.perf_counter()
-    import numpy as np
 
     import hebblab
     from hebblab.networks import recurrent_network

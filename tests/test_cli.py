@@ -81,3 +81,8 @@ def test_report_writes_one_page_for_the_chosen_experiments(tmp_path):
     assert r.exit_code == 0, r.output
     html = (tmp_path / "report.html").read_text()
     assert "backprop-precision" in html and "data:image/png;base64," in html
+
+
+def test_bench_unknown_name_exit_2():
+    r = run("bench", "nope")
+    assert r.exit_code == 2 and "unknown benchmark" in r.output and "recurrent-100" in r.output

@@ -147,3 +147,24 @@ def test_spike_source_rejects_two_spikes_in_one_step():
     with pytest.raises(ValueError, match="two spikes"):
         net = hl.Network(dt=1 * hl.ms, seed=0)
         net.add(hl.SpikeSource(n=1, times=[0.0101, 0.0102], indices=[0, 0]))
+
+
+@pytest.mark.parametrize("n", [10, 256, 257, 10_000, 70_000])
+def test_poisson_radix_sort_matches_numpy_sort(n):
+    from hebblab.neurons.poisson import _radix_sort
+    rng = np.random.default_rng(n)
+    a = rng.choice(n, min(n, 1000), replace=False).astype(np.int64)
+    buf = np.zeros(n, np.int64)
+    buf[:a.size] = a
+    _radix_sort(buf, a.size, np.zeros(n, np.int64), np.zeros(4096, np.int64), n)
+    np.testing.assert_array_equal(buf[:a.size], np.sort(a))
+
+
+def test_many_poisson_spikes_per_step_come_out_in_index_order():
+    net = hl.Network(dt=DT, seed=3)
+    pop = net.add(hl.PoissonSource(n=5000, rate=2000.0))  # ~1000 spikes per step
+    sp = net.monitor(pop)
+    net.run(20 * DT)
+    for step in np.unique(sp.steps):
+        idx = sp.i[sp.steps == step]
+        assert idx.size > 500 and np.all(np.diff(idx) > 0)

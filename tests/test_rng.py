@@ -33,3 +33,10 @@ def test_keys_are_independent_streams():
     assert abs(np.corrcoef(a, c)[0, 1]) < 0.02
     # neighbouring counters are uncorrelated too
     assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 0.02
+
+
+def test_normal_pair_gives_two_independent_standard_normals():
+    z = np.array([rng.normal_pair_nb(5, 1, 0, b) for b in range(100_000)])
+    for col in (z[:, 0], z[:, 1]):
+        assert stats.kstest(col, "norm").pvalue > 1e-3
+    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 0.02

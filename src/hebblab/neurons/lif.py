@@ -110,7 +110,6 @@ class LIF(Model):
 
 @njit(cache=True)
 def update(t, S, I, E, C, P, spk):
-    cond = P[0] > 0.5
     pm, pe, pi, ce, ci = P[1], P[2], P[3], P[4], P[5]
     v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
     e_e, e_i, avg_e, avg_i, h_tm = P[10], P[11], P[12], P[13], P[14]
@@ -119,22 +118,33 @@ def update(t, S, I, E, C, P, spk):
     gi = S[GI]
     iext = S[IEXT]
     refr = I[REFR]
-    count = 0
-    for k in range(v.shape[0]):
-        if refr[k] > 0:
-            refr[k] -= 1
-            v[k] = v_reset
-        elif cond:
+    n = v.shape[0]
+    # pass 1: integrate (branch-free, so the compiler can vectorize it); neurons in their
+    # refractory period are held at v_reset
+    if P[0] > 0.5:
+        for k in range(n):
             ge_m = ge[k] * avg_e
             gi_m = gi[k] * avg_i
             gtot = 1.0 + ge_m + gi_m
             v_inf = (v_rest + iext[k] + ge_m * e_e + gi_m * e_i) / gtot
-            v[k] = v_inf + (v[k] - v_inf) * np.exp(-h_tm * gtot)
-        else:
+            vn = v_inf + (v[k] - v_inf) * np.exp(-h_tm * gtot)
+            r = refr[k]
+            v[k] = vn if r <= 0 else v_reset
+            refr[k] = r - 1 if r > 0 else 0
+            ge[k] *= pe
+            gi[k] *= pi
+    else:
+        for k in range(n):
             v_inf = v_rest + iext[k]
-            v[k] = v_inf + (v[k] - v_inf) * pm + ge[k] * ce - gi[k] * ci
-        ge[k] *= pe
-        gi[k] *= pi
+            vn = v_inf + (v[k] - v_inf) * pm + ge[k] * ce - gi[k] * ci
+            r = refr[k]
+            v[k] = vn if r <= 0 else v_reset
+            refr[k] = r - 1 if r > 0 else 0
+            ge[k] *= pe
+            gi[k] *= pi
+    # pass 2: threshold and reset
+    count = 0
+    for k in range(n):
         if v[k] >= v_th:
             v[k] = v_reset
             refr[k] = n_ref

@@ -25,7 +25,7 @@ from ..rng import uniform, uniform_nb
 from .base import Model
 
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
-NEXT, COUNT, LINK = 0, 1, 2
+NEXT, COUNT, LINK, SCRATCH = 0, 1, 2, 3
 WHEEL = 4096
 NEVER = np.iinfo(np.int64).max
 
@@ -38,7 +38,7 @@ class PoissonSource(Model):
     rate: float | tuple = 10.0
 
     float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
-    int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
+    int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link", "scratch")
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
     def __post_init__(self):
@@ -55,9 +55,9 @@ class PoissonSource(Model):
     def init_state(self, dt, seed, stream):
         S = np.zeros((2, self.n))
         S[RATE] = self.rate
-        I = np.zeros((3, self.n), np.int64)
+        I = np.zeros((4, self.n), np.int64)
         I[NEXT] = -1  # not scheduled yet
-        E = np.full((1, WHEEL), -1, np.int64)
+        E = np.full((2, WHEEL), -1, np.int64)  # row 0: wheel heads; row 1: radix-sort counters
         # C: [needs_schedule, seed, stream]
         return S, I, E, np.array([1, seed, stream], np.int64)
 
@@ -101,6 +101,31 @@ def schedule(t, S, I, E, C, P):
 
 
 @njit(cache=True)
+def _radix_sort(a, count, tmp, counts, n):
+    """Sort a[:count] (non-negative ints below n) in place: LSD radix sort, 8 bits per pass."""
+    shift = 0
+    src, dst = a, tmp
+    passes = 0
+    while (n - 1) >> shift > 0 or passes == 0:
+        for d in range(257):
+            counts[d] = 0
+        for k in range(count):
+            counts[((src[k] >> shift) & 255) + 1] += 1
+        for d in range(256):
+            counts[d + 1] += counts[d]
+        for k in range(count):
+            d = (src[k] >> shift) & 255
+            dst[counts[d]] = src[k]
+            counts[d] += 1
+        src, dst = dst, src
+        shift += 8
+        passes += 1
+    if passes % 2 == 1:  # the sorted data ended in tmp
+        for k in range(count):
+            a[k] = tmp[k]
+
+
+@njit(cache=True)
 def update(t, S, I, E, C, P, spk):
     if C[0] != 0:
         schedule(t, S, I, E, C, P)
@@ -131,7 +156,7 @@ def update(t, S, I, E, C, P, spk):
     # ascending order, as the reference backend produces (the order of deliveries decides the
     # rounding of sums): insertion sort for the usual few spikes, a full sort for many
     if count > 32:
-        spk[:count].sort()
+        _radix_sort(spk, count, I[SCRATCH], E[1], nxt.shape[0])
     else:
         for a in range(1, count):
             v = spk[a]

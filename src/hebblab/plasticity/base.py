@@ -109,6 +109,13 @@ def decay_lut(value, last_step, t, P, off, n, dt_over_tau):
     return value * np.exp(-x)
 
 
-@njit(cache=True)
-def identity_transmit(w, P):
-    return w
+@njit(cache=True, inline="always")
+def record_pre_spike(t, j, pre, P):
+    """``pre_spike`` for rules whose only pre state is the last arrival step (column 0)."""
+    pre[j, 0] = t
+
+
+@njit(cache=True, inline="always")
+def record_post_spike(t, i, post, P):
+    """``post_spike`` for rules whose only post state is the last spike step (column 0)."""
+    post[i, 0] = t

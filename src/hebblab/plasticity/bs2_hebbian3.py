@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .base import Rule, register_rule
+from .base import Rule, record_post_spike, record_pre_spike, register_rule
 
 UP = (2.0, 4.0 / 3.0, 1.2)
 DOWN = (0.5, 0.75, 0.833)
@@ -77,14 +77,8 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
-def pre_spike(t, j, pre, P):
-    pre[j, 0] = t
-
-
-@njit(cache=True, inline="always")
-def post_spike(t, i, post, P):
-    post[i, 0] = t
+pre_spike = record_pre_spike
+post_spike = record_post_spike
 
 
 transmit = None

@@ -24,7 +24,7 @@ from numba import njit
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from ..units import ms
-from .base import Rule, register_rule
+from .base import Rule, record_post_spike, record_pre_spike, register_rule
 
 Q_PLUS, Q_MINUS, WIN_P, WIN_M, W_LOW, W_HIGH = range(6)
 
@@ -87,10 +87,6 @@ class TwoStateStochastic(Rule):
                 last_post = t
         return w
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
-        syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
-        return syn, pre, post
-
 
 @njit(cache=True, inline="always")
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
@@ -108,14 +104,8 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
-def pre_spike(t, j, pre, P):
-    pre[j, 0] = t
-
-
-@njit(cache=True, inline="always")
-def post_spike(t, i, post, P):
-    post[i, 0] = t
+pre_spike = record_pre_spike
+post_spike = record_post_spike
 
 
 transmit = None
