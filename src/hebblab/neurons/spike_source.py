@@ -21,17 +21,23 @@ from .base import Model
 STEP, INDEX = 0, 1
 
 
-def _as_tuple(x, dtype):
-    return tuple(np.asarray(x, dtype=dtype).ravel().tolist())
+def _frozen(x, dtype) -> np.ndarray:
+    arr = np.array(x, dtype=dtype).ravel()  # a private copy
+    arr.setflags(write=False)
+    return arr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SpikeSource(Model):
-    """Neuron ``indices[k]`` fires at ``times[k]`` seconds."""
+    """Neuron ``indices[k]`` fires at ``times[k]`` seconds.
+
+    ``times`` and ``indices`` are kept as read-only numpy arrays (millions of spikes are fine);
+    two sources compare equal only if they are the same object.
+    """
 
     n: int = 1
-    times: tuple = ()
-    indices: tuple = ()
+    times: np.ndarray = ()
+    indices: np.ndarray = ()
 
     kernel_module: ClassVar[str] = "hebblab.neurons.spike_source"
 
@@ -45,13 +51,13 @@ class SpikeSource(Model):
             raise ValueError("times must be finite and >= 0")
         if idx.size and (idx.min() < 0 or idx.max() >= self.n or not np.all(idx == np.round(idx))):
             raise ValueError(f"indices must be integers in [0, {self.n - 1}]")
-        object.__setattr__(self, "times", _as_tuple(times, float))
-        object.__setattr__(self, "indices", _as_tuple(idx, np.int64))
+        object.__setattr__(self, "times", _frozen(times, float))
+        object.__setattr__(self, "indices", _frozen(idx, np.int64))
 
     def steps(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """Spike steps and indices on the grid of ``dt``, sorted by (step, index)."""
-        st = np.rint(np.asarray(self.times, dtype=float) / dt).astype(np.int64)
-        ix = np.asarray(self.indices, dtype=np.int64)
+        st = np.rint(self.times / dt).astype(np.int64)
+        ix = self.indices
         order = np.lexsort((ix, st))
         st, ix = st[order], ix[order]
         dup = (np.diff(st) == 0) & (np.diff(ix) == 0)
