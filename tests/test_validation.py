@@ -101,3 +101,20 @@ def test_run_errors():
     net, a, b = net_with_two()
     with pytest.raises(ValueError, match="duration must be >= 0"):
         net.run(-1.0)
+
+
+def test_a_network_that_cannot_fit_is_refused_before_allocating():
+    net = hl.Network(dt=1e-4)
+    big = net.add(hl.LIF(n=1_000_000))
+    with pytest.raises(ValueError, match=r"connect: 1e\+12 synapses .* needs about .* GiB; this machine has"):
+        net.connect(big, big, rule=PairSTDP(), w=0.1)
+
+
+def test_monitor_samples_that_cannot_fit_are_refused(monkeypatch):
+    monkeypatch.setenv("HEBBLAB_MEMORY_LIMIT", str(10 * 2**20))  # pretend 10 MiB
+    net = hl.Network(dt=1e-4)
+    pop = net.add(hl.LIF(n=1000))
+    net.monitor(pop, "v")
+    with pytest.raises(ValueError, match=r"state monitors' samples needs about"):
+        net.run(10.0)
+    assert net.step == 0

@@ -88,6 +88,37 @@ class Population:
         return f"<Population {self.index}: {type(self.model).__name__}(n={self.n})>"
 
 
+def physical_memory() -> int:
+    """Bytes of physical memory on this machine (HEBBLAB_MEMORY_LIMIT overrides, in bytes)."""
+    import os
+    env = os.environ.get("HEBBLAB_MEMORY_LIMIT")
+    if env:
+        return int(float(env))
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 62
+
+
+def _expected_synapses(connectivity, n_pre: int, n_post: int) -> float:
+    from .connectivity import FixedProbability
+    if isinstance(connectivity, str):
+        return float(n_pre) * n_post if connectivity == "all_to_all" else float(min(n_pre, n_post))
+    if isinstance(connectivity, FixedProbability):
+        return float(n_pre) * n_post * connectivity.p
+    if isinstance(connectivity, tuple) and len(connectivity) == 2:
+        return float(np.size(connectivity[0]))
+    return 0.0
+
+
+def refuse_if_too_big(what: str, n_bytes: float) -> None:
+    """One clear ValueError, before allocating, when ``n_bytes`` would not fit in memory."""
+    limit = physical_memory()
+    if n_bytes > 0.8 * limit:
+        raise ValueError(f"{what} needs about {n_bytes / 2**30:.1f} GiB; this machine has "
+                         f"{limit / 2**30:.1f} GiB (at most 80 % of it may be used)")
+
+
 class Projection:
     """Synapses from one population to another, stored as CSR by pre neuron."""
 
@@ -97,6 +128,10 @@ class Projection:
         self.delay = V.non_negative("delay", delay)
         self.delay_steps = int(round(delay / net.dt))
         self.stream = STREAM_PLASTICITY + index
+        k_syn = rule.layout()[0] if rule is not None else 0
+        per_syn = net.dtype.itemsize + 4 + 8 + 4 + 8 * k_syn  # w, post, post_syn, post_pre, state
+        n_expected = _expected_synapses(connectivity, pre.n, post.n)
+        refuse_if_too_big(f"connect: {n_expected:.3g} synapses ({per_syn} bytes each)", n_expected * per_syn)
         indptr, post_idx, order = build_connectivity(connectivity, pre.n, post.n, net.seed,
                                                      STREAM_INIT + 2 * index)
         self.indptr, self.post_index = indptr, post_idx
@@ -236,6 +271,7 @@ class Network:
         else:
             raise ValueError("monitor target must be a population or a projection")
         idx = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
+        self._monitor_bytes_per_step = getattr(self, "_monitor_bytes_per_step", 0.0) + 8.0 * idx.size / every_steps
         if idx.size and (idx.min() < 0 or idx.max() >= n):
             raise ValueError(f"indices must be in [0, {n - 1}]")
         mon = StateMonitor(target, var, every_steps, idx, row, is_w)
@@ -291,6 +327,8 @@ class Network:
         else:
             from .backends.reference import run as backend_run
         t0, t1 = self.step, self.step + n_steps
+        refuse_if_too_big(f"run({duration:g}): the state monitors' samples",
+                          getattr(self, "_monitor_bytes_per_step", 0.0) * n_steps)
         for mon in self.state_monitors:
             mon.prepare(t0, t1)
         backend_run(self, t0, t1, progress)
