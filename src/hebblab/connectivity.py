@@ -91,3 +91,29 @@ def build(connectivity, n_pre: int, n_post: int, seed: int, stream: int):
         np.add.at(indptr, pre_s + 1, 1)
         return np.cumsum(indptr), post_s, order
     raise ValueError("connectivity must be 'all_to_all', 'one_to_one', FixedProbability(p) or (pre_idx, post_idx)")
+
+
+@njit(cache=True)
+def _fill_csc(indptr, post, post_ptr, post_syn, post_pre):
+    n_post = post_ptr.shape[0] - 1
+    cursor = post_ptr[:n_post].copy()
+    for j in range(indptr.shape[0] - 1):
+        for s in range(indptr[j], indptr[j + 1]):
+            i = post[s]
+            q = cursor[i]
+            post_syn[q] = s
+            post_pre[q] = j
+            cursor[i] = q + 1
+
+
+def build_csc(indptr: np.ndarray, post: np.ndarray, n_post: int):
+    """Post-to-synapse index by counting sort, with no temporary larger than the outputs:
+    ``(post_ptr, post_syn, post_pre)``; synapses onto a post neuron in CSR order. ``post_syn`` is
+    int32 when the synapse count allows."""
+    n_syn = post.size
+    post_ptr = np.zeros(n_post + 1, np.int64)
+    np.cumsum(np.bincount(post, minlength=n_post), out=post_ptr[1:])
+    post_syn = np.empty(n_syn, np.int32 if n_syn < 2**31 else np.int64)
+    post_pre = np.empty(n_syn, np.int32)
+    _fill_csc(indptr, post, post_ptr, post_syn, post_pre)
+    return post_ptr, post_syn, post_pre

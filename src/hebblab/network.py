@@ -32,6 +32,7 @@ import numpy as np
 
 from . import _validate as V
 from .connectivity import build as build_connectivity
+from .connectivity import build_csc
 from .distributions import Normal, Uniform
 from .monitors import SpikeMonitor, StateMonitor
 from .neurons.base import Model
@@ -129,7 +130,7 @@ class Projection:
         self.delay_steps = int(round(delay / net.dt))
         self.stream = STREAM_PLASTICITY + index
         k_syn = rule.layout()[0] if rule is not None else 0
-        per_syn = net.dtype.itemsize + 4 + 8 + 4 + 8 * k_syn  # w, post, post_syn, post_pre, state
+        per_syn = net.dtype.itemsize + 4 + 4 + 4 + 8 * k_syn  # w, post, post_syn, post_pre, state
         n_expected = _expected_synapses(connectivity, pre.n, post.n)
         refuse_if_too_big(f"connect: {n_expected:.3g} synapses ({per_syn} bytes each)", n_expected * per_syn)
         indptr, post_idx, order = build_connectivity(connectivity, pre.n, post.n, net.seed,
@@ -139,10 +140,7 @@ class Projection:
         # Post-to-synapse index (CSC), used for potentiation at post spikes: for the q-th synapse onto
         # a post neuron, its index in the CSR arrays (post_syn) and its pre neuron (post_pre), both
         # in CSC order so the potentiation loop reads them sequentially.
-        self.post_syn = np.argsort(post_idx, kind="stable").astype(np.int64)
-        self.post_pre = (np.searchsorted(indptr, self.post_syn, side="right") - 1).astype(np.int32)
-        self.post_ptr = np.zeros(post.n + 1, np.int64)
-        np.cumsum(np.bincount(post_idx, minlength=post.n), out=self.post_ptr[1:])
+        self.post_ptr, self.post_syn, self.post_pre = build_csc(indptr, post_idx, post.n)
         self.w = self._initial_weights(w, n_syn, order, STREAM_INIT + 2 * index + 1)
         if rule is not None:
             lo, hi = rule.bounds()
