@@ -172,7 +172,7 @@ def show(folder: Path = typer.Argument(..., help="a run folder")):
     _guard(go)
 
 
-BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "monte-carlo")
+BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "monte-carlo", "scale")
 
 
 def _bench_song_abbott(duration):
@@ -202,6 +202,23 @@ def _bench_recurrent(k, duration):
     rate = len(sp) / neurons.n / duration
     return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=rate,
                 events_per_s=rate * neurons.n * duration * k / (t2 - t1), synapses=len(rec))
+
+
+def _bench_scale(n_syn=1e7, sim=0.02):
+    import numpy as np
+    from .networks import RECURRENT, recurrent_network
+    k = 100
+    n = int(n_syn / k)
+    t0 = time.perf_counter()
+    net, neurons, rec = recurrent_network(n=n, k=k, stdp=True, seed=1, dtype=np.float32)
+    build = time.perf_counter() - t0
+    per_syn = sum(a.nbytes for a in (rec.w, rec.post_index, rec.post_syn, rec.post_pre)) / len(rec)
+    neurons.g_e[:] = RECURRENT["rate_ext"] * RECURRENT["w_ext"] * RECURRENT["tau_e"]
+    neurons.v[:] = np.random.default_rng(1).uniform(-60e-3, -50e-3, n)
+    net.run(net.dt)
+    t1 = time.perf_counter()
+    net.run(sim)
+    return dict(build_s=build, simulate_s=time.perf_counter() - t1, sim=sim, synapses=len(rec), bytes=per_syn)
 
 
 def _bench_monte_carlo(n_syn, n_pairings):
@@ -239,6 +256,10 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
                 r = _bench_recurrent(int(n.split("-")[1]), duration or 2.0)
                 t.add_row(n, f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['events_per_s']:.3g} syn events/s",
                           f"{r['rate_hz']:.2f} Hz, {r['synapses']} plastic synapses")
+            elif n == "scale":
+                r = _bench_scale()
+                t.add_row(n, f"{r['build_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['simulate_s'] / r['sim']:.3g} s per simulated s",
+                          f"{r['synapses']} plastic synapses, {r['bytes']:.0f} bytes each (benchmarks/scale.py for 1e9)")
             else:
                 r = _bench_monte_carlo(1_000_000, 1_000)
                 t.add_row(n, "-", f"{r['simulate_s']:.2f}", f"{r['pair_updates_per_s']:.3g} pair-updates/s",
