@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import importlib
 
+#: The potentiation loop asks for the weight this many synapses ahead (see intrinsics.prefetch).
+PREFETCH_AHEAD = 32
+
 
 def _import_line(module: str, name: str, alias: str) -> str:
     return f"from {module} import {name} as {alias}"
@@ -30,7 +33,7 @@ def structure_key(net) -> tuple:
 
 def generate(net) -> str:
     pops, projs, spk_mons, st_mons, inj = structure_key(net)
-    lines = ["import numpy as np", "from numba import njit"]
+    lines = ["import numpy as np", "from numba import njit", "from hebblab.backends.intrinsics import prefetch"]
     for k, (mod, _, _) in enumerate(pops):
         lines.append(_import_line(mod, "update", f"upd{k}"))
     for p, (_, _, rmod) in enumerate(projs):
@@ -122,7 +125,10 @@ def generate(net) -> str:
         J = f"j{p}_"
         add(f"    for a in range(n{b}):")
         add(f"        i = spk{b}[a]")
-        add(f"        for qq in range({J}pptr[i], {J}pptr[i + 1]):")
+        add(f"        end = {J}pptr[i + 1]")
+        add(f"        for qq in range({J}pptr[i], end):")
+        add(f"            if qq + {PREFETCH_AHEAD} < end:")
+        add(f"                prefetch({J}w, {J}psyn[qq + {PREFETCH_AHEAD}])")
         add(f"            s = {J}psyn[qq]")
         add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {J}pre[qq], {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
         add(f"        r{p}_post_spike(t, i, {J}postv, {J}P)")
