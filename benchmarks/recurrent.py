@@ -138,7 +138,9 @@ def run_worker(name, k, stdp, duration, threads):
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        print(f"  {name}: not run ({(proc.stderr.strip().splitlines() or ['?'])[-1]})")
+        errors = [ln for ln in proc.stderr.strip().splitlines() if "Error" in ln] or proc.stderr.strip().splitlines() or ["?"]
+        why = "killed, out of memory?" if proc.returncode in (-9, 137) else errors[-1]
+        print(f"  {name}: not run (exit {proc.returncode}: {why})")
         return None
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_s"] = time.perf_counter() - t0

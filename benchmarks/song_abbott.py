@@ -139,8 +139,9 @@ def run_worker(name: str, duration: float) -> dict | None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        print(f"  {name}: not run ({last})")
+        errors = [ln for ln in proc.stderr.strip().splitlines() if "Error" in ln] or proc.stderr.strip().splitlines() or ["?"]
+        why = "killed, out of memory?" if proc.returncode in (-9, 137) else errors[-1]
+        print(f"  {name}: not run (exit {proc.returncode}: {why})")
         return None
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     out["process_s"] = wall

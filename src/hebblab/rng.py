@@ -114,3 +114,83 @@ def normal(seed, stream, a, b) -> np.ndarray:
 STREAM_POISSON = 1 << 20
 STREAM_PLASTICITY = 2 << 20
 STREAM_INIT = 3 << 20
+
+
+# ---- ziggurat normals (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8); 128 layers) -------------
+#
+# A 64-bit hash gives two normals: each uses 7 bits for the layer and 25 bits for a signed
+# value (layer and value from separate bits, avoiding the correlation Doornik 2005 found in the
+# original). About 98.8 % of draws cost one table lookup and a comparison; the rest take the
+# wedge or tail path with further hashes of the same key (attempt number in the stream word).
+
+def _zig_tables(n: int = 128, bits: int = 24):
+    dn = 3.442619855899
+    tn = dn
+    vn = 9.91256303526217e-3
+    m1 = float(1 << bits)
+    q = vn / np.exp(-0.5 * dn * dn)
+    kn = np.zeros(n, np.int64)
+    wn = np.zeros(n)
+    fn = np.zeros(n)
+    kn[0] = int((dn / q) * m1)
+    kn[1] = 0
+    wn[0] = q / m1
+    wn[n - 1] = dn / m1
+    fn[0] = 1.0
+    fn[n - 1] = np.exp(-0.5 * dn * dn)
+    for i in range(n - 2, 0, -1):
+        dn = np.sqrt(-2.0 * np.log(vn / dn + np.exp(-0.5 * dn * dn)))
+        kn[i + 1] = int((dn / tn) * m1)
+        tn = dn
+        fn[i] = np.exp(-0.5 * dn * dn)
+        wn[i] = dn / m1
+    return kn, wn, fn
+
+
+_ZK, _ZW, _ZF = _zig_tables()
+_ZR = 3.442619855899
+_M25 = np.uint64(0x1FFFFFF)
+_M7 = np.uint64(0x7F)
+_S25 = np.uint64(25)
+
+
+@njit(cache=True, inline="always")
+def _zig_value(bits32):
+    """(layer, signed value) from 32 random bits: 7 bits layer, 25 bits signed value."""
+    iz = int(bits32 & _M7)
+    hz = int((bits32 >> np.uint64(7)) & _M25) - (1 << 24)
+    return iz, hz
+
+
+@njit(cache=True)
+def _zig_slow(seed, stream, a, b, iz, hz, which):
+    """Wedge and tail of the ziggurat, drawing further bits from attempts 1, 2, ... of the key."""
+    attempt = 1
+    while True:
+        x = hz * _ZW[iz]
+        h = hash4_nb(seed, stream + (attempt << 40) + which, a, b)
+        attempt += 1
+        u1 = (float(h >> _S32) + 1.0) * _INV32
+        u2 = (float(h & _MASK32) + 1.0) * _INV32
+        if iz == 0:  # tail beyond r (Marsaglia 1964)
+            xt = -np.log(u1) / _ZR
+            y = -np.log(u2)
+            if y + y >= xt * xt:
+                return _ZR + xt if hz > 0 else -_ZR - xt
+            continue
+        if _ZF[iz] + u1 * (_ZF[iz - 1] - _ZF[iz]) < np.exp(-0.5 * x * x):
+            return x
+        iz, hz = _zig_value(np.uint64(int(u2 * 4294967296.0) & 0xFFFFFFFF))
+        if abs(hz) < _ZK[iz]:
+            return hz * _ZW[iz]
+
+
+@njit(cache=True)
+def normal_zig_pair_nb(seed, stream, a, b):
+    """Two standard normals from one hash of (a, b), by the ziggurat method (fast path ~99 %)."""
+    h = hash4_nb(seed, stream, a, b)
+    iz, hz = _zig_value(h & _MASK32)
+    z1 = hz * _ZW[iz] if abs(hz) < _ZK[iz] else _zig_slow(seed, stream, a, b, iz, hz, 0)
+    iz, hz = _zig_value(h >> _S32)
+    z2 = hz * _ZW[iz] if abs(hz) < _ZK[iz] else _zig_slow(seed, stream, a, b, iz, hz, 1 << 20)
+    return z1, z2

@@ -36,7 +36,7 @@ from pydantic import Field
 from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import TripletSTDP, calibrate_scatter
-from ..rng import normal_nb, normal_pair_nb, uniform_nb
+from ..rng import normal_nb, normal_zig_pair_nb, uniform_nb
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Result, progress_bar, register_experiment
 
@@ -199,7 +199,7 @@ def monte_carlo_write(n_syn, levels, target, m, a_max, reset, stages, per_stage,
             step = size * g
             if sigma_p > 0.0:
                 if c % 2 == 0:
-                    z, z_next = normal_pair_nb(seed, stream + 2, s, c // 2)
+                    z, z_next = normal_zig_pair_nb(seed, stream + 2, s, c // 2)
                 else:
                     z = z_next
                 step *= 1.0 + sigma_p * z
