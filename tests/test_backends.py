@@ -140,3 +140,31 @@ def test_numba_equals_reference_on_random_trains(rule, pre, post, seed, delay):
     a = drive(rule, *args, delay=delay * DT, seed=seed, backend="numba").w
     b = drive(rule, *args, delay=delay * DT, seed=seed, backend="reference").w
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_progress_bar_chunks_do_not_change_results():
+    from hebblab.networks import build_network
+    runs = []
+    for progress in (True, False):
+        net, _, neuron, syn = build_network(seed=11)
+        sp = net.monitor(neuron)
+        net.run(2.0, progress=progress)
+        runs.append((syn, sp))
+    (a_syn, a_sp), (b_syn, b_sp) = runs
+    np.testing.assert_array_equal(a_syn.w, b_syn.w)
+    np.testing.assert_array_equal(a_sp.steps, b_sp.steps)
+    assert len(b_sp) > 0
+
+
+def test_spike_monitor_buffer_boundaries_lose_nothing():
+    """A tiny monitor buffer forces the kernel to return to Python many times mid-run."""
+    from hebblab.monitors import SpikeMonitor
+    net = hl.Network(dt=DT, seed=2)
+    pop = net.add(hl.PoissonSource(n=50, rate=200.0))
+    small = SpikeMonitor(pop, capacity=1)  # capacity is raised to 2 n = 100 spikes
+    net.spike_monitors.append(small)
+    big = net.monitor(pop)
+    net.run(1.0)
+    assert small.capacity == 100 and len(big) > 5000
+    np.testing.assert_array_equal(small.steps, big.steps)
+    np.testing.assert_array_equal(small.i, big.i)
