@@ -26,8 +26,11 @@ def test_fixed_probability_is_reproducible_and_seeded():
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+@pytest.mark.parametrize("small", [0, 10**9])  # counting sort (compiled), numpy argsort
 @pytest.mark.parametrize("conn", ["all_to_all", hl.FixedProbability(0.2)])
-def test_post_index_equals_stable_argsort(conn):
+def test_post_index_equals_stable_argsort(conn, small, monkeypatch):
+    import hebblab.connectivity as c
+    monkeypatch.setattr(c, "SMALL", small)
     indptr, post, _ = build(conn, 50, 70, seed=0, stream=0)
     post_ptr, post_syn, post_pre = build_csc(indptr, post, 70)
     order = np.argsort(post, kind="stable")

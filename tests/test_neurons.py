@@ -18,13 +18,13 @@ def test_lif_membrane_constant_input_closed_form():
     mon = net.monitor(pop, "v", every=DT)
     net.run(0.1)
     expected = v_rest + drive_v * (1 - np.exp(-mon.t / tau_m))
-    np.testing.assert_allclose(mon.values[:, 0], expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(mon.values[:, 0], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_lif_current_synapse_closed_form():
     """A single jump w of I_e: v(t) - v_rest = w tau_e/(tau_e - tau_m) (e^{-t/tau_e} - e^{-t/tau_m})."""
     tau_m, tau_e, w = 10 * hl.ms, 3 * hl.ms, 2 * hl.mV
-    net = hl.Network(dt=DT, seed=0)
+    net = hl.Network(dt=DT, seed=0, dtype=np.float64)
     src = net.add(hl.SpikeSource(n=1, times=[0.0], indices=[0]))
     pop = net.add(hl.LIF(n=1, tau_m=tau_m, tau_e=tau_e, v_rest=0.0, v_reset=-1.0, v_thresh=1.0))
     net.connect(src, pop, w=w)
@@ -32,19 +32,19 @@ def test_lif_current_synapse_closed_form():
     net.run(0.05)
     s = mon.t - DT  # the jump is delivered at the end of step 0, i.e. at time dt
     expected = np.where(s >= 0, w * tau_e / (tau_e - tau_m) * (np.exp(-s / tau_e) - np.exp(-s / tau_m)), 0.0)
-    np.testing.assert_allclose(mon.values[:, 0], expected, atol=1e-15)
+    np.testing.assert_allclose(mon.values[:, 0], expected, rtol=1e-12, atol=1e-18)
 
 
 def test_lif_equal_time_constants_limit():
     tau, w = 10 * hl.ms, 1 * hl.mV
-    net = hl.Network(dt=DT, seed=0)
+    net = hl.Network(dt=DT, seed=0, dtype=np.float64)
     src = net.add(hl.SpikeSource(n=1, times=[0.0], indices=[0]))
     pop = net.add(hl.LIF(n=1, tau_m=tau, tau_e=tau, v_rest=0.0, v_reset=-1.0, v_thresh=1.0))
     net.connect(src, pop, w=w)
     mon = net.monitor(pop, "v", every=DT)
     net.run(0.05)
     s = np.maximum(mon.t - DT, 0)
-    np.testing.assert_allclose(mon.values[:, 0], w * s / tau * np.exp(-s / tau), atol=1e-15)
+    np.testing.assert_allclose(mon.values[:, 0], w * s / tau * np.exp(-s / tau), rtol=1e-12, atol=1e-18)
 
 
 def test_lif_regular_firing_period_and_refractoriness():

@@ -205,10 +205,11 @@ class Network:
     """A spiking network with time step ``dt`` (seconds) and random ``seed``.
 
     ``backend`` is "numba" (compiled, the default) or "reference" (plain numpy, the spec the tests
-    compare against). ``dtype`` is the weight precision (float64 by default).
+    compare against). ``dtype`` is the weight precision: float32 by default (4 bytes per weight), float64 for
+    comparisons with closed forms.
     """
 
-    def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float64):
+    def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float32):
         self.dt = V.positive("dt", dt)
         self.seed = V.non_negative_int("seed", seed)
         self.backend = V.one_of("backend", backend, ("numba", "reference"))
