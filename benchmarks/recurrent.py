@@ -20,10 +20,12 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import run_json  # noqa: E402  (shared with the other benchmark scripts)
 
 N = 10_000
 MS, MV = 1e-3, 1e-3
@@ -135,16 +137,7 @@ WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "nest": worke
 def run_worker(name, k, stdp, duration, threads):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
            "--threads", str(threads)] + (["--static"] if not stdp else [])
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        errors = [ln for ln in proc.stderr.strip().splitlines() if "Error" in ln] or proc.stderr.strip().splitlines() or ["?"]
-        why = "killed, out of memory?" if proc.returncode in (-9, 137) else errors[-1]
-        print(f"  {name}: not run (exit {proc.returncode}: {why})")
-        return None
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["process_s"] = time.perf_counter() - t0
-    return out
+    return run_json(name, cmd)
 
 
 def main():

@@ -16,10 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import run_json  # noqa: E402  (shared with the other benchmark scripts)
 
 PEERS = ("brian2-cpp", "brian2-cython", "nest")
 
@@ -134,18 +136,7 @@ def worker_nest(duration: float, threads: int = 1) -> dict:
 
 
 def run_worker(name: str, duration: float) -> dict | None:
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--duration", str(duration)]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        errors = [ln for ln in proc.stderr.strip().splitlines() if "Error" in ln] or proc.stderr.strip().splitlines() or ["?"]
-        why = "killed, out of memory?" if proc.returncode in (-9, 137) else errors[-1]
-        print(f"  {name}: not run (exit {proc.returncode}: {why})")
-        return None
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    out["process_s"] = wall
-    return out
+    return run_json(name, [sys.executable, os.path.abspath(__file__), "--worker", name, "--duration", str(duration)])
 
 
 def main() -> None:
