@@ -29,9 +29,7 @@ def worker(n_syn: float, sim: float) -> dict:
     t0 = time.perf_counter()
     net, neurons, rec = recurrent_network(n=n, k=k, stdp=True, seed=1, dtype=np.float32)
     t_build = time.perf_counter() - t0
-    per_syn = sum(a.nbytes for a in (rec.w, rec.post_index, rec.post_syn, rec.post_pre)) / len(rec)
-    if rec.syn.shape[1]:
-        per_syn += rec.syn.nbytes / len(rec)
+    per_syn = rec.bytes_per_synapse
     from hebblab.networks import RECURRENT as P
     # start in the stationary regime: synaptic current at its mean, membranes spread below threshold
     neurons.g_e[:] = P["rate_ext"] * P["w_ext"] * P["tau_e"]

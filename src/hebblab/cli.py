@@ -212,7 +212,7 @@ def _bench_scale(n_syn=1e7, sim=0.02):
     t0 = time.perf_counter()
     net, neurons, rec = recurrent_network(n=n, k=k, stdp=True, seed=1, dtype=np.float32)
     build = time.perf_counter() - t0
-    per_syn = sum(a.nbytes for a in (rec.w, rec.post_index, rec.post_syn, rec.post_pre)) / len(rec)
+    per_syn = rec.bytes_per_synapse
     neurons.g_e[:] = RECURRENT["rate_ext"] * RECURRENT["w_ext"] * RECURRENT["tau_e"]
     neurons.v[:] = np.random.default_rng(1).uniform(-60e-3, -50e-3, n)
     net.run(net.dt)

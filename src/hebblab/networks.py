@@ -47,7 +47,7 @@ RECURRENT = dict(tau_m=20 * ms, v_rest=-70 * mV, v_thresh=-50 * mV, v_reset=-60 
 
 
 def recurrent_network(n: int = 10_000, k: int = 100, stdp: bool = True, dt: float = 0.1 * ms, seed: int = 1,
-                      dtype=None):
+                      dtype=None, index: str = "compact"):
     """Return ``(net, neurons, recurrent projection)``: n current-based LIF neurons, each driven by
     its own Poisson input (``rate_ext``, ``w_ext``) and k random recurrent excitatory synapses
     (connection probability k/n, no autapses, weight ``w_rec_total / k``, 1.5 ms delay), plastic
@@ -56,7 +56,7 @@ def recurrent_network(n: int = 10_000, k: int = 100, stdp: bool = True, dt: floa
     from .connectivity import FixedProbability
     p = RECURRENT
     kw = {} if dtype is None else {"dtype": dtype}
-    net = Network(dt=dt, seed=seed, **kw)
+    net = Network(dt=dt, seed=seed, index=index, **kw)
     neurons = net.add(LIF(n=n, tau_m=p["tau_m"], v_rest=p["v_rest"], v_thresh=p["v_thresh"], v_reset=p["v_reset"],
                           t_ref=p["t_ref"], tau_e=p["tau_e"], tau_i=p["tau_e"]))
     ext = net.add(PoissonSource(n=n, rate=p["rate_ext"]))

@@ -22,7 +22,7 @@ def _import_line(module: str, name: str, alias: str) -> str:
 def structure_key(net) -> tuple:
     """What the generated source depends on (and nothing else)."""
     pops = tuple((p.model.kernel_module, p.model.input_mode, p.model.input_rows) for p in net.populations)
-    projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None)
+    projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None, j.post_pre is not None)
                   for j in net.projections)
     spk = tuple(m.source.index for m in net.spike_monitors)
     st = tuple(("w", m.target.index) if m.is_weight else ("s", m.target.index, m.row)
@@ -33,10 +33,11 @@ def structure_key(net) -> tuple:
 
 def generate(net) -> str:
     pops, projs, spk_mons, st_mons, inj = structure_key(net)
-    lines = ["import numpy as np", "from numba import njit", "from hebblab.backends.intrinsics import prefetch"]
+    lines = ["import numpy as np", "from numba import njit", "from hebblab.backends.intrinsics import prefetch",
+             "from hebblab.connectivity import pre_of"]
     for k, (mod, _, _) in enumerate(pops):
         lines.append(_import_line(mod, "update", f"upd{k}"))
-    for p, (_, _, rmod) in enumerate(projs):
+    for p, (_, _, rmod, _) in enumerate(projs):
         if rmod is None:
             continue
         module = importlib.import_module(rmod)
@@ -51,7 +52,7 @@ def generate(net) -> str:
         if inj[k]:
             args += [f"inj{k}_step", f"inj{k}_idx", f"inj{k}_row", f"inj{k}_val", f"inj{k}_add"]
     for p in range(len(projs)):
-        args += [f"j{p}_{n}" for n in ("indptr", "post", "pre", "pptr", "psyn", "w", "syn", "prev",
+        args += [f"j{p}_{n}" for n in ("indptr", "post", "ptab", "pshift", "ppre", "pptr", "psyn", "w", "syn", "prev",
                                        "postv", "P", "stream", "delay", "q", "qn")]
     for m in range(len(spk_mons)):
         args += [f"ms{m}_t", f"ms{m}_i", f"ms{m}_n"]
@@ -91,7 +92,7 @@ def generate(net) -> str:
     for k in range(len(pops)):
         add(f"    n{k} = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
     # 3. delivery and pre-synaptic plasticity
-    for p, (a, b, rmod) in enumerate(projs):
+    for p, (a, b, rmod, _) in enumerate(projs):
         mode, (row_e, row_i) = pops[b][1], pops[b][2]
         plastic = rmod is not None
         has_tx = plastic and getattr(importlib.import_module(rmod), "transmit", None) is not None
@@ -119,10 +120,11 @@ def generate(net) -> str:
             add(f"            {J}w[s] = r{p}_syn_pre(t, s, i, j, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
             add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P)")
     # 4. post-synaptic plasticity
-    for p, (a, b, rmod) in enumerate(projs):
+    for p, (a, b, rmod, has_pre) in enumerate(projs):
         if rmod is None:
             continue
         J = f"j{p}_"
+        pre_expr = f"{J}ppre[qq]" if has_pre else f"pre_of(s, {J}indptr, {J}ptab, {J}pshift)"
         add(f"    for a in range(n{b}):")
         add(f"        i = spk{b}[a]")
         add(f"        end = {J}pptr[i + 1]")
@@ -130,7 +132,7 @@ def generate(net) -> str:
         add(f"            if qq + {PREFETCH_AHEAD} < end:")
         add(f"                prefetch({J}w, {J}psyn[qq + {PREFETCH_AHEAD}])")
         add(f"            s = {J}psyn[qq]")
-        add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {J}pre[qq], {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+        add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
         add(f"        r{p}_post_spike(t, i, {J}postv, {J}P)")
     # 5. spike monitors
     for m, k in enumerate(spk_mons):
@@ -156,8 +158,8 @@ def arguments(net, t_start: int, t_stop: int) -> list:
         if pop.injections:
             out += list(net.injection_arrays(pop))
     for j in net.projections:
-        out += [j.indptr, j.post_index, j.post_pre, j.post_ptr, j.post_syn, j.w, j.syn if j.syn.shape[1] else None, j.pre_vars,
-                j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n]
+        out += [j.indptr, j.post_index, j.pre_table, j.pre_shift, j.post_pre, j.post_ptr, j.post_syn, j.w,
+                j.syn if j.syn.shape[1] else None, j.pre_vars, j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n]
     for m in net.spike_monitors:
         out += [m.buf_t, m.buf_i, m.count]
     for m in net.state_monitors:
