@@ -12,9 +12,9 @@ from helpers import DT, drive
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def mixed_network(backend, seed=5, duration=0.2, dtype=np.float64):
+def mixed_network(backend, seed=5, duration=0.2, dtype=np.float64, threads=1):
     """A small network that exercises every model, rule, delay and monitor kind."""
-    net = hl.Network(dt=DT, seed=seed, backend=backend, dtype=dtype)
+    net = hl.Network(dt=DT, seed=seed, backend=backend, dtype=dtype, threads=threads)
     poisson = net.add(hl.PoissonSource(n=40, rate=np.linspace(5, 80, 40)))
     explicit = net.add(hl.SpikeSource(n=3, times=[0.01, 0.02, 0.05, 0.051, 0.15], indices=[0, 1, 2, 0, 1]))
     cond = net.add(hl.LIF(n=5, synapse="conductance", tau_m=10 * hl.ms, v_rest=-70 * hl.mV, t_ref=1 * hl.ms))

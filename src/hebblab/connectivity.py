@@ -171,3 +171,16 @@ def pre_of(s, indptr, table, shift):
         else:
             hi = mid - 1
     return lo
+
+
+@njit(cache=True, inline="always")
+def first_at_least(post, lo, hi, value):
+    """The first index s in [lo, hi) with ``post[s] >= value`` (hi if none); ``post[lo:hi]`` is
+    sorted, as every row of a projection is."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if post[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo

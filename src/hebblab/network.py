@@ -78,7 +78,7 @@ class Population:
                 V.per_neuron("rate", self.S[0], self.n, check=V.non_negative)
                 if np.max(self.S[0]) * self.net.dt > 1.0:
                     raise ValueError(f"rate must be <= 1/dt = {1 / self.net.dt:g} Hz")
-                self.C[0] = 1
+                self.C[2:] = 1  # PoissonSource: redraw every block's pending intervals
             return
         object.__setattr__(self, name, value)
 
@@ -224,11 +224,14 @@ class Network:
     comparisons with closed forms. ``index`` is how potentiation finds a synapse's pre neuron:
     "compact" (the default: 12 bytes per plastic synapse with float32 weights; a small block table
     and a short search) or "fast" (a stored 4-byte pre index per synapse, 16 bytes in all; about
-    5-10 ns less per potentiated synapse).
+    5-10 ns less per potentiated synapse). ``threads``: how many parts the compiled loop splits
+    neuron updates, delivery and potentiation into (run on up to that many cores); None picks all
+    available cores for networks large enough to gain (:meth:`threads_for_run`) and 1 otherwise.
+    Results do not depend on it.
     """
 
     def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float32,
-                 index: str = "compact"):
+                 index: str = "compact", threads: int | None = None):
         self.dt = V.positive("dt", dt)
         self.seed = V.non_negative_int("seed", seed)
         self.backend = V.one_of("backend", backend, ("numba", "reference"))
@@ -236,6 +239,7 @@ class Network:
             raise ValueError(f"dtype must be float32 or float64 (got {dtype!r})")
         self.dtype = np.dtype(dtype)
         self.index = V.one_of("index", index, ("compact", "fast"))
+        self.threads = None if threads is None else V.positive_int("threads", threads)
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self.spike_monitors: list[SpikeMonitor] = []
@@ -335,9 +339,30 @@ class Network:
         order = np.argsort(cat[0], kind="stable")
         return tuple(c[order] for c in cat)
 
-    def run(self, duration: float, progress: bool = False) -> None:
-        """Advance the simulation by ``duration`` seconds (rounded to whole steps)."""
+    #: Automatic threading starts at this many neurons (summed over neuron populations that update
+    #: in parallel) or this many synapses; below, a step is too short to gain from a second core.
+    AUTO_THREADS_NEURONS = 4000
+    AUTO_THREADS_SYNAPSES = 1_000_000
+
+    def threads_for_run(self, threads: int | None = None) -> int:
+        """The number of parts a run uses: ``threads``, else the network's setting, else automatic."""
+        if threads is not None:
+            return V.positive_int("threads", threads)
+        if self.threads is not None:
+            return self.threads
+        import os
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        from .backends.codegen import has_range_update
+        neurons = sum(p.n for p in self.populations if has_range_update(p.model))
+        synapses = sum(j.n_synapses for j in self.projections)
+        big = neurons >= self.AUTO_THREADS_NEURONS or synapses >= self.AUTO_THREADS_SYNAPSES
+        return cores if big else 1
+
+    def run(self, duration: float, progress: bool = False, threads: int | None = None) -> None:
+        """Advance the simulation by ``duration`` seconds (rounded to whole steps). ``threads``
+        overrides the network's setting for this run (results are the same for any value)."""
         duration = V.non_negative("duration", duration)
+        n_threads = self.threads_for_run(threads)
         n_steps = int(round(duration / self.dt))
         if n_steps == 0:
             return
@@ -350,7 +375,10 @@ class Network:
                           getattr(self, "_monitor_bytes_per_step", 0.0) * n_steps)
         for mon in self.state_monitors:
             mon.prepare(t0, t1)
-        backend_run(self, t0, t1, progress)
+        if self.backend == "numba":
+            backend_run(self, t0, t1, progress, n_threads)
+        else:
+            backend_run(self, t0, t1, progress)
         self.step = t1
         for mon in self.state_monitors:
             mon.collect()

@@ -5,6 +5,10 @@ rule's kernel pieces, the target's input mode and row, fixed or plastic) and the
 compiled code has no dispatch on types inside the loop. Everything that varies between networks
 of the same structure (sizes, parameters, weights, state) is passed as arrays, so one compiled
 kernel serves them all and numba's on-disk cache keeps it between processes.
+
+Two variants: :func:`generate` writes the serial loop; :func:`generate_parallel` writes the loop
+one thread of a multi-threaded run executes (see its docstring for how the work is split and why
+the result does not depend on the number of threads).
 """
 
 from __future__ import annotations
@@ -19,34 +23,50 @@ def _import_line(module: str, name: str, alias: str) -> str:
     return f"from {module} import {name} as {alias}"
 
 
-def structure_key(net) -> tuple:
+def has_range_update(model) -> bool:
+    """Whether the model's kernel module can update a range of neurons (``update_range``)."""
+    return getattr(importlib.import_module(model.kernel_module), "update_range", None) is not None
+
+
+def range_align(model) -> int:
+    """Parallel runs split the model's population at multiples of this (its ``RANGE_ALIGN``)."""
+    return int(getattr(importlib.import_module(model.kernel_module), "RANGE_ALIGN", 1))
+
+
+def structure_key(net, parallel: bool = False) -> tuple:
     """What the generated source depends on (and nothing else)."""
-    pops = tuple((p.model.kernel_module, p.model.input_mode, p.model.input_rows) for p in net.populations)
-    projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None, j.post_pre is not None)
-                  for j in net.projections)
+    pops = tuple((p.model.kernel_module, p.model.input_mode, p.model.input_rows,
+                  parallel and has_range_update(p.model), range_align(p.model)) for p in net.populations)
+    projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None, j.post_pre is not None,
+                   parallel and j.delay_steps == 0) for j in net.projections)
     spk = tuple(m.source.index for m in net.spike_monitors)
     st = tuple(("w", m.target.index) if m.is_weight else ("s", m.target.index, m.row)
                for m in net.state_monitors)
     inj = tuple(bool(p.injections) for p in net.populations)
-    return pops, projs, spk, st, inj
+    return pops, projs, spk, st, inj, parallel
 
 
-def generate(net) -> str:
-    pops, projs, spk_mons, st_mons, inj = structure_key(net)
-    lines = ["import numpy as np", "from numba import njit", "from hebblab.backends.intrinsics import prefetch",
-             "from hebblab.connectivity import pre_of"]
-    for k, (mod, _, _) in enumerate(pops):
-        lines.append(_import_line(mod, "update", f"upd{k}"))
-    for p, (_, _, rmod, _) in enumerate(projs):
+def _header(pops, projs, parallel):
+    lines = ["import numpy as np", "from numba import njit",
+             "from hebblab.backends.intrinsics import barrier, prefetch",
+             "from hebblab.connectivity import first_at_least, pre_of"]
+    for k, pop in enumerate(pops):
+        lines.append(_import_line(pop[0], "update", f"upd{k}"))
+        if pop[3]:
+            lines.append(_import_line(pop[0], "update_range", f"updr{k}"))
+    for p, proj in enumerate(projs):
+        rmod = proj[2]
         if rmod is None:
             continue
-        module = importlib.import_module(rmod)
         for piece in ("syn_pre", "syn_post", "pre_spike", "post_spike"):
             lines.append(_import_line(rmod, piece, f"r{p}_{piece}"))
-        if getattr(module, "transmit", None) is not None:
+        if getattr(importlib.import_module(rmod), "transmit", None) is not None:
             lines.append(_import_line(rmod, "transmit", f"r{p}_transmit"))
+    return lines
 
-    args = ["t_start", "t_stop", "seed"]
+
+def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel):
+    args = ["t_start", "t_stop", "seed"] + (["nthr", "part", "bar", "cnt"] if parallel else [])
     for k in range(len(pops)):
         args += [f"S{k}", f"I{k}", f"E{k}", f"C{k}", f"P{k}", f"spk{k}"]
         if inj[k]:
@@ -58,44 +78,99 @@ def generate(net) -> str:
         args += [f"ms{m}_t", f"ms{m}_i", f"ms{m}_n"]
     for m in range(len(st_mons)):
         args += [f"mv{m}_buf", f"mv{m}_idx", f"mv{m}_every", f"mv{m}_first"]
+    return args
 
+
+def _finish(lines, args, body):
+    src = "\n".join(lines) + "\n\n\n@njit(cache=True, nogil=True)\n"
+    src += "def kernel(" + ", ".join(args) + "):\n"
+    src += "\n".join("    " + ln for ln in body) + "\n"
+    return src
+
+
+def _overflow_checks(add, spk_mons):
+    """Stop before a step could overflow a spike monitor's buffer (Python empties it)."""
+    for m, k in enumerate(spk_mons):
+        add(f"    if ms{m}_n[0] + spk{k}.shape[0] > ms{m}_t.shape[0]:")
+        add("        return t")
+
+
+def _state_monitors(add, st_mons, ind="    "):
+    for m, key in enumerate(st_mons):
+        src = f"j{key[1]}_w[mv{m}_idx[q]]" if key[0] == "w" else f"S{key[1]}[{key[2]}, mv{m}_idx[q]]"
+        add(f"{ind}if t >= mv{m}_first and (t - mv{m}_first) % mv{m}_every == 0:")
+        add(f"{ind}    kk = (t - mv{m}_first) // mv{m}_every")
+        add(f"{ind}    for q in range(mv{m}_idx.shape[0]):")
+        add(f"{ind}        mv{m}_buf[kk, q] = {src}")
+
+
+def _injections(add, inj, ind="    "):
+    for k, has in enumerate(inj):
+        if not has:
+            continue
+        add(f"{ind}while inj{k}_ptr < inj{k}_step.shape[0] and inj{k}_step[inj{k}_ptr] == t:")
+        add(f"{ind}    r = inj{k}_row[inj{k}_ptr]")
+        add(f"{ind}    ii = inj{k}_idx[inj{k}_ptr]")
+        add(f"{ind}    if inj{k}_add[inj{k}_ptr]:")
+        add(f"{ind}        S{k}[r, ii] += inj{k}_val[inj{k}_ptr]")
+        add(f"{ind}    else:")
+        add(f"{ind}        S{k}[r, ii] = inj{k}_val[inj{k}_ptr]")
+        add(f"{ind}    inj{k}_ptr += 1")
+
+
+def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x"):
+    """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update."""
+    J = f"j{p}_"
+    mode, (row_e, row_i) = pops[b][1], pops[b][2]
+    add(f"{ind}{i} = {J}post[{s}]")
+    add(f"{ind}{x} = r{p}_transmit({J}w[{s}], {J}P)" if has_tx else f"{ind}{x} = {J}w[{s}]")
+    if mode is None:  # a spike source as target: plasticity only, nothing to deliver
+        add(f"{ind}pass")
+    elif mode == "split":
+        add(f"{ind}if {x} >= 0.0:")
+        add(f"{ind}    S{b}[{row_e}, {i}] += {x}")
+        add(f"{ind}else:")
+        add(f"{ind}    S{b}[{row_i}, {i}] -= {x}")
+    else:
+        add(f"{ind}S{b}[{row_e}, {i}] += {x}")
+    if plastic:
+        add(f"{ind}{J}w[{s}] = r{p}_syn_pre(t, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+
+
+def _potentiate(add, ind, p, has_pre, i="i"):
+    """Potentiation of every synapse onto post neuron ``i``, then its post-synaptic trace."""
+    J = f"j{p}_"
+    pre_expr = f"{J}ppre[qq]" if has_pre else f"pre_of(s, {J}indptr, {J}ptab, {J}pshift)"
+    add(f"{ind}end = {J}pptr[{i} + 1]")
+    add(f"{ind}for qq in range({J}pptr[{i}], end):")
+    add(f"{ind}    if qq + {PREFETCH_AHEAD} < end:")
+    add(f"{ind}        prefetch({J}w, {J}psyn[qq + {PREFETCH_AHEAD}])")
+    add(f"{ind}    s = {J}psyn[qq]")
+    add(f"{ind}    {J}w[s] = r{p}_syn_post(t, s, {i}, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+    add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P)")
+
+
+def _has_transmit(rmod):
+    return rmod is not None and getattr(importlib.import_module(rmod), "transmit", None) is not None
+
+
+def generate(net) -> str:
+    """Source of the serial loop: the step order of network.py, one step after another."""
+    pops, projs, spk_mons, st_mons, inj, _ = structure_key(net, False)
+    lines = _header(pops, projs, False)
+    args = _arg_names(pops, projs, spk_mons, st_mons, inj, False)
     body: list[str] = []
     add = body.append
     for k in range(len(pops)):
         if inj[k]:
             add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
     add("for t in range(t_start, t_stop):")
-    # 0. state monitors
-    for m, key in enumerate(st_mons):
-        src = f"j{key[1]}_w[mv{m}_idx[q]]" if key[0] == "w" else f"S{key[1]}[{key[2]}, mv{m}_idx[q]]"
-        add(f"    if t >= mv{m}_first and (t - mv{m}_first) % mv{m}_every == 0:")
-        add(f"        kk = (t - mv{m}_first) // mv{m}_every")
-        add(f"        for q in range(mv{m}_idx.shape[0]):")
-        add(f"            mv{m}_buf[kk, q] = {src}")
-    # spike buffers: stop before a step could overflow one
-    for m, k in enumerate(spk_mons):
-        add(f"    if ms{m}_n[0] + spk{k}.shape[0] > ms{m}_t.shape[0]:")
-        add("        return t")
-    # 1. injections
-    for k in range(len(pops)):
-        if not inj[k]:
-            continue
-        add(f"    while inj{k}_ptr < inj{k}_step.shape[0] and inj{k}_step[inj{k}_ptr] == t:")
-        add(f"        r = inj{k}_row[inj{k}_ptr]")
-        add(f"        ii = inj{k}_idx[inj{k}_ptr]")
-        add(f"        if inj{k}_add[inj{k}_ptr]:")
-        add(f"            S{k}[r, ii] += inj{k}_val[inj{k}_ptr]")
-        add("        else:")
-        add(f"            S{k}[r, ii] = inj{k}_val[inj{k}_ptr]")
-        add(f"        inj{k}_ptr += 1")
-    # 2. population updates
-    for k in range(len(pops)):
+    _state_monitors(add, st_mons)  # 0
+    _overflow_checks(add, spk_mons)
+    _injections(add, inj)  # 1
+    for k in range(len(pops)):  # 2. population updates
         add(f"    n{k} = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
-    # 3. delivery and pre-synaptic plasticity
-    for p, (a, b, rmod, _) in enumerate(projs):
-        mode, (row_e, row_i) = pops[b][1], pops[b][2]
-        plastic = rmod is not None
-        has_tx = plastic and getattr(importlib.import_module(rmod), "transmit", None) is not None
+    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
         J = f"j{p}_"
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(n{a}):")
@@ -105,37 +180,15 @@ def generate(net) -> str:
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
         add(f"        for s in range({J}indptr[j], {J}indptr[j + 1]):")
-        add(f"            i = {J}post[s]")
-        add(f"            x = r{p}_transmit({J}w[s], {J}P)" if has_tx else f"            x = {J}w[s]")
-        if mode is None:  # a spike source as target: plasticity only, nothing to deliver
-            add("            pass")
-        elif mode == "split":
-            add("            if x >= 0.0:")
-            add(f"                S{b}[{row_e}, i] += x")
-            add("            else:")
-            add(f"                S{b}[{row_i}, i] -= x")
-        else:
-            add(f"            S{b}[{row_e}, i] += x")
-        if plastic:
-            add(f"            {J}w[s] = r{p}_syn_pre(t, s, i, j, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
+        if rmod is not None:
             add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P)")
-    # 4. post-synaptic plasticity
-    for p, (a, b, rmod, has_pre) in enumerate(projs):
-        if rmod is None:
-            continue
-        J = f"j{p}_"
-        pre_expr = f"{J}ppre[qq]" if has_pre else f"pre_of(s, {J}indptr, {J}ptab, {J}pshift)"
-        add(f"    for a in range(n{b}):")
-        add(f"        i = spk{b}[a]")
-        add(f"        end = {J}pptr[i + 1]")
-        add(f"        for qq in range({J}pptr[i], end):")
-        add(f"            if qq + {PREFETCH_AHEAD} < end:")
-        add(f"                prefetch({J}w, {J}psyn[qq + {PREFETCH_AHEAD}])")
-        add(f"            s = {J}psyn[qq]")
-        add(f"            {J}w[s] = r{p}_syn_post(t, s, i, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
-        add(f"        r{p}_post_spike(t, i, {J}postv, {J}P)")
-    # 5. spike monitors
-    for m, k in enumerate(spk_mons):
+    for p, (a, b, rmod, has_pre, _) in enumerate(projs):  # 4. post-synaptic plasticity
+        if rmod is not None:
+            add(f"    for a in range(n{b}):")
+            add(f"        i = spk{b}[a]")
+            _potentiate(add, "        ", p, has_pre)
+    for m, k in enumerate(spk_mons):  # 5. spike monitors
         add(f"    c = ms{m}_n[0]")
         add(f"    for a in range(n{k}):")
         add(f"        ms{m}_t[c] = t")
@@ -143,16 +196,130 @@ def generate(net) -> str:
         add("        c += 1")
         add(f"    ms{m}_n[0] = c")
     add("return t_stop")
-
-    src = "\n".join(lines) + "\n\n\n@njit(cache=True, nogil=True)\n"
-    src += "def kernel(" + ", ".join(args) + "):\n"
-    src += "\n".join("    " + ln for ln in body) + "\n"
-    return src
+    return _finish(lines, args, body)
 
 
-def arguments(net, t_start: int, t_stop: int) -> list:
-    """The argument list matching :func:`generate`'s signature, in order."""
-    out: list = [t_start, t_stop, net.seed]
+def generate_parallel(net) -> str:
+    """Source of the loop that thread ``part`` of ``nthr`` runs; the threads meet at barriers.
+
+    Work is split by neuron ranges: part c owns neurons ``c*N//nthr .. (c+1)*N//nthr - 1`` of
+    every population. It updates its own neurons (models with ``update_range``; part 0 updates
+    the others, e.g. Poisson sources, meanwhile), copies its spikes into the delay queues at the
+    offset of the spikes of lower parts, delivers to its own targets (every arriving row is sorted
+    by target, so two binary searches give the part's synapses), updates the pre-synaptic traces
+    of its own pre neurons, and potentiates the synapses onto its own post neurons that spiked.
+    Each target receives its inputs in the order of the arrival list, as in the serial loop, and
+    every synapse update reads only its own pre and post state, so sums, weights and spikes are
+    the serial loop's whatever ``nthr`` is. Part 0 also does the serial bookkeeping (monitors,
+    injections).
+
+    Barriers per step: after the updates (spike counts known); with plastic projections, after
+    delivery (pre traces change next) and after the pre traces (potentiation reads them); at the
+    end of the step for static networks or when part 0 samples state or injects at the next step.
+    """
+    pops, projs, spk_mons, st_mons, inj, _ = structure_key(net, True)
+    lines = _header(pops, projs, True)
+    args = _arg_names(pops, projs, spk_mons, st_mons, inj, True)
+    plastic_any = any(pr[2] is not None for pr in projs)
+    start_barrier = bool(st_mons) or any(inj)
+    end_barrier = start_barrier or not plastic_any
+    body: list[str] = []
+    add = body.append
+    add("gen = 0")
+    for k, pop in enumerate(pops):
+        A = pop[4]
+        add(f"nn{k} = S{k}.shape[1]")
+        add(f"nblk{k} = (nn{k} + {A - 1}) // {A}")
+        add(f"own_lo{k} = min(nn{k}, {A} * (part * nblk{k} // nthr))")
+        add(f"own_hi{k} = min(nn{k}, {A} * ((part + 1) * nblk{k} // nthr))")
+        if pop[3]:
+            add(f"lo{k} = own_lo{k}")
+        else:
+            add(f"lo{k} = 0")
+        if inj[k]:
+            add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
+    add("for t in range(t_start, t_stop):")
+    _overflow_checks(add, spk_mons)
+    if start_barrier:  # 0, 1: part 0 samples and injects while the others wait
+        add("    if part == 0:")
+        _state_monitors(add, st_mons, "        ")
+        _injections(add, inj, "        ")
+        add("    gen = barrier(bar, nthr, gen)")
+    for k, pop in enumerate(pops):  # 2. updates: own range, or everything on part 0
+        if pop[3]:
+            add(f"    cnt[{k}, part] = updr{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k}, own_lo{k}, own_hi{k})")
+        else:
+            add("    if part == 0:")
+            add(f"        cnt[{k}, 0] = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
+    add("    gen = barrier(bar, nthr, gen)")
+    for k in range(len(pops)):  # spikes of the step: part c's are spk[lo_c:lo_c + cnt[k, c]]
+        add(f"    n{k} = 0")
+        add(f"    off{k} = 0")
+        add("    for c in range(nthr):")
+        add("        if c < part:")
+        add(f"            off{k} += cnt[{k}, c]")
+        add(f"        n{k} += cnt[{k}, c]")
+    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3a. queue own spikes
+        J = f"j{p}_"
+        add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
+        add(f"    for a in range(cnt[{a}, part]):")
+        add(f"        {J}q[slot, off{a} + a] = spk{a}[lo{a} + a]")
+        add("    if part == 0:")
+        add(f"        {J}qn[slot] = n{a}")
+    if spk_mons:  # 5 (recorded now; no one overwrites the spikes before the next barrier)
+        add("    if part == 0:")
+        for m, k in enumerate(spk_mons):
+            ranged = pops[k][3]
+            add(f"        cm = ms{m}_n[0]")
+            add("        for c in range(nthr):")
+            add(f"            seg = min(nn{k}, {pops[k][4]} * (c * nblk{k} // nthr))" if ranged else "            seg = 0")
+            add(f"            for a in range(cnt[{k}, c]):")
+            add(f"                ms{m}_t[cm] = t")
+            add(f"                ms{m}_i[cm] = spk{k}[seg + a]")
+            add("                cm += 1")
+            add(f"        ms{m}_n[0] = cm")
+    if any(pr[4] for pr in projs):  # a zero-delay projection reads the slot just written
+        add("    gen = barrier(bar, nthr, gen)")
+    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3b. deliver to own targets
+        J = f"j{p}_"
+        add(f"    here = t % {J}qn.shape[0]")
+        add(f"    for a in range({J}qn[here]):")
+        add(f"        j = {J}q[here, a]")
+        add(f"        s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
+        add(f"        s1 = first_at_least({J}post, s0, {J}indptr[j + 1], own_hi{b})")
+        add("        for s in range(s0, s1):")
+        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
+    if plastic_any:
+        add("    gen = barrier(bar, nthr, gen)")
+        for p, (a, b, rmod, _, _) in enumerate(projs):  # 3c. pre traces of own pre neurons
+            if rmod is None:
+                continue
+            J = f"j{p}_"
+            add(f"    here = t % {J}qn.shape[0]")
+            add(f"    for a in range({J}qn[here]):")
+            add(f"        j = {J}q[here, a]")
+            add(f"        if own_lo{a} <= j < own_hi{a}:")
+            add(f"            r{p}_pre_spike(t, j, {J}prev, {J}P)")
+        add("    gen = barrier(bar, nthr, gen)")
+        for p, (a, b, rmod, has_pre, _) in enumerate(projs):  # 4. potentiate onto own posts
+            if rmod is None:
+                continue
+            add("    for c in range(nthr):")
+            add(f"        seg = min(nn{b}, {pops[b][4]} * (c * nblk{b} // nthr))" if pops[b][3] else "        seg = 0")
+            add(f"        for a in range(cnt[{b}, c]):")
+            add(f"            i = spk{b}[seg + a]")
+            add(f"            if own_lo{b} <= i < own_hi{b}:")
+            _potentiate(add, "                ", p, has_pre)
+    if end_barrier:
+        add("    gen = barrier(bar, nthr, gen)")
+    add("return t_stop")
+    return _finish(lines, args, body)
+
+
+def arguments(net, t_start: int, t_stop: int, parallel=None) -> list:
+    """The argument list matching the generated signature, in order; ``parallel`` is
+    ``(nthr, part, bar, cnt)`` for a thread of a parallel run."""
+    out: list = [t_start, t_stop, net.seed] + (list(parallel) if parallel else [])
     for pop in net.populations:
         out += [pop.S, pop.I, pop.E, pop.C, pop.P, pop.spk]
         if pop.injections:

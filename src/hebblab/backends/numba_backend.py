@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from . import codegen
 
 _LOADED: dict[str, object] = {}
@@ -38,11 +40,11 @@ def cache_dir() -> Path:
     return d
 
 
-def kernel_for(net):
-    key = codegen.structure_key(net)
+def kernel_for(net, parallel: bool = False):
+    key = codegen.structure_key(net, parallel)
     if key in net._kernel_cache:
         return net._kernel_cache[key]
-    src = codegen.generate(net)
+    src = codegen.generate_parallel(net) if parallel else codegen.generate(net)
     digest = hashlib.sha256((src + _package_hash()).encode()).hexdigest()[:20]
     name = f"hebblab_kernel_{digest}"
     if name not in _LOADED:
@@ -60,8 +62,38 @@ def kernel_for(net):
     return _LOADED[name]
 
 
-def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
-    kernel = kernel_for(net)
+def _run_threads(kernel, net, t: int, stop: int, nthr: int) -> int:
+    """Run steps t..stop-1 on nthr threads (the compiled loop releases the GIL); returns the step
+    they all stopped at."""
+    import threading
+    bar = np.zeros(16, np.int64)  # bar[0] arrivals, bar[1] generation (fresh for every call)
+    cnt = np.zeros((len(net.populations), nthr), np.int64)
+    out = [None] * nthr
+    errors = []
+
+    def part(c):
+        try:
+            out[c] = kernel(*codegen.arguments(net, t, stop, (nthr, c, bar, cnt)))
+        except BaseException as e:  # pragma: no cover - the kernel does not raise
+            errors.append(e)
+
+    threads = [threading.Thread(target=part, args=(c,), daemon=True) for c in range(1, nthr)]
+    for th in threads:
+        th.start()
+    part(0)
+    for th in threads:
+        th.join()
+    if errors:  # pragma: no cover
+        raise errors[0]
+    if len(set(out)) != 1:  # pragma: no cover - every thread evaluates the same stop condition
+        raise RuntimeError(f"threads stopped at different steps: {out}")
+    return out[0]
+
+
+def run(net, t_start: int, t_stop: int, progress: bool = False, threads: int = 1) -> None:
+    """Run steps ``t_start..t_stop-1``. ``threads`` > 1 runs the parallel loop on that many
+    threads (codegen.generate_parallel); the result is the same for every value."""
+    kernel = kernel_for(net, threads > 1)
     bar = None
     chunk = t_stop - t_start
     if progress:
@@ -75,7 +107,10 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
         t = t_start
         while t < t_stop:
             stop = min(t_stop, t + chunk)
-            t_new = kernel(*codegen.arguments(net, t, stop))
+            if threads > 1:
+                t_new = _run_threads(kernel, net, t, stop, threads)
+            else:
+                t_new = kernel(*codegen.arguments(net, t, stop))
             for m in net.spike_monitors:
                 if m.count[0] and (t_new < stop or m.count[0] + m.source.n > m.capacity):
                     m.flush()

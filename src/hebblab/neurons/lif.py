@@ -110,19 +110,28 @@ class LIF(Model):
 
 @njit(cache=True)
 def update(t, S, I, E, C, P, spk):
+    return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
+
+
+@njit(cache=True)
+def update_range(t, S, I, E, C, P, spk, lo, hi):
+    """:func:`update` for neurons ``lo..hi-1`` only; their spikes go to ``spk[lo:lo + count]``
+    (neurons are independent, so disjoint ranges may run in parallel)."""
     pm, pe, pi, ce, ci = P[1], P[2], P[3], P[4], P[5]
     v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
     e_e, e_i, avg_e, avg_i, h_tm = P[10], P[11], P[12], P[13], P[14]
-    v = S[V_]
-    ge = S[GE]
-    gi = S[GI]
-    iext = S[IEXT]
-    refr = I[REFR]
-    n = v.shape[0]
+    # views of the range, indexed from 0: loop indices are then known to be non-negative, so no
+    # wrap-around checks stop the compiler from vectorizing
+    v = S[V_, lo:hi]
+    ge = S[GE, lo:hi]
+    gi = S[GI, lo:hi]
+    iext = S[IEXT, lo:hi]
+    refr = I[REFR, lo:hi]
+    m = hi - lo
     # pass 1: integrate (branch-free, so the compiler can vectorize it); neurons in their
     # refractory period are held at v_reset
     if P[0] > 0.5:
-        for k in range(n):
+        for k in range(m):
             ge_m = ge[k] * avg_e
             gi_m = gi[k] * avg_i
             gtot = 1.0 + ge_m + gi_m
@@ -134,7 +143,7 @@ def update(t, S, I, E, C, P, spk):
             ge[k] *= pe
             gi[k] *= pi
     else:
-        for k in range(n):
+        for k in range(m):
             v_inf = v_rest + iext[k]
             vn = v_inf + (v[k] - v_inf) * pm + ge[k] * ce - gi[k] * ci
             r = refr[k]
@@ -144,11 +153,11 @@ def update(t, S, I, E, C, P, spk):
             gi[k] *= pi
     # pass 2: threshold and reset
     count = 0
-    for k in range(n):
+    for k in range(m):
         if v[k] >= v_th:
             v[k] = v_reset
             refr[k] = n_ref
-            spk[count] = k
+            spk[lo + count] = lo + k
             count += 1
     return count
 

@@ -4,8 +4,9 @@ Each neuron fires in each step with probability ``p = rate * dt`` independently 
 Poisson process that Brian2's ``PoissonGroup`` simulates). Instead of one random number per
 neuron per step, the number of steps to the next spike is drawn from its geometric distribution,
 ``k = 1 + floor(ln(u) / ln(1 - p))``, u uniform in (0, 1] (Devroye 1986, "Non-Uniform Random Variate
-Generation", ch. X.2), so the cost is one draw per spike. The pending spikes sit in a timing wheel
-(Varghese & Lauck 1987) of W slots, so a step touches only the neurons due in it.
+Generation", ch. X.2), so the cost is one draw per spike. The pending spikes sit in timing wheels
+(Varghese & Lauck 1987) of W slots, one per block of BLOCK neurons, so a step touches only the
+neurons due in it, and blocks can be updated by different threads (``update_range``).
 
 The k-th interval of neuron i uses the counter-based key (seed, stream, i, k). ``rate`` may be a
 scalar or one value per neuron and may be changed between ``run`` calls (``pop.rate = ...``): the
@@ -27,7 +28,11 @@ from .base import Model
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
 NEXT, COUNT, LINK, SCRATCH = 0, 1, 2, 3
 WHEEL = 4096
+#: Neurons per timing wheel; a parallel run splits the population at multiples of this.
+BLOCK = 1024
+RANGE_ALIGN = BLOCK
 NEVER = np.iinfo(np.int64).max
+SEED, STREAM, FLAGS = 0, 1, 2  # C: seed, stream, then one "redraw pending intervals" flag per block
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,11 @@ class PoissonSource(Model):
         S[RATE] = self.rate
         I = np.zeros((4, self.n), np.int64)
         I[NEXT] = -1  # not scheduled yet
-        E = np.full((2, WHEEL), -1, np.int64)  # row 0: wheel heads; row 1: radix-sort counters
-        # C: [needs_schedule, seed, stream]
-        return S, I, E, np.array([1, seed, stream], np.int64)
+        n_blocks = -(-self.n // BLOCK)
+        E = np.full((2 * n_blocks, WHEEL), -1, np.int64)  # per block: wheel heads, radix-sort counters
+        C = np.ones(FLAGS + n_blocks, np.int64)
+        C[SEED], C[STREAM] = seed, stream
+        return S, I, E, C
 
     def pack(self, dt):
         return np.array([dt])
@@ -77,14 +84,14 @@ def _interval(p, log1m_p, seed, stream, i, k):
 
 
 @njit(cache=True)
-def schedule(t, S, I, E, C, P):
-    """(Re)draw every neuron's next spike from step t on and rebuild the wheel."""
+def _schedule_block(t, S, I, E, C, P, b):
+    """(Re)draw the next spike of every neuron of block b from step t on; rebuild its wheel."""
     dt = P[0]
-    seed, stream = C[1], C[2]
-    head = E[0]
+    seed, stream = C[SEED], C[STREAM]
+    head = E[2 * b]
     head[:] = -1
     nxt, cnt, link = I[NEXT], I[COUNT], I[LINK]
-    for i in range(nxt.shape[0]):
+    for i in range(b * BLOCK, min(nxt.shape[0], (b + 1) * BLOCK)):
         p = S[RATE, i] * dt
         S[LOG1MP, i] = np.log1p(-p) if p < 1.0 else 0.0
         k = _interval(p, S[LOG1MP, i], seed, stream, i, cnt[i])
@@ -97,41 +104,35 @@ def schedule(t, S, I, E, C, P):
         slot = nxt[i] % WHEEL
         link[i] = head[slot]
         head[slot] = i
-    C[0] = 0
+    C[FLAGS + b] = 0
 
 
 @njit(cache=True)
-def _radix_sort(a, count, tmp, counts, n):
-    """Sort a[:count] (non-negative ints below n) in place: LSD radix sort, 8 bits per pass."""
-    shift = 0
+def _radix_sort(a, count, tmp, counts, base):
+    """Sort a[:count] (ints in base..base+BLOCK-1) in place: LSD radix sort, two 6-bit passes."""
     src, dst = a, tmp
-    passes = 0
-    while (n - 1) >> shift > 0 or passes == 0:
-        for d in range(257):
+    for shift in (0, 6):
+        for d in range(65):
             counts[d] = 0
         for k in range(count):
-            counts[((src[k] >> shift) & 255) + 1] += 1
-        for d in range(256):
+            counts[(((src[k] - base) >> shift) & 63) + 1] += 1
+        for d in range(64):
             counts[d + 1] += counts[d]
         for k in range(count):
-            d = (src[k] >> shift) & 255
+            d = ((src[k] - base) >> shift) & 63
             dst[counts[d]] = src[k]
             counts[d] += 1
         src, dst = dst, src
-        shift += 8
-        passes += 1
-    if passes % 2 == 1:  # the sorted data ended in tmp
-        for k in range(count):
-            a[k] = tmp[k]
 
 
-@njit(cache=True)
-def update(t, S, I, E, C, P, spk):
-    if C[0] != 0:
-        schedule(t, S, I, E, C, P)
+@njit(cache=True, inline="always")
+def _block(t, S, I, E, C, P, spk, b, out):
+    """Spikes of block b at step t, ascending, written to spk[out:]; returns their number."""
+    if C[FLAGS + b] != 0:
+        _schedule_block(t, S, I, E, C, P, b)
     dt = P[0]
-    seed, stream = C[1], C[2]
-    head = E[0]
+    seed, stream = C[SEED], C[STREAM]
+    head = E[2 * b]
     nxt, cnt, link = I[NEXT], I[COUNT], I[LINK]
     slot = t % WHEEL
     i = head[slot]
@@ -140,7 +141,7 @@ def update(t, S, I, E, C, P, spk):
     while i >= 0:
         after = link[i]
         if nxt[i] == t:
-            spk[count] = i
+            spk[out + count] = i
             count += 1
             k = _interval(S[RATE, i] * dt, S[LOG1MP, i], seed, stream, i, cnt[i])
             cnt[i] += 1
@@ -154,24 +155,40 @@ def update(t, S, I, E, C, P, spk):
         head[s2] = i
         i = after
     # ascending order, as the reference backend produces (the order of deliveries decides the
-    # rounding of sums): insertion sort for the usual few spikes, a full sort for many
+    # rounding of sums): insertion sort for the usual few spikes, a radix sort for many
+    seg = spk[out:out + count]
     if count > 32:
-        _radix_sort(spk, count, I[SCRATCH], E[1], nxt.shape[0])
+        lo = b * BLOCK
+        _radix_sort(seg, count, I[SCRATCH, lo:lo + count], E[2 * b + 1], lo)
     else:
         for a in range(1, count):
-            v = spk[a]
+            v = seg[a]
             j = a
-            while j > 0 and spk[j - 1] > v:
-                spk[j] = spk[j - 1]
+            while j > 0 and seg[j - 1] > v:
+                seg[j] = seg[j - 1]
                 j -= 1
-            spk[j] = v
+            seg[j] = v
     return count
+
+
+@njit(cache=True)
+def update_range(t, S, I, E, C, P, spk, lo, hi):
+    """Spikes of neurons lo..hi-1 (lo and hi multiples of BLOCK, or hi = n) into spk[lo:]."""
+    count = 0
+    for b in range(lo // BLOCK, -(-hi // BLOCK)):
+        count += _block(t, S, I, E, C, P, spk, b, lo + count)
+    return count
+
+
+@njit(cache=True)
+def update(t, S, I, E, C, P, spk):
+    return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
 
 
 def reference_update(t, S, I, E, C, P):
     """Same draws without a wheel: every neuron whose next spike is now fires."""
     dt = P[0]
-    seed, stream = int(C[1]), int(C[2])
+    seed, stream = int(C[SEED]), int(C[STREAM])
     nxt, cnt = I[NEXT], I[COUNT]
 
     def draw(idx):
@@ -184,13 +201,13 @@ def reference_update(t, S, I, E, C, P):
         cnt[idx] += 1
         return k
 
-    if C[0] != 0:
-        idx = np.arange(nxt.shape[0])
-        p = S[RATE] * dt
-        S[LOG1MP] = np.where(p < 1.0, np.log1p(-np.where(p < 1.0, p, 0.0)), 0.0)
+    for b in np.flatnonzero(C[FLAGS:]):
+        idx = np.arange(b * BLOCK, min(nxt.shape[0], (b + 1) * BLOCK))
+        p = S[RATE, idx] * dt
+        S[LOG1MP, idx] = np.where(p < 1.0, np.log1p(-np.where(p < 1.0, p, 0.0)), 0.0)
         k = draw(idx)
-        nxt[:] = np.where(k < 0, NEVER, t + k - 1)
-        C[0] = 0
+        nxt[idx] = np.where(k < 0, NEVER, t + k - 1)
+        C[FLAGS + b] = 0
     fired = np.flatnonzero(nxt == t)
     if fired.size:
         k = draw(fired)
