@@ -35,12 +35,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_hebblab(k: int, stdp: bool, duration: float, threads: int) -> dict:
+def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str = "compact") -> dict:
     t0 = time.perf_counter()
 
     import hebblab
     from hebblab.networks import recurrent_network
-    net, neurons, rec = recurrent_network(n=N, k=k, stdp=stdp, seed=1)
+    net, neurons, rec = recurrent_network(n=N, k=k, stdp=stdp, seed=1, index=index)
+    net.threads = threads
     sp = net.monitor(neurons)
     t_build = time.perf_counter()
     net.run(net.dt)
@@ -48,7 +49,8 @@ def worker_hebblab(k: int, stdp: bool, duration: float, threads: int) -> dict:
     net.run(duration - net.dt)
     t_sim = time.perf_counter()
     w = rec.w / MV
-    return dict(tool=f"hebblab {hebblab.__version__}", build_s=t_build - t0, compile_s=t_compile - t_build,
+    extra = f", {index} index" if index != "compact" else ""
+    return dict(tool=f"hebblab {hebblab.__version__} ({threads} thr{extra})", build_s=t_build - t0, compile_s=t_compile - t_build,
                 simulate_s=t_sim - t_compile, rate_hz=len(sp) / N / duration, w_mean=float(w.mean()),
                 w_sd=float(w.std()), synapses=len(rec), peak_mb=_peak_mb())
 
@@ -134,9 +136,9 @@ def worker_nest(k: int, stdp: bool, duration: float, threads: int) -> dict:
 WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "nest": worker_nest}
 
 
-def run_worker(name, k, stdp, duration, threads):
+def run_worker(name, k, stdp, duration, threads, index="compact"):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
-           "--threads", str(threads)] + (["--static"] if not stdp else [])
+           "--threads", str(threads), "--index", index] + (["--static"] if not stdp else [])
     return run_json(name, cmd)
 
 
@@ -147,11 +149,13 @@ def main():
     ap.add_argument("--peers", default="brian2-cpp,nest")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
+    ap.add_argument("--index", default="compact", help="hebblab's synapse index: compact, fast, or both")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         threads = int(args.threads.split(",")[0])
-        print(json.dumps(WORKERS[args.worker](args.k, not args.static, args.duration, threads)))
+        kw = {"index": args.index} if args.worker == "hebblab" else {}
+        print(json.dumps(WORKERS[args.worker](args.k, not args.static, args.duration, threads, **kw)))
         return
     import platform
     print(f"Recurrent LIF, N = {N}, k = {args.k}, {args.duration:g} s at dt 0.1 ms; {platform.machine()}, "
@@ -159,14 +163,21 @@ def main():
     modes = [False] if args.static else [False, True]
     for stdp in modes:
         print(f"\n{'STDP' if stdp else 'static'} synapses")
-        run_worker("hebblab", args.k, stdp, args.duration, 1)  # warm the compile cache
-        results = [run_worker("hebblab", args.k, stdp, args.duration, 1)]
+        thread_counts = [int(t) for t in args.threads.split(",")]
+        indexes = ["compact", "fast"] if args.index == "both" else [args.index]
+        ours_all = []
+        for th in thread_counts:
+            for index in indexes:
+                run_worker("hebblab", args.k, stdp, args.duration, th, index)  # warm the compile cache
+                ours_all.append(run_worker("hebblab", args.k, stdp, args.duration, th, index))
+        peers = []
         for peer in [p for p in args.peers.split(",") if p]:
-            for th in [int(t) for t in args.threads.split(",")]:
+            for th in thread_counts:
                 r = run_worker(peer, args.k, stdp, args.duration, th)
                 if r is not None:
-                    results.append(r)
-        ours = results[0]
+                    peers.append(r)
+        ours = ours_all[len(indexes) * (len(thread_counts) - 1)]  # the most threads, first index
+        results = ours_all + peers
         events = ours["rate_hz"] * N * args.duration * args.k
         print(f"{'tool':<36}{'build':>7}{'compile':>9}{'simulate':>10}{'process':>9}{'rate':>7}{'w mean':>8}{'w sd':>7}"
               f"{'MB':>7}{'ratio':>8}")
@@ -175,7 +186,13 @@ def main():
                   f"{r['rate_hz']:>7.2f}{r['w_mean']:>8.4f}{r['w_sd']:>7.4f}{r['peak_mb']:>7.0f}"
                   f"{r['simulate_s'] / ours['simulate_s']:>7.1f}x")
         print(f"hebblab: {events:.3g} recurrent synaptic events, {events / ours['simulate_s']:.3g} per second")
-        for r in results[1:]:
+        if peers:
+            best = min(peers, key=lambda r: r["simulate_s"])
+            print(f"{ours['tool']} is {best['simulate_s'] / ours['simulate_s']:.2f}x faster than the fastest peer "
+                  f"({best['tool']}); ratio column = simulate time / {ours['tool']}'s")
+        for r in results:
+            if r is ours:
+                continue
             agree = abs(r["rate_hz"] - ours["rate_hz"]) <= 0.1 * r["rate_hz"]
             print(f"  rate vs {r['tool']}: {'agrees' if agree else 'DIFFERS'} within 10 %")
 

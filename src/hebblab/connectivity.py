@@ -153,17 +153,19 @@ def pre_lookup(indptr: np.ndarray, n_syn: int):
 
 @njit(cache=True, inline="always")
 def pre_of(s, indptr, table, shift):
-    """The pre neuron j with ``indptr[j] <= s < indptr[j + 1]``: between the table's bounds for the
-    block of ``s``, the number of rows that start at or before ``s`` (a branch-free count when the
-    block spans few rows, a binary search otherwise)."""
+    """The pre neuron j with ``indptr[j] <= s < indptr[j + 1]``.
+
+    Between the table's bounds lo..hi for the block of ``s`` it is lo plus the number of rows
+    lo+1..hi that start at or before ``s``. Rows past hi start after ``s``, so when the block
+    spans at most two row starts (the usual case: blocks are no longer than a mean row) the count
+    is two comparisons without a data-dependent branch; otherwise a binary search.
+    """
     b = s >> shift
     lo = np.int64(table[b])
     hi = np.int64(table[b + 1])
-    if hi - lo <= 4:
-        j = lo
-        for m in range(lo + 1, hi + 1):
-            j += indptr[m] <= s
-        return j
+    last = indptr.shape[0] - 1
+    if hi - lo <= 2:
+        return lo + np.int64(indptr[min(lo + 1, last)] <= s) + np.int64(indptr[min(lo + 2, last)] <= s)
     while lo < hi:
         mid = (lo + hi + 1) >> 1
         if indptr[mid] <= s:
