@@ -79,7 +79,7 @@ class StateMonitor:
         first = -(-t_start // self.every) * self.every
         n = 0 if first >= t_stop else (t_stop - 1 - first) // self.every + 1
         self.first = first
-        dtype = self.target.w.dtype if self.is_weight else np.float64
+        dtype = self.target.w.dtype if self.is_weight else self.target.S.dtype
         self.buffer = np.zeros((n, self.indices.size), dtype)
 
     def collect(self) -> None:

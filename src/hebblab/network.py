@@ -49,7 +49,7 @@ class Population:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "n", model.n)
         S, I, E, C = model.init_state(net.dt, net.seed, STREAM_POISSON + index)
-        object.__setattr__(self, "S", S)
+        object.__setattr__(self, "S", np.ascontiguousarray(S, dtype=net.dtype))  # state in the network's precision
         object.__setattr__(self, "I", I)
         object.__setattr__(self, "E", E)
         object.__setattr__(self, "C", C)
@@ -220,8 +220,9 @@ class Network:
     """A spiking network with time step ``dt`` (seconds) and random ``seed``.
 
     ``backend`` is "numba" (compiled, the default) or "reference" (plain numpy, the spec the tests
-    compare against). ``dtype`` is the weight precision: float32 by default (4 bytes per weight), float64 for
-    comparisons with closed forms. ``index`` is how potentiation finds a synapse's pre neuron:
+    compare against). ``dtype`` is the precision of weights and neuron state: float32 by default
+    (4 bytes per weight; arithmetic inside a step is float64, results are stored rounded),
+    float64 for comparisons with closed forms. ``index`` is how potentiation finds a synapse's pre neuron:
     "compact" (the default: 12 bytes per plastic synapse with float32 weights; a small block table
     and a short search) or "fast" (a stored 4-byte pre index per synapse, 16 bytes in all; about
     5-10 ns less per potentiated synapse). ``threads``: how many parts the compiled loop splits
