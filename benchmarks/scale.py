@@ -39,7 +39,7 @@ def worker(n_syn: float, sim: float) -> dict:
     t1 = time.perf_counter()
     net.run(sim)
     el = time.perf_counter() - t1
-    return dict(neurons=n, k=k, synapses=len(rec), build_s=t_build, bytes_per_synapse=per_syn,
+    return dict(neurons=n, k=k, synapses=len(rec), build_s=t_build, bytes_per_synapse=per_syn, threads=net.threads_for_run(),
                 peak_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, sim_s=sim, wall_s=el,
                 wall_per_sim_s=el / sim, rate_hz=len(sp) / n / (sim + net.dt))
 
@@ -53,7 +53,8 @@ def main():
     if args.worker:
         print(json.dumps(worker(args.worker, args.sim)))
         return
-    print(f"{'synapses':>12}{'neurons':>10}{'K':>6}{'build s':>9}{'B/syn':>7}{'peak GiB':>10}{'s per sim s':>13}{'rate Hz':>9}")
+    print(f"{'synapses':>12}{'neurons':>10}{'K':>6}{'build s':>9}{'B/syn':>7}{'peak GiB':>10}{'s per sim s':>13}"
+          f"{'rate Hz':>9}{'threads':>8}")
     for size in [float(x) for x in args.sizes.split(",")]:
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", str(size), "--sim", str(args.sim)],
                               capture_output=True, text=True)
@@ -62,7 +63,7 @@ def main():
             break
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{r['synapses']:>12.3g}{r['neurons']:>10}{r['k']:>6}{r['build_s']:>9.1f}{r['bytes_per_synapse']:>7.1f}"
-              f"{r['peak_gib']:>10.2f}{r['wall_per_sim_s']:>13.1f}{r['rate_hz']:>9.1f}")
+              f"{r['peak_gib']:>10.2f}{r['wall_per_sim_s']:>13.1f}{r['rate_hz']:>9.1f}{r['threads']:>8}")
 
 
 if __name__ == "__main__":

@@ -86,3 +86,12 @@ def test_report_writes_one_page_for_the_chosen_experiments(tmp_path):
 def test_bench_unknown_name_exit_2():
     r = run("bench", "nope")
     assert r.exit_code == 2 and "unknown benchmark" in r.output and "recurrent-100" in r.output
+
+
+def test_bench_threads_option():
+    r = runner.invoke(app, ["bench", "recurrent-100", "--duration", "0.005", "--threads", "2"], env={"COLUMNS": "250"})
+    assert r.exit_code == 0, r.output
+    row = next(line for line in r.output.splitlines() if "recurrent-100" in line)
+    assert row.split("│")[2].strip() == "2"
+    bad = run("bench", "recurrent-100", "--threads", "0")
+    assert bad.exit_code == 2 and "--threads" in bad.output

@@ -175,42 +175,45 @@ def show(folder: Path = typer.Argument(..., help="a run folder")):
 BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "monte-carlo", "scale")
 
 
-def _bench_song_abbott(duration):
+def _bench_song_abbott(duration, threads=None):
     from .networks import GMAX, build_network
     t0 = time.perf_counter()
     net, _, neuron, syn = build_network(seed=1)
+    net.threads = threads
     sp = net.monitor(neuron)
     net.run(net.dt)
     t1 = time.perf_counter()
     net.run(duration - net.dt)
     t2 = time.perf_counter()
     w = syn.w / GMAX
-    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=len(sp) / duration,
+    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=len(sp) / duration, threads=net.threads_for_run(),
                 events_per_s=len(syn) * 15.0 * duration / (t2 - t1), w_low=float((w < 0.1).mean()),
                 w_high=float((w > 0.9).mean()))
 
 
-def _bench_recurrent(k, duration):
+def _bench_recurrent(k, duration, threads=None):
     from .networks import recurrent_network
     t0 = time.perf_counter()
     net, neurons, rec = recurrent_network(k=k, stdp=True, seed=1)
+    net.threads = threads
     sp = net.monitor(neurons)
     net.run(net.dt)
     t1 = time.perf_counter()
     net.run(duration - net.dt)
     t2 = time.perf_counter()
     rate = len(sp) / neurons.n / duration
-    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=rate,
+    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=rate, threads=net.threads_for_run(),
                 events_per_s=rate * neurons.n * duration * k / (t2 - t1), synapses=len(rec))
 
 
-def _bench_scale(n_syn=1e7, sim=0.02):
+def _bench_scale(n_syn=1e7, sim=0.02, threads=None):
     import numpy as np
     from .networks import RECURRENT, recurrent_network
     k = 100
     n = int(n_syn / k)
     t0 = time.perf_counter()
     net, neurons, rec = recurrent_network(n=n, k=k, stdp=True, seed=1, dtype=np.float32)
+    net.threads = threads
     build = time.perf_counter() - t0
     per_syn = rec.bytes_per_synapse
     neurons.g_e[:] = RECURRENT["rate_ext"] * RECURRENT["w_ext"] * RECURRENT["tau_e"]
@@ -218,7 +221,8 @@ def _bench_scale(n_syn=1e7, sim=0.02):
     net.run(net.dt)
     t1 = time.perf_counter()
     net.run(sim)
-    return dict(build_s=build, simulate_s=time.perf_counter() - t1, sim=sim, synapses=len(rec), bytes=per_syn)
+    return dict(build_s=build, simulate_s=time.perf_counter() - t1, sim=sim, synapses=len(rec), bytes=per_syn,
+                threads=net.threads_for_run())
 
 
 def _bench_monte_carlo(n_syn, n_pairings):
@@ -231,12 +235,16 @@ def _bench_monte_carlo(n_syn, n_pairings):
     t0 = time.perf_counter()
     monte_carlo_write(n_syn, levels, 1, m, 1.0 / 255, 0, 0, 0, 4.87, 0.0, 1, 7, out)
     el = time.perf_counter() - t0
-    return dict(simulate_s=el, pair_updates_per_s=n_syn * n_pairings / el, synapses=n_syn, pairings=n_pairings)
+    import numba
+    return dict(simulate_s=el, pair_updates_per_s=n_syn * n_pairings / el, synapses=n_syn, pairings=n_pairings,
+                threads=numba.get_num_threads())
 
 
 @app.command()
 def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join(BENCHES) + " (default: all)"),
-          duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="biological seconds")):
+          duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="biological seconds"),
+          threads: Optional[int] = typer.Option(None, "--threads", min=1,
+                                                help="threads for the network benchmarks (default: all cores for large networks)")):
     """Time the hebblab side of the benchmarks in this process.  Example: hebblab bench song-abbott
 
     The scripts in benchmarks/ run the same networks in Brian2 and NEST beside hebblab and print ratios.
@@ -246,23 +254,26 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
         for n in names:
             if n not in BENCHES:
                 raise BadInput(f"unknown benchmark {n!r} (allowed: {', '.join(BENCHES)})")
-        t = Table("benchmark", "build+load (s)", "simulate (s)", "throughput", "outcome")
+        t = Table("benchmark", "threads", "build+load (s)", "simulate (s)", "throughput", "outcome")
         for n in names:
             if n == "song-abbott":
-                r = _bench_song_abbott(duration or 100.0)
-                t.add_row(n, f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['events_per_s']:.3g} pre events/s",
+                r = _bench_song_abbott(duration or 100.0, threads)
+                t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
+                          f"{r['events_per_s']:.3g} pre events/s",
                           f"{r['rate_hz']:.1f} Hz; w<0.1 {r['w_low']:.2f}, w>0.9 {r['w_high']:.2f}")
             elif n.startswith("recurrent-"):
-                r = _bench_recurrent(int(n.split("-")[1]), duration or 2.0)
-                t.add_row(n, f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['events_per_s']:.3g} syn events/s",
+                r = _bench_recurrent(int(n.split("-")[1]), duration or 2.0, threads)
+                t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
+                          f"{r['events_per_s']:.3g} syn events/s",
                           f"{r['rate_hz']:.2f} Hz, {r['synapses']} plastic synapses")
             elif n == "scale":
-                r = _bench_scale()
-                t.add_row(n, f"{r['build_s']:.2f}", f"{r['simulate_s']:.2f}", f"{r['simulate_s'] / r['sim']:.3g} s per simulated s",
+                r = _bench_scale(threads=threads)
+                t.add_row(n, str(r["threads"]), f"{r['build_s']:.2f}", f"{r['simulate_s']:.2f}",
+                          f"{r['simulate_s'] / r['sim']:.3g} s per simulated s",
                           f"{r['synapses']} plastic synapses, {r['bytes']:.0f} bytes each (benchmarks/scale.py for 1e9)")
             else:
                 r = _bench_monte_carlo(1_000_000, 1_000)
-                t.add_row(n, "-", f"{r['simulate_s']:.2f}", f"{r['pair_updates_per_s']:.3g} pair-updates/s",
+                t.add_row(n, str(r["threads"]), "-", f"{r['simulate_s']:.2f}", f"{r['pair_updates_per_s']:.3g} pair-updates/s",
                           f"{r['synapses']} synapses x {r['pairings']} noisy pairings")
         console.print(t)
     _guard(go)

@@ -53,7 +53,10 @@ class Population:
         object.__setattr__(self, "I", I)
         object.__setattr__(self, "E", E)
         object.__setattr__(self, "C", C)
-        object.__setattr__(self, "P", model.pack(net.dt))
+        P = model.pack(net.dt)
+        if model.params_in_state_precision:  # float32 networks then compute in float32 (SIMD-wide)
+            P = P.astype(net.dtype)
+        object.__setattr__(self, "P", P)
         object.__setattr__(self, "spk", np.zeros(model.n, np.int64))
         object.__setattr__(self, "injections", [])
 

@@ -37,6 +37,9 @@ class Model:
     #: Row that ``Network.inject(kind="voltage")`` kicks, and that ``kind="current"`` sets.
     kick_row: ClassVar[int] = -1
     current_row: ClassVar[int] = -1
+    #: Whether ``P`` is stored in the network's precision (float32 networks then integrate in
+    #: float32) rather than always float64.
+    params_in_state_precision: ClassVar[bool] = False
     #: Module holding ``update`` and ``reference_update``.
     kernel_module: ClassVar[str] = ""
 

@@ -63,6 +63,7 @@ class LIF(Model):
     kick_row: ClassVar[int] = V_
     current_row: ClassVar[int] = IEXT
     kernel_module: ClassVar[str] = "hebblab.neurons.lif"
+    params_in_state_precision: ClassVar[bool] = True
 
     def __post_init__(self):
         V.positive_int("n", self.n)
@@ -108,12 +109,12 @@ class LIF(Model):
         ])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update(t, S, I, E, C, P, spk):
     return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_range(t, S, I, E, C, P, spk, lo, hi):
     """:func:`update` for neurons ``lo..hi-1`` only; their spikes go to ``spk[lo:lo + count]``
     (neurons are independent, so disjoint ranges may run in parallel)."""

@@ -156,22 +156,21 @@ def _block(t, S, I, E, C, P, spk, b, out):
         i = after
     # ascending order, as the reference backend produces (the order of deliveries decides the
     # rounding of sums): insertion sort for the usual few spikes, a radix sort for many
-    seg = spk[out:out + count]
     if count > 32:
         lo = b * BLOCK
-        _radix_sort(seg, count, I[SCRATCH, lo:lo + count], E[2 * b + 1], lo)
+        _radix_sort(spk[out:out + count], count, I[SCRATCH, lo:lo + count], E[2 * b + 1], lo)
     else:
-        for a in range(1, count):
-            v = seg[a]
+        for a in range(out + 1, out + count):
+            v = spk[a]
             j = a
-            while j > 0 and seg[j - 1] > v:
-                seg[j] = seg[j - 1]
+            while j > out and spk[j - 1] > v:
+                spk[j] = spk[j - 1]
                 j -= 1
-            seg[j] = v
+            spk[j] = v
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update_range(t, S, I, E, C, P, spk, lo, hi):
     """Spikes of neurons lo..hi-1 (lo and hi multiples of BLOCK, or hi = n) into spk[lo:]."""
     count = 0
@@ -180,7 +179,7 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def update(t, S, I, E, C, P, spk):
     return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
 
