@@ -93,10 +93,11 @@ def worker_brian2(duration: float, target: str) -> dict:
         simulate_s = float(b2.device._last_run_time)
         compile_s = (t_done - t_build) - simulate_s
     w = np.asarray(S.w[:]) / gmax
+    n_spikes = int(mon.num_spikes)  # read before the build folder (holding standalone results) goes
     import shutil
     shutil.rmtree(build_dir, ignore_errors=True)
     return dict(tool=f"brian2 {b2.__version__} {target}", import_s=t_import - t0, build_s=t_build - t_import,
-                compile_s=compile_s, simulate_s=simulate_s, rate_hz=mon.num_spikes / duration,
+                compile_s=compile_s, simulate_s=simulate_s, rate_hz=n_spikes / duration,
                 w_mean=float(w.mean()), w_sd=float(w.std()), frac_low=float(np.mean(w < 0.1)),
                 frac_high=float(np.mean(w > 0.9)), events=int(N * 15 * duration))
 
