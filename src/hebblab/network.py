@@ -140,6 +140,7 @@ class Projection:
         indptr, post_idx, order = build_connectivity(connectivity, pre.n, post.n, net.seed,
                                                      STREAM_INIT + 2 * index)
         self.indptr, self.post_index = indptr, post_idx
+        self.one_to_one = isinstance(connectivity, str) and connectivity == "one_to_one"
         n_syn = int(post_idx.size)
         if rule is not None:
             # Post-to-synapse index (CSC) for potentiation at post spikes: for the q-th synapse onto

@@ -38,7 +38,7 @@ def structure_key(net, parallel: bool = False) -> tuple:
     pops = tuple((p.model.kernel_module, p.model.input_mode, p.model.input_rows,
                   parallel and has_range_update(p.model), range_align(p.model)) for p in net.populations)
     projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None, j.post_pre is not None,
-                   parallel and j.delay_steps == 0) for j in net.projections)
+                   parallel and j.delay_steps == 0, parallel and j.one_to_one) for j in net.projections)
     spk = tuple(m.source.index for m in net.spike_monitors)
     st = tuple(("w", m.target.index) if m.is_weight else ("s", m.target.index, m.row)
                for m in net.state_monitors)
@@ -170,7 +170,7 @@ def generate(net) -> str:
     _injections(add, inj)  # 1
     for k in range(len(pops)):  # 2. population updates
         add(f"    n{k} = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
-    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
+    for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
         J = f"j{p}_"
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(n{a}):")
@@ -183,7 +183,7 @@ def generate(net) -> str:
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
         if rmod is not None:
             add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P)")
-    for p, (a, b, rmod, has_pre, _) in enumerate(projs):  # 4. post-synaptic plasticity
+    for p, (a, b, rmod, has_pre, _, _) in enumerate(projs):  # 4. post-synaptic plasticity
         if rmod is not None:
             add(f"    for a in range(n{b}):")
             add(f"        i = spk{b}[a]")
@@ -259,7 +259,7 @@ def generate_parallel(net) -> str:
         add("        if c < part:")
         add(f"            off{k} += cnt[{k}, c]")
         add(f"        n{k} += cnt[{k}, c]")
-    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3a. queue own spikes
+    for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3a. queue own spikes
         J = f"j{p}_"
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(cnt[{a}, part]):")
@@ -280,9 +280,17 @@ def generate_parallel(net) -> str:
             add(f"        ms{m}_n[0] = cm")
     if any(pr[4] for pr in projs):  # a zero-delay projection reads the slot just written
         add("    gen = barrier(bar, nthr, gen)")
-    for p, (a, b, rmod, _, _) in enumerate(projs):  # 3b. deliver to own targets
+    for p, (a, b, rmod, _, _, one) in enumerate(projs):  # 3b. deliver to own targets
         J = f"j{p}_"
         add(f"    here = t % {J}qn.shape[0]")
+        if one:  # one_to_one: the arrivals (ascending) with j in the own range are the own targets
+            add(f"    a0 = first_at_least({J}q[here], 0, {J}qn[here], own_lo{b})")
+            add(f"    a1 = first_at_least({J}q[here], a0, {J}qn[here], own_hi{b})")
+            add("    for a in range(a0, a1):")
+            add(f"        j = {J}q[here, a]")
+            add(f"        s = {J}indptr[j]")
+            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod))
+            continue
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
         add(f"        s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
@@ -291,7 +299,7 @@ def generate_parallel(net) -> str:
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
     if plastic_any:
         add("    gen = barrier(bar, nthr, gen)")
-        for p, (a, b, rmod, _, _) in enumerate(projs):  # 3c. pre traces of own pre neurons
+        for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3c. pre traces of own pre neurons
             if rmod is None:
                 continue
             J = f"j{p}_"
@@ -301,7 +309,7 @@ def generate_parallel(net) -> str:
             add(f"        if own_lo{a} <= j < own_hi{a}:")
             add(f"            r{p}_pre_spike(t, j, {J}prev, {J}P)")
         add("    gen = barrier(bar, nthr, gen)")
-        for p, (a, b, rmod, has_pre, _) in enumerate(projs):  # 4. potentiate onto own posts
+        for p, (a, b, rmod, has_pre, _, _) in enumerate(projs):  # 4. potentiate onto own posts
             if rmod is None:
                 continue
             add("    for c in range(nthr):")
