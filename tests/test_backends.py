@@ -1,6 +1,7 @@
 """The compiled backend equals the reference backend, and the engine's general properties."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -142,13 +143,14 @@ def test_numba_equals_reference_on_random_trains(rule, pre, post, seed, delay):
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
 
 
-def test_progress_bar_chunks_do_not_change_results():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_progress_bar_chunks_do_not_change_results(threads):
     from hebblab.networks import build_network
     runs = []
     for progress in (True, False):
         net, _, neuron, syn = build_network(seed=11)
         sp = net.monitor(neuron)
-        net.run(2.0, progress=progress)
+        net.run(2.0, progress=progress, threads=threads)
         runs.append((syn, sp))
     (a_syn, a_sp), (b_syn, b_sp) = runs
     np.testing.assert_array_equal(a_syn.w, b_syn.w)
@@ -156,10 +158,12 @@ def test_progress_bar_chunks_do_not_change_results():
     assert len(b_sp) > 0
 
 
-def test_spike_monitor_buffer_boundaries_lose_nothing():
-    """A tiny monitor buffer forces the kernel to return to Python many times mid-run."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_spike_monitor_buffer_boundaries_lose_nothing(threads):
+    """A tiny monitor buffer forces the kernel (every thread of it) to return to Python many
+    times mid-run."""
     from hebblab.monitors import SpikeMonitor
-    net = hl.Network(dt=DT, seed=2)
+    net = hl.Network(dt=DT, seed=2, threads=threads)
     pop = net.add(hl.PoissonSource(n=50, rate=200.0))
     small = SpikeMonitor(pop, capacity=1)  # capacity is raised to 2 n = 100 spikes
     net.spike_monitors.append(small)

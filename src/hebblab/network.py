@@ -18,6 +18,9 @@ One step t, in this order (both backends):
    (``syn_post`` for each synapse onto it, then ``post_spike``);
 5. spike monitors record the spikes of step t.
 
+With several threads (``threads``) the parts of a step are split by neuron ranges and meet at
+barriers (backends/codegen.generate_parallel); the result is the serial order's, bit for bit.
+
 Traces are stored with the step of their last change and decayed exactly when read. Weights are
 updated at the spikes themselves, so ``proj.w`` is always current. Delivered input changes the
 target's synaptic variables after its update of step t, so it acts from step t + 1 on (a
