@@ -73,6 +73,10 @@ def test_threads_setting_is_validated_and_automatic():
     big = hl.Network(dt=DT)
     big.add(hl.LIF(n=big.AUTO_THREADS_NEURONS))
     import os
-    assert big.threads_for_run() == len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    assert big.threads_for_run() == min(cores, big.AUTO_THREADS_NEURONS // big.AUTO_NEURONS_PER_THREAD)
+    huge = hl.Network(dt=DT)
+    huge.add(hl.LIF(n=10**6))
+    assert huge.threads_for_run() == cores
     with pytest.raises(ValueError, match="threads must be an integer >= 1"):
         big.run(0.001, threads=-1)

@@ -351,6 +351,9 @@ class Network:
     #: in parallel) or this many synapses; below, a step is too short to gain from a second core.
     AUTO_THREADS_NEURONS = 4000
     AUTO_THREADS_SYNAPSES = 1_000_000
+    #: ... and uses at most one thread per this many neurons (a thread with too little work per
+    #: step spends it at the barriers).
+    AUTO_NEURONS_PER_THREAD = 2000
 
     def threads_for_run(self, threads: int | None = None) -> int:
         """The number of parts a run uses: ``threads``, else the network's setting, else automatic."""
@@ -364,7 +367,9 @@ class Network:
         neurons = sum(p.n for p in self.populations if has_range_update(p.model))
         synapses = sum(j.n_synapses for j in self.projections)
         big = neurons >= self.AUTO_THREADS_NEURONS or synapses >= self.AUTO_THREADS_SYNAPSES
-        return cores if big else 1
+        if not big:
+            return 1
+        return max(1, min(cores, neurons // self.AUTO_NEURONS_PER_THREAD))
 
     def run(self, duration: float, progress: bool = False, threads: int | None = None) -> None:
         """Advance the simulation by ``duration`` seconds (rounded to whole steps). ``threads``
