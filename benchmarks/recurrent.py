@@ -10,7 +10,7 @@ Each simulator runs in a fresh process, one after the other; each reports build,
 simulate time, the mean firing rate, the recurrent weights' mean and SD, and peak memory. The
 script checks that the rates agree within 10 % and prints hebblab's ratio to each peer::
 
-    python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,nest] [--threads 1,2]
+    python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,brian2-cython,nest] [--threads 1,2]
 """
 
 from __future__ import annotations
@@ -55,14 +55,18 @@ def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str
                 w_sd=float(w.std()), synapses=len(rec), peak_mb=_peak_mb())
 
 
-def worker_brian2(k: int, stdp: bool, duration: float, threads: int) -> dict:
+def worker_brian2(k: int, stdp: bool, duration: float, threads: int, target: str = "cpp_standalone") -> dict:
     t0 = time.perf_counter()
     import brian2 as b2
     import numpy as np
     from brian2 import Hz, ms, mV
     build_dir = tempfile.mkdtemp(prefix="hebblab_bench_rec_b2_")
-    b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = threads
+    if target == "cpp_standalone":
+        b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
+        b2.prefs.devices.cpp_standalone.openmp_threads = threads
+    else:  # runtime mode; the cython cache persists between runs so that a warm run can be timed
+        b2.prefs.codegen.target = "cython"
+        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(tempfile.gettempdir(), "hebblab_bench_rec_cython")
     b2.defaultclock.dt = 0.1 * ms
     w0 = 20.0 / k
     ns = dict(taum=20 * ms, El=-70 * mV, vt=-50 * mV, vr=-60 * mV, taue=5 * ms, wmax=2 * w0 * mV,
@@ -89,11 +93,17 @@ def worker_brian2(k: int, stdp: bool, duration: float, threads: int) -> dict:
     mon = b2.SpikeMonitor(G)
     t_build = time.perf_counter()
     b2.run(duration * b2.second, report=None)
-    b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
-    t_done = time.perf_counter()
-    sim = float(b2.device._last_run_time)
+    if target == "cpp_standalone":
+        b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+        t_done = time.perf_counter()
+        sim = float(b2.device._last_run_time)
+        name = f"cpp_standalone ({threads} thr)"
+    else:
+        t_done = time.perf_counter()
+        sim = t_done - t_build
+        name = "cython (warm cache)"
     w = np.asarray(S.w[:]) / mV
-    out = dict(tool=f"brian2 {b2.__version__} cpp_standalone ({threads} thr)", build_s=t_build - t0,
+    out = dict(tool=f"brian2 {b2.__version__} {name}", build_s=t_build - t0,
                compile_s=(t_done - t_build) - sim, simulate_s=sim, rate_hz=mon.num_spikes / N / duration,
                w_mean=float(w.mean()), w_sd=float(w.std()), synapses=len(w), peak_mb=_peak_mb())
     shutil.rmtree(build_dir, ignore_errors=True)
@@ -133,7 +143,12 @@ def worker_nest(k: int, stdp: bool, duration: float, threads: int) -> dict:
                 w_sd=float(w.std()), synapses=len(w), peak_mb=_peak_mb())
 
 
-WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "nest": worker_nest}
+def worker_brian2_cython(k: int, stdp: bool, duration: float, threads: int) -> dict:
+    return worker_brian2(k, stdp, duration, 1, target="cython")
+
+
+WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "brian2-cython": worker_brian2_cython,
+           "nest": worker_nest}
 
 
 def run_worker(name, k, stdp, duration, threads, index="compact"):
@@ -146,7 +161,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--duration", type=float, default=2.0)
-    ap.add_argument("--peers", default="brian2-cpp,nest")
+    ap.add_argument("--peers", default="brian2-cpp,brian2-cython,nest",
+                    help="comma-separated: brian2-cpp, brian2-cython, nest")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
     ap.add_argument("--index", default="compact", help="hebblab's synapse index: compact, fast, or both")
@@ -172,7 +188,9 @@ def main():
                 ours_all.append(run_worker("hebblab", args.k, stdp, args.duration, th, index))
         peers = []
         for peer in [p for p in args.peers.split(",") if p]:
-            for th in thread_counts:
+            if peer == "brian2-cython":  # single-threaded; the first run fills the compile cache
+                run_worker(peer, args.k, stdp, args.duration, 1)
+            for th in (thread_counts if peer != "brian2-cython" else [1]):
                 r = run_worker(peer, args.k, stdp, args.duration, th)
                 if r is not None:
                     peers.append(r)
