@@ -312,12 +312,15 @@ def generate_parallel(net) -> str:
         for p, (a, b, rmod, has_pre, _, _) in enumerate(projs):  # 4. potentiate onto own posts
             if rmod is None:
                 continue
-            add("    for c in range(nthr):")
-            add(f"        seg = min(nn{b}, {pops[b][4]} * (c * nblk{b} // nthr))" if pops[b][3] else "        seg = 0")
-            add(f"        for a in range(cnt[{b}, c]):")
-            add(f"            i = spk{b}[seg + a]")
-            add(f"            if own_lo{b} <= i < own_hi{b}:")
-            _potentiate(add, "                ", p, has_pre)
+            if pops[b][3]:  # the part's own spikes are exactly its own post neurons that fired
+                add(f"    for a in range(cnt[{b}, part]):")
+                add(f"        i = spk{b}[own_lo{b} + a]")
+                _potentiate(add, "        ", p, has_pre)
+            else:  # one list (part 0's update): take the neurons in the own range
+                add(f"    for a in range(cnt[{b}, 0]):")
+                add(f"        i = spk{b}[a]")
+                add(f"        if own_lo{b} <= i < own_hi{b}:")
+                _potentiate(add, "            ", p, has_pre)
     if end_barrier:
         add("    gen = barrier(bar, nthr, gen)")
     add("return t_stop")
