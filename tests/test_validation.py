@@ -118,3 +118,10 @@ def test_monitor_samples_that_cannot_fit_are_refused(monkeypatch):
     with pytest.raises(ValueError, match=r"state monitors' samples needs about"):
         net.run(10.0)
     assert net.step == 0
+
+
+def test_network_index_and_threads_errors():
+    with pytest.raises(ValueError, match="index must be one of"):
+        hl.Network(dt=1e-4, index="sparse")
+    with pytest.raises(ValueError, match="threads must be an integer >= 1"):
+        hl.Network(dt=1e-4, threads=1.5)

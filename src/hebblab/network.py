@@ -38,7 +38,7 @@ from .connectivity import build as build_connectivity
 from .connectivity import build_csc, post_pre_index, pre_lookup
 from .distributions import Normal, Uniform
 from .monitors import SpikeMonitor, StateMonitor
-from .neurons.base import Model
+from .neurons.base import Model, has_range_update
 from .plasticity.base import Rule
 from .rng import STREAM_INIT, STREAM_PLASTICITY, STREAM_POISSON
 
@@ -84,7 +84,8 @@ class Population:
                 V.per_neuron("rate", self.S[0], self.n, check=V.non_negative)
                 if np.max(self.S[0]) * self.net.dt > 1.0:
                     raise ValueError(f"rate must be <= 1/dt = {1 / self.net.dt:g} Hz")
-                self.C[2:] = 1  # PoissonSource: redraw every block's pending intervals
+                from .neurons.poisson import request_redraw
+                request_redraw(self.C)
             return
         object.__setattr__(self, name, value)
 
@@ -363,7 +364,6 @@ class Network:
             return self.threads
         import os
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        from .backends.codegen import has_range_update
         neurons = sum(p.n for p in self.populations if has_range_update(p.model))
         synapses = sum(j.n_synapses for j in self.projections)
         big = neurons >= self.AUTO_THREADS_NEURONS or synapses >= self.AUTO_THREADS_SYNAPSES

@@ -15,22 +15,14 @@ from __future__ import annotations
 
 import importlib
 
+from ..neurons.base import has_range_update, range_align
+
 #: The potentiation loop asks for the weight this many synapses ahead (see intrinsics.prefetch).
 PREFETCH_AHEAD = 32
 
 
 def _import_line(module: str, name: str, alias: str) -> str:
     return f"from {module} import {name} as {alias}"
-
-
-def has_range_update(model) -> bool:
-    """Whether the model's kernel module can update a range of neurons (``update_range``)."""
-    return getattr(importlib.import_module(model.kernel_module), "update_range", None) is not None
-
-
-def range_align(model) -> int:
-    """Parallel runs split the model's population at multiples of this (its ``RANGE_ALIGN``)."""
-    return int(getattr(importlib.import_module(model.kernel_module), "RANGE_ALIGN", 1))
 
 
 def structure_key(net, parallel: bool = False) -> tuple:

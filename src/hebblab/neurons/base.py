@@ -15,6 +15,7 @@ Every model module defines two functions with the same contract:
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -53,3 +54,14 @@ class Model:
 
     def validate_dt(self, dt: float) -> None:
         """Raise ValueError if this model cannot run at step ``dt``."""
+
+
+def has_range_update(model: Model) -> bool:
+    """Whether the model's kernel module can update a range of neurons (``update_range``), so a
+    parallel run may split the population between threads."""
+    return getattr(importlib.import_module(model.kernel_module), "update_range", None) is not None
+
+
+def range_align(model: Model) -> int:
+    """Parallel runs split the model's population at multiples of this (its ``RANGE_ALIGN``)."""
+    return int(getattr(importlib.import_module(model.kernel_module), "RANGE_ALIGN", 1))

@@ -64,12 +64,18 @@ class PoissonSource(Model):
         I[NEXT] = -1  # not scheduled yet
         n_blocks = -(-self.n // BLOCK)
         E = np.full((2 * n_blocks, WHEEL), -1, np.int64)  # per block: wheel heads, radix-sort counters
-        C = np.ones(FLAGS + n_blocks, np.int64)
+        C = np.zeros(FLAGS + n_blocks, np.int64)
         C[SEED], C[STREAM] = seed, stream
+        request_redraw(C)
         return S, I, E, C
 
     def pack(self, dt):
         return np.array([dt])
+
+
+def request_redraw(C):
+    """Mark every block's pending intervals for redrawing at the next step (after a rate change)."""
+    C[FLAGS:] = 1
 
 
 @njit(cache=True, inline="always")
