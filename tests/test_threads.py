@@ -80,3 +80,13 @@ def test_threads_setting_is_validated_and_automatic():
     assert huge.threads_for_run() == cores
     with pytest.raises(ValueError, match="threads must be an integer >= 1"):
         big.run(0.001, threads=-1)
+
+
+def test_plastic_projection_onto_a_spike_source_is_identical_with_threads():
+    """Potentiation onto a population only part 0 updates (a spike source) reads part 0's spike
+    list: the parts must meet before part 0 writes the next step's list (a missing barrier made
+    the synapses onto the other parts' post neurons wrong)."""
+    from test_deferred import RULE_CASES, _fast_posts
+    one = _fast_posts("eager", 1, 16, 0.1, RULE_CASES[0]).w
+    for threads in (2, 3):
+        np.testing.assert_array_equal(_fast_posts("eager", threads, 16, 0.1, RULE_CASES[0]).w, one)

@@ -21,8 +21,10 @@ One step t, in this order (both backends):
 With several threads (``threads``) the parts of a step are split by neuron ranges and meet at
 barriers (backends/codegen.generate_parallel); the result is the serial order's, bit for bit.
 
-Traces are stored with the step of their last change and decayed exactly when read. Weights are
-updated at the spikes themselves, so ``proj.w`` is always current. Delivered input changes the
+Traces are stored with the step of their last change and decayed exactly when read. The compiled
+loop may apply a post spike's potentiation later, at the pre neuron's next arrival
+(hebblab.deferred), with the same result bit for bit; every run ends settled, so ``proj.w`` is
+current between runs. Delivered input changes the
 target's synaptic variables after its update of step t, so it acts from step t + 1 on (a
 one-cycle delay for Brain Simulator II style IF neurons).
 """
@@ -36,6 +38,7 @@ import numpy as np
 from . import _validate as V
 from .connectivity import build as build_connectivity
 from .connectivity import build_csc, post_pre_index, pre_lookup
+from .deferred import Deferral
 from .distributions import Normal, Uniform
 from .monitors import SpikeMonitor, StateMonitor
 from .neurons.base import Model, has_range_update
@@ -173,6 +176,8 @@ class Projection:
         slots = self.delay_steps + 1
         self.queue = np.zeros((slots, pre.n), np.int64)
         self.queue_n = np.zeros(slots, np.int64)
+        self.deferred = False  # decided per run (Network._plan_potentiation)
+        self.deferral = Deferral.unused()
 
     def _initial_weights(self, w, n_syn, order, stream):
         dtype = self.net.dtype
@@ -236,11 +241,19 @@ class Network:
     5-10 ns less per potentiated synapse). ``threads``: how many parts the compiled loop splits
     neuron updates, delivery and potentiation into (run on up to that many cores); None picks all
     available cores for networks large enough to gain (:meth:`threads_for_run`) and 1 otherwise.
-    Results do not depend on it.
+    Results do not depend on it. ``potentiation``: "auto" (the default) lets the compiled loop
+    defer the potentiation of rules that allow it to the pre neuron's next arrival, where the
+    weights are read in memory order (hebblab.deferred; same weights bit for bit); "eager"
+    applies it at the post spike.
     """
 
+    #: Deferred potentiation: post spikes kept per neuron (a power of two), and how often rows
+    #: that owe old spikes are settled (seconds).
+    DEFER_RING = 16
+    DEFER_SWEEP = 0.1
+
     def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float32,
-                 index: str = "compact", threads: int | None = None):
+                 index: str = "compact", threads: int | None = None, potentiation: str = "auto"):
         self.dt = V.positive("dt", dt)
         self.seed = V.non_negative_int("seed", seed)
         self.backend = V.one_of("backend", backend, ("numba", "reference"))
@@ -249,6 +262,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.index = V.one_of("index", index, ("compact", "fast"))
         self.threads = None if threads is None else V.positive_int("threads", threads)
+        self.potentiation = V.one_of("potentiation", potentiation, ("auto", "eager"))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self.spike_monitors: list[SpikeMonitor] = []
@@ -371,6 +385,22 @@ class Network:
             return 1
         return max(1, min(cores, neurons // self.AUTO_NEURONS_PER_THREAD))
 
+    def _plan_potentiation(self, t0: int, threads: int) -> None:
+        """Choose eager or deferred potentiation for each plastic projection for this run."""
+        sampled = {m.target.index for m in self.state_monitors if m.is_weight}
+        for j in self.projections:
+            j.deferred = (self.potentiation == "auto" and j.rule is not None and j.rule.deferrable
+                          and j.index not in sampled and j.n_synapses > 0)
+            if not j.deferred:
+                continue
+            d = j.deferral
+            sweep = max(1, int(round(self.DEFER_SWEEP / self.dt)))
+            row = int(np.diff(j.indptr).max())
+            if (d.ht.shape != (j.post.n, self.DEFER_RING) or d.pa.size != j.pre.n or d.lz[0] != sweep
+                    or d.pb.shape[0] < threads):
+                j.deferral = d = Deferral(j.pre.n, j.post.n, self.DEFER_RING, sweep, threads, row)
+            d.start(t0)
+
     def run(self, duration: float, progress: bool = False, threads: int | None = None) -> None:
         """Advance the simulation by ``duration`` seconds (rounded to whole steps). ``threads``
         overrides the network's setting for this run (results are the same for any value)."""
@@ -389,6 +419,7 @@ class Network:
         for mon in self.state_monitors:
             mon.prepare(t0, t1)
         if self.backend == "numba":
+            self._plan_potentiation(t0, n_threads)
             backend_run(self, t0, t1, progress, n_threads)
         else:
             backend_run(self, t0, t1, progress)

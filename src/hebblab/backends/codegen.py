@@ -30,7 +30,7 @@ def structure_key(net, parallel: bool = False) -> tuple:
     pops = tuple((p.model.kernel_module, p.model.input_mode, p.model.input_rows,
                   parallel and has_range_update(p.model), range_align(p.model)) for p in net.populations)
     projs = tuple((j.pre.index, j.post.index, j.rule.kernel_module if j.rule else None, j.post_pre is not None,
-                   parallel and j.delay_steps == 0, parallel and j.one_to_one) for j in net.projections)
+                   parallel and j.delay_steps == 0, parallel and j.one_to_one, j.deferred) for j in net.projections)
     spk = tuple(m.source.index for m in net.spike_monitors)
     st = tuple(("w", m.target.index) if m.is_weight else ("s", m.target.index, m.row)
                for m in net.state_monitors)
@@ -58,14 +58,14 @@ def _header(pops, projs, parallel):
 
 
 def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel):
-    args = ["t_start", "t_stop", "seed"] + (["nthr", "part", "bar", "cnt"] if parallel else [])
+    args = ["t_start", "t_stop", "final", "seed"] + (["nthr", "part", "bar", "cnt"] if parallel else [])
     for k in range(len(pops)):
         args += [f"S{k}", f"I{k}", f"E{k}", f"C{k}", f"P{k}", f"spk{k}"]
         if inj[k]:
             args += [f"inj{k}_step", f"inj{k}_idx", f"inj{k}_row", f"inj{k}_val", f"inj{k}_add"]
     for p in range(len(projs)):
         args += [f"j{p}_{n}" for n in ("indptr", "post", "ptab", "pshift", "ppre", "pptr", "psyn", "w", "syn", "prev",
-                                       "postv", "P", "stream", "delay", "q", "qn")]
+                                       "postv", "P", "stream", "delay", "q", "qn", "pa", "hc", "ht", "hl", "lz", "pb")]
     for m in range(len(spk_mons)):
         args += [f"ms{m}_t", f"ms{m}_i", f"ms{m}_n"]
     for m in range(len(st_mons)):
@@ -110,11 +110,14 @@ def _injections(add, inj, ind="    "):
         add(f"{ind}    inj{k}_ptr += 1")
 
 
-def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x"):
-    """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update."""
+def _synapse_body(add, ind, p, b, pops, plastic, has_tx, lazy=False, s="s", i="i", j="j", x="x"):
+    """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update
+    (after the potentiation it still owes, when deferred: ``aj`` is the pre neuron's window start)."""
     J = f"j{p}_"
     mode, (row_e, row_i) = pops[b][1], pops[b][2]
     add(f"{ind}{i} = {J}post[{s}]")
+    if lazy:
+        _catch_up(add, ind, p, s, i, j)
     add(f"{ind}{x} = r{p}_transmit({J}w[{s}], {J}P)" if has_tx else f"{ind}{x} = {J}w[{s}]")
     if mode is None:  # a spike source as target: plasticity only, nothing to deliver
         add(f"{ind}pass")
@@ -129,10 +132,107 @@ def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x=
         add(f"{ind}{J}w[{s}] = r{p}_syn_pre(t, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
 
 
-def _potentiate(add, ind, p, has_pre, i="i"):
-    """Potentiation of every synapse onto post neuron ``i``, then its post-synaptic trace."""
+def _catch_up(add, ind, p, s="s", i="i", j="j", check=True):
+    """Deferred potentiation of synapse ``s``: the post spikes of ``i`` from step ``aj`` on, oldest
+    first. ``hl[i]`` holds the last two spike steps, so the usual case (one spike owed) reads no
+    ring; otherwise the post neuron's spike ring (see hebblab.deferred)."""
+    J = f"j{p}_"
+    if check:
+        add(f"{ind}if {J}hl[{i}, 0] >= aj:")
+        ind += "    "
+    add(f"{ind}if {J}hl[{i}, 1] < aj:")
+    add(f"{ind}    {J}w[{s}] = r{p}_syn_post({J}hl[{i}, 0], {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, "
+        f"{J}postv, {J}P, seed, {J}stream)")
+    add(f"{ind}else:")
+    add(f"{ind}    hc_ = {J}hc[{i}]")
+    add(f"{ind}    k_ = hc_ - 2")
+    add(f"{ind}    low_ = max(hc_ - hmask{p} - 1, 0)")
+    add(f"{ind}    while k_ > low_ and {J}ht[{i}, (k_ - 1) & hmask{p}] >= aj:")
+    add(f"{ind}        k_ -= 1")
+    add(f"{ind}    for q_ in range(k_, hc_):")
+    add(f"{ind}        {J}w[{s}] = r{p}_syn_post({J}ht[{i}, q_ & hmask{p}], {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, "
+        f"{J}postv, {J}P, seed, {J}stream)")
+
+
+def _row_catch_up(add, ind, p, lo, hi, part):
+    """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j`` in two passes: a
+    branch-free pass lists those whose post neuron fired since ``aj``, then only they catch up
+    (one unpredictable branch per synapse in the delivery loop cost more than the catch-up)."""
+    J = f"j{p}_"
+    add(f"{ind}m_ = 0")
+    add(f"{ind}for s in range({lo}, {hi}):")
+    add(f"{ind}    {J}pb[{part}, m_] = s")
+    add(f"{ind}    m_ += {J}hl[{J}post[s], 0] >= aj")
+    add(f"{ind}for u_ in range(m_):")
+    add(f"{ind}    s = {J}pb[{part}, u_]")
+    add(f"{ind}    i = {J}post[s]")
+    _catch_up(add, ind + "    ", p, check=False)
+
+
+def _window_start(add, ind, p):
+    """``aj``: the first step whose post spikes pre neuron ``j``'s synapses still owe (a row swept
+    at this step owes none)."""
+    J = f"j{p}_"
+    add(f"{ind}aj = {J}pa[j]")
+    add(f"{ind}if sw{p} and aj < t - R{p}:")
+    add(f"{ind}    aj = t")
+
+
+def _sweep(add, p, parallel, b, flush=False):
+    """Settle rows whose window is older than R steps (every R steps), or every row (flush at the
+    end of a run); in a parallel loop each part settles the synapses onto its own post neurons."""
+    J = f"j{p}_"
+    ind = "    " if flush else "        "
+    add(f"{ind}for j in range({J}indptr.shape[0] - 1):")
+    add(f"{ind}    aj = {J}pa[j]")
+    if not flush:
+        add(f"{ind}    if aj >= t - R{p}:")
+        add(f"{ind}        continue")
+    if parallel:
+        add(f"{ind}    s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
+        add(f"{ind}    s1 = first_at_least({J}post, s0, {J}indptr[j + 1], own_hi{b})")
+    else:
+        add(f"{ind}    s0 = {J}indptr[j]")
+        add(f"{ind}    s1 = {J}indptr[j + 1]")
+    add(f"{ind}    for s in range(s0, s1):")
+    add(f"{ind}        i = {J}post[s]")
+    _catch_up(add, ind + "        ", p)
+
+
+def _sweep_marks(add, ind, p, lo, hi, flush=False):
+    """After a sweep: the swept rows (or, at a flush, all rows in [lo, hi)) owe nothing before now."""
+    J = f"j{p}_"
+    add(f"{ind}for j in range({lo}, {hi}):")
+    if flush:
+        add(f"{ind}    {J}pa[j] = t_stop")
+    else:
+        add(f"{ind}    if {J}pa[j] < t - R{p}:")
+        add(f"{ind}        {J}pa[j] = t")
+
+
+def _potentiate(add, ind, p, has_pre, lazy=False, i="i"):
+    """Potentiation of every synapse onto post neuron ``i``, then its post-synaptic trace. Deferred:
+    the spike goes into ``i``'s ring instead; the synapses apply it at their pre neuron's next
+    arrival, sweep or flush. When the ring is full and its oldest spike may still be owed
+    (not older than the floor ``lz[1]`` of all windows), the synapses that owe it apply it now."""
     J = f"j{p}_"
     pre_expr = f"{J}ppre[qq]" if has_pre else f"pre_of(s, {J}indptr, {J}ptab, {J}pshift)"
+    if lazy:
+        add(f"{ind}c_ = {J}hc[{i}]")
+        add(f"{ind}if c_ > hmask{p}:")
+        add(f"{ind}    te = {J}ht[{i}, c_ & hmask{p}]")
+        add(f"{ind}    if te >= {J}lz[1]:")
+        add(f"{ind}        for qq in range({J}pptr[{i}], {J}pptr[{i} + 1]):")
+        add(f"{ind}            s = {J}psyn[qq]")
+        add(f"{ind}            j = {pre_expr}")
+        add(f"{ind}            if {J}pa[j] <= te:")
+        add(f"{ind}                {J}w[s] = r{p}_syn_post(te, s, {i}, j, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+        add(f"{ind}{J}ht[{i}, c_ & hmask{p}] = t")
+        add(f"{ind}{J}hc[{i}] = c_ + 1")
+        add(f"{ind}{J}hl[{i}, 1] = {J}hl[{i}, 0]")
+        add(f"{ind}{J}hl[{i}, 0] = t")
+        add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P)")
+        return
     add(f"{ind}end = {J}pptr[{i} + 1]")
     add(f"{ind}for qq in range({J}pptr[{i}], end):")
     add(f"{ind}    if qq + {PREFETCH_AHEAD} < end:")
@@ -140,6 +240,33 @@ def _potentiate(add, ind, p, has_pre, i="i"):
     add(f"{ind}    s = {J}psyn[qq]")
     add(f"{ind}    {J}w[s] = r{p}_syn_post(t, s, {i}, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
     add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P)")
+
+
+def _flush(add, projs, parallel):
+    """At the end of a run (``final``) every synapse applies the potentiation it still owes, so
+    the weights Python sees are complete."""
+    lazy = [p for p, pr in enumerate(projs) if pr[6]]
+    if not lazy:
+        return
+    add("if final:")
+    for p in lazy:
+        _sweep(add, p, parallel, projs[p][1], flush=True)
+    if parallel:
+        add("    gen = barrier(bar, nthr, gen)")
+    for p in lazy:
+        a = projs[p][0]
+        lo, hi = (f"own_lo{a}", f"own_hi{a}") if parallel else ("0", f"j{p}_indptr.shape[0] - 1")
+        _sweep_marks(add, "    ", p, lo, hi, flush=True)
+        if parallel:
+            add("    if part == 0:")
+        add(("        " if parallel else "    ") + f"j{p}_lz[1] = t_stop")
+
+
+def _lazy_prologue(add, projs):
+    for p, pr in enumerate(projs):
+        if pr[6]:
+            add(f"hmask{p} = j{p}_ht.shape[1] - 1")
+            add(f"R{p} = j{p}_lz[0]")
 
 
 def _has_transmit(rmod):
@@ -156,14 +283,19 @@ def generate(net) -> str:
     for k in range(len(pops)):
         if inj[k]:
             add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
+    _lazy_prologue(add, projs)
     add("for t in range(t_start, t_stop):")
     _state_monitors(add, st_mons)  # 0
     _overflow_checks(add, spk_mons)
     _injections(add, inj)  # 1
     for k in range(len(pops)):  # 2. population updates
         add(f"    n{k} = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
-    for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
+    for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
         J = f"j{p}_"
+        if lazy:
+            add(f"    sw{p} = t % R{p} == 0")
+            add(f"    if sw{p}:")
+            _sweep(add, p, False, b)
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(n{a}):")
         add(f"        {J}q[slot, a] = spk{a}[a]")
@@ -171,15 +303,23 @@ def generate(net) -> str:
         add(f"    here = t % {J}qn.shape[0]")
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
+        if lazy:
+            _window_start(add, "        ", p)
+            _row_catch_up(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j + 1]", "0")
         add(f"        for s in range({J}indptr[j], {J}indptr[j + 1]):")
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
         if rmod is not None:
             add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P)")
-    for p, (a, b, rmod, has_pre, _, _) in enumerate(projs):  # 4. post-synaptic plasticity
+        if lazy:
+            add(f"        {J}pa[j] = t")
+            add(f"    if sw{p}:")
+            _sweep_marks(add, "        ", p, "0", f"{J}indptr.shape[0] - 1")
+            add(f"        {J}lz[1] = t - R{p}")
+    for p, (a, b, rmod, has_pre, _, _, lazy) in enumerate(projs):  # 4. post-synaptic plasticity
         if rmod is not None:
             add(f"    for a in range(n{b}):")
             add(f"        i = spk{b}[a]")
-            _potentiate(add, "        ", p, has_pre)
+            _potentiate(add, "        ", p, has_pre, lazy)
     for m, k in enumerate(spk_mons):  # 5. spike monitors
         add(f"    c = ms{m}_n[0]")
         add(f"    for a in range(n{k}):")
@@ -187,6 +327,7 @@ def generate(net) -> str:
         add(f"        ms{m}_i[c] = spk{k}[a]")
         add("        c += 1")
         add(f"    ms{m}_n[0] = c")
+    _flush(add, projs, False)
     add("return t_stop")
     return _finish(lines, args, body)
 
@@ -207,14 +348,18 @@ def generate_parallel(net) -> str:
 
     Barriers per step: after the updates (spike counts known); with plastic projections, after
     delivery (pre traces change next) and after the pre traces (potentiation reads them); at the
-    end of the step for static networks or when part 0 samples state or injects at the next step.
+    end of the step for static networks, when part 0 samples state or injects at the next step,
+    or when potentiation reads the spikes of a population only part 0 updates.
     """
     pops, projs, spk_mons, st_mons, inj, _ = structure_key(net, True)
     lines = _header(pops, projs, True)
     args = _arg_names(pops, projs, spk_mons, st_mons, inj, True)
     plastic_any = any(pr[2] is not None for pr in projs)
     start_barrier = bool(st_mons) or any(inj)
-    end_barrier = start_barrier or not plastic_any
+    # Potentiation reads the spike list of a post population that part 0 updates alone; part 0
+    # must not overwrite it (next step's update) before every part has read it.
+    shared_posts = any(pr[2] is not None and not pops[pr[1]][3] for pr in projs)
+    end_barrier = start_barrier or not plastic_any or shared_posts
     body: list[str] = []
     add = body.append
     add("gen = 0")
@@ -230,6 +375,7 @@ def generate_parallel(net) -> str:
             add(f"lo{k} = 0")
         if inj[k]:
             add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
+    _lazy_prologue(add, projs)
     add("for t in range(t_start, t_stop):")
     _overflow_checks(add, spk_mons)
     if start_barrier:  # 0, 1: part 0 samples and injects while the others wait
@@ -251,7 +397,7 @@ def generate_parallel(net) -> str:
         add("        if c < part:")
         add(f"            off{k} += cnt[{k}, c]")
         add(f"        n{k} += cnt[{k}, c]")
-    for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3a. queue own spikes
+    for p, (a, b, rmod, _, _, _, _) in enumerate(projs):  # 3a. queue own spikes
         J = f"j{p}_"
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(cnt[{a}, part]):")
@@ -272,26 +418,35 @@ def generate_parallel(net) -> str:
             add(f"        ms{m}_n[0] = cm")
     if any(pr[4] for pr in projs):  # a zero-delay projection reads the slot just written
         add("    gen = barrier(bar, nthr, gen)")
-    for p, (a, b, rmod, _, _, one) in enumerate(projs):  # 3b. deliver to own targets
+    for p, (a, b, rmod, _, _, one, lazy) in enumerate(projs):  # 3b. deliver to own targets
         J = f"j{p}_"
+        if lazy:
+            add(f"    sw{p} = t % R{p} == 0")
+            add(f"    if sw{p}:")
+            _sweep(add, p, True, b)
         add(f"    here = t % {J}qn.shape[0]")
         if one:  # one_to_one: the arrivals (ascending) with j in the own range are the own targets
             add(f"    a0 = first_at_least({J}q[here], 0, {J}qn[here], own_lo{b})")
             add(f"    a1 = first_at_least({J}q[here], a0, {J}qn[here], own_hi{b})")
             add("    for a in range(a0, a1):")
             add(f"        j = {J}q[here, a]")
+            if lazy:
+                _window_start(add, "        ", p)
             add(f"        s = {J}indptr[j]")
-            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod))
+            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod), lazy)
             continue
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
         add(f"        s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
         add(f"        s1 = first_at_least({J}post, s0, {J}indptr[j + 1], own_hi{b})")
+        if lazy:
+            _window_start(add, "        ", p)
+            _row_catch_up(add, "        ", p, "s0", "s1", "part")
         add("        for s in range(s0, s1):")
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
     if plastic_any:
         add("    gen = barrier(bar, nthr, gen)")
-        for p, (a, b, rmod, _, _, _) in enumerate(projs):  # 3c. pre traces of own pre neurons
+        for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):  # 3c. pre traces of own pre neurons
             if rmod is None:
                 continue
             J = f"j{p}_"
@@ -300,36 +455,45 @@ def generate_parallel(net) -> str:
             add(f"        j = {J}q[here, a]")
             add(f"        if own_lo{a} <= j < own_hi{a}:")
             add(f"            r{p}_pre_spike(t, j, {J}prev, {J}P)")
+            if lazy:
+                add(f"            {J}pa[j] = t")
+                add(f"    if sw{p}:")
+                _sweep_marks(add, "        ", p, f"own_lo{a}", f"own_hi{a}")
+                add("        if part == 0:")
+                add(f"            {J}lz[1] = t - R{p}")
         add("    gen = barrier(bar, nthr, gen)")
-        for p, (a, b, rmod, has_pre, _, _) in enumerate(projs):  # 4. potentiate onto own posts
+        for p, (a, b, rmod, has_pre, _, _, lazy) in enumerate(projs):  # 4. potentiate onto own posts
             if rmod is None:
                 continue
             if pops[b][3]:  # the part's own spikes are exactly its own post neurons that fired
                 add(f"    for a in range(cnt[{b}, part]):")
                 add(f"        i = spk{b}[own_lo{b} + a]")
-                _potentiate(add, "        ", p, has_pre)
+                _potentiate(add, "        ", p, has_pre, lazy)
             else:  # one list (part 0's update): take the neurons in the own range
                 add(f"    for a in range(cnt[{b}, 0]):")
                 add(f"        i = spk{b}[a]")
                 add(f"        if own_lo{b} <= i < own_hi{b}:")
-                _potentiate(add, "            ", p, has_pre)
+                _potentiate(add, "            ", p, has_pre, lazy)
     if end_barrier:
         add("    gen = barrier(bar, nthr, gen)")
+    _flush(add, projs, True)
     add("return t_stop")
     return _finish(lines, args, body)
 
 
-def arguments(net, t_start: int, t_stop: int, parallel=None) -> list:
+def arguments(net, t_start: int, t_stop: int, parallel=None, final: bool = True) -> list:
     """The argument list matching the generated signature, in order; ``parallel`` is
-    ``(nthr, part, bar, cnt)`` for a thread of a parallel run."""
-    out: list = [t_start, t_stop, net.seed] + (list(parallel) if parallel else [])
+    ``(nthr, part, bar, cnt)`` for a thread of a parallel run; ``final``: the call ends the run
+    (deferred potentiation is settled before it returns)."""
+    out: list = [t_start, t_stop, final, net.seed] + (list(parallel) if parallel else [])
     for pop in net.populations:
         out += [pop.S, pop.I, pop.E, pop.C, pop.P, pop.spk]
         if pop.injections:
             out += list(net.injection_arrays(pop))
     for j in net.projections:
         out += [j.indptr, j.post_index, j.pre_table, j.pre_shift, j.post_pre, j.post_ptr, j.post_syn, j.w,
-                j.syn if j.syn.shape[1] else None, j.pre_vars, j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n]
+                j.syn if j.syn.shape[1] else None, j.pre_vars, j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n,
+                *j.deferral.arrays()]
     for m in net.spike_monitors:
         out += [m.buf_t, m.buf_i, m.count]
     for m in net.state_monitors:

@@ -62,7 +62,7 @@ def kernel_for(net, parallel: bool = False):
     return _LOADED[name]
 
 
-def _run_threads(kernel, net, t: int, stop: int, nthr: int) -> int:
+def _run_threads(kernel, net, t: int, stop: int, nthr: int, final: bool) -> int:
     """Run steps t..stop-1 on nthr threads (the compiled loop releases the GIL); returns the step
     they all stopped at."""
     import threading
@@ -73,7 +73,7 @@ def _run_threads(kernel, net, t: int, stop: int, nthr: int) -> int:
 
     def part(c):
         try:
-            out[c] = kernel(*codegen.arguments(net, t, stop, (nthr, c, bar, cnt)))
+            out[c] = kernel(*codegen.arguments(net, t, stop, (nthr, c, bar, cnt), final))
         except BaseException as e:  # pragma: no cover - the kernel does not raise
             errors.append(e)
 
@@ -107,10 +107,11 @@ def run(net, t_start: int, t_stop: int, progress: bool = False, threads: int = 1
         t = t_start
         while t < t_stop:
             stop = min(t_stop, t + chunk)
+            final = stop == t_stop  # the last call settles deferred potentiation
             if threads > 1:
-                t_new = _run_threads(kernel, net, t, stop, threads)
+                t_new = _run_threads(kernel, net, t, stop, threads, final)
             else:
-                t_new = kernel(*codegen.arguments(net, t, stop))
+                t_new = kernel(*codegen.arguments(net, t, stop, None, final))
             for m in net.spike_monitors:
                 if m.count[0] and (t_new < stop or m.count[0] + m.source.n > m.capacity):
                     m.flush()

@@ -53,6 +53,10 @@ class Rule:
 
     rule_name: ClassVar[str] = ""
     kernel_module: ClassVar[str] = ""
+    #: True when ``syn_post`` reads only the step, the synapse's weight and state, the pre
+    #: neuron's state, the parameters and the random key (never the post neuron's state): then the
+    #: compiled loop may apply it later, at the pre neuron's next arrival (hebblab.deferred).
+    deferrable: ClassVar[bool] = False
 
     def bounds(self) -> tuple[float, float]:
         """Allowed weight range [low, high]."""

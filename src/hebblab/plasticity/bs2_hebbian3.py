@@ -34,6 +34,7 @@ class BS2Hebbian3(Rule):
 
     rule_name: ClassVar[str] = "bs2-hebbian3"
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_hebbian3"
+    deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
     def bounds(self):
         return FLOOR, CAP

@@ -68,6 +68,7 @@ class PairSTDP(Rule):
 
     rule_name: ClassVar[str] = "pair-stdp"
     kernel_module: ClassVar[str] = "hebblab.plasticity.pair_stdp"
+    deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
     def __post_init__(self):
         V.non_negative("a_plus", self.a_plus)

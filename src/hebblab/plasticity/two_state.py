@@ -44,6 +44,7 @@ class TwoStateStochastic(Rule):
 
     rule_name: ClassVar[str] = "two-state"
     kernel_module: ClassVar[str] = "hebblab.plasticity.two_state"
+    deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
     def __post_init__(self):
         V.in_range("q", self.q, 0.0, 1.0)
