@@ -194,9 +194,7 @@ def _sweep(add, p, parallel, b, flush=False):
     else:
         add(f"{ind}    s0 = {J}indptr[j]")
         add(f"{ind}    s1 = {J}indptr[j + 1]")
-    add(f"{ind}    for s in range(s0, s1):")
-    add(f"{ind}        i = {J}post[s]")
-    _catch_up(add, ind + "        ", p)
+    _row_catch_up(add, ind + "    ", p, "s0", "s1", "part" if parallel else "0")
 
 
 def _sweep_marks(add, ind, p, lo, hi, flush=False):
