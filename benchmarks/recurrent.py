@@ -11,6 +11,7 @@ simulate time, the mean firing rate, the recurrent weights' mean and SD, and pea
 script checks that the rates agree within 10 % and prints hebblab's ratio to each peer::
 
     python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,brian2-cython,nest] [--threads 1,2]
+                                   [--index compact|fast|both] [--potentiation auto|eager|both]
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str = "compact") -> dict:
+def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str = "compact",
+                   potentiation: str = "auto") -> dict:
     t0 = time.perf_counter()
 
     import hebblab
     from hebblab.networks import recurrent_network
     net, neurons, rec = recurrent_network(n=N, k=k, stdp=stdp, seed=1, index=index)
     net.threads = threads
+    net.potentiation = potentiation
     sp = net.monitor(neurons)
     t_build = time.perf_counter()
     net.run(net.dt)
@@ -49,7 +52,7 @@ def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str
     net.run(duration - net.dt)
     t_sim = time.perf_counter()
     w = rec.w / MV
-    extra = f", {index} index" if index != "compact" else ""
+    extra = (f", {index} index" if index != "compact" else "") + (", eager" if potentiation == "eager" else "")
     return dict(tool=f"hebblab {hebblab.__version__} ({threads} thr{extra})", build_s=t_build - t0, compile_s=t_compile - t_build,
                 simulate_s=t_sim - t_compile, rate_hz=len(sp) / N / duration, w_mean=float(w.mean()),
                 w_sd=float(w.std()), synapses=len(rec), peak_mb=_peak_mb())
@@ -151,9 +154,9 @@ WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "brian2-cytho
            "nest": worker_nest}
 
 
-def run_worker(name, k, stdp, duration, threads, index="compact"):
+def run_worker(name, k, stdp, duration, threads, index="compact", potentiation="auto"):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
-           "--threads", str(threads), "--index", index] + (["--static"] if not stdp else [])
+           "--threads", str(threads), "--index", index, "--potentiation", potentiation] + (["--static"] if not stdp else [])
     return run_json(name, cmd)
 
 
@@ -166,11 +169,13 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
     ap.add_argument("--index", default="compact", help="hebblab's synapse index: compact, fast, or both")
+    ap.add_argument("--potentiation", default="auto",
+                    help="hebblab's potentiation: auto (deferred where the rule allows), eager, or both")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         threads = int(args.threads.split(",")[0])
-        kw = {"index": args.index} if args.worker == "hebblab" else {}
+        kw = {"index": args.index, "potentiation": args.potentiation} if args.worker == "hebblab" else {}
         print(json.dumps(WORKERS[args.worker](args.k, not args.static, args.duration, threads, **kw)))
         return
     import platform
@@ -181,11 +186,13 @@ def main():
         print(f"\n{'STDP' if stdp else 'static'} synapses")
         thread_counts = [int(t) for t in args.threads.split(",")]
         indexes = ["compact", "fast"] if args.index == "both" else [args.index]
+        potentiations = ["auto", "eager"] if args.potentiation == "both" and stdp else [args.potentiation]
+        variants = [(i, pt) for i in indexes for pt in potentiations]
         ours_all = []
         for th in thread_counts:
-            for index in indexes:
-                run_worker("hebblab", args.k, stdp, args.duration, th, index)  # warm the compile cache
-                ours_all.append(run_worker("hebblab", args.k, stdp, args.duration, th, index))
+            for index, pt in variants:
+                run_worker("hebblab", args.k, stdp, args.duration, th, index, pt)  # warm the compile cache
+                ours_all.append(run_worker("hebblab", args.k, stdp, args.duration, th, index, pt))
         peers = []
         for peer in [p for p in args.peers.split(",") if p]:
             if peer == "brian2-cython":  # single-threaded; the first run fills the compile cache
@@ -194,7 +201,7 @@ def main():
                 r = run_worker(peer, args.k, stdp, args.duration, th)
                 if r is not None:
                     peers.append(r)
-        ours = ours_all[len(indexes) * (len(thread_counts) - 1)]  # the most threads, first index
+        ours = ours_all[len(variants) * (len(thread_counts) - 1)]  # the most threads, first variant
         results = ours_all + peers
         events = ours["rate_hz"] * N * args.duration * args.k
         print(f"{'tool':<36}{'build':>7}{'compile':>9}{'simulate':>10}{'process':>9}{'rate':>7}{'w mean':>8}{'w sd':>7}"

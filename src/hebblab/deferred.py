@@ -53,7 +53,7 @@ class Deferral:
         self.ht = np.zeros((n_post, ring), np.int64)
         self.hl = np.full((n_post, 2), NEVER, np.int64)
         self.lz = np.array([max(1, int(sweep_steps)), 0], np.int64)
-        self.pb = np.zeros((threads, row), np.int64)  # per thread: the synapses of a row that owe
+        self.pb = np.zeros((threads, 2, row), np.int64)  # per thread: a row's synapses owing one / several
 
     @classmethod
     def unused(cls) -> "Deferral":

@@ -132,41 +132,59 @@ def _synapse_body(add, ind, p, b, pops, plastic, has_tx, lazy=False, s="s", i="i
         add(f"{ind}{J}w[{s}] = r{p}_syn_pre(t, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
 
 
-def _catch_up(add, ind, p, s="s", i="i", j="j", check=True):
-    """Deferred potentiation of synapse ``s``: the post spikes of ``i`` from step ``aj`` on, oldest
-    first. ``hl[i]`` holds the last two spike steps, so the usual case (one spike owed) reads no
-    ring; otherwise the post neuron's spike ring (see hebblab.deferred)."""
+def _apply_one(add, ind, p, s, i, j, step):
     J = f"j{p}_"
-    if check:
-        add(f"{ind}if {J}hl[{i}, 0] >= aj:")
-        ind += "    "
-    add(f"{ind}if {J}hl[{i}, 1] < aj:")
-    add(f"{ind}    {J}w[{s}] = r{p}_syn_post({J}hl[{i}, 0], {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, "
-        f"{J}postv, {J}P, seed, {J}stream)")
-    add(f"{ind}else:")
-    add(f"{ind}    hc_ = {J}hc[{i}]")
-    add(f"{ind}    k_ = hc_ - 2")
-    add(f"{ind}    low_ = max(hc_ - hmask{p} - 1, 0)")
-    add(f"{ind}    while k_ > low_ and {J}ht[{i}, (k_ - 1) & hmask{p}] >= aj:")
-    add(f"{ind}        k_ -= 1")
-    add(f"{ind}    for q_ in range(k_, hc_):")
-    add(f"{ind}        {J}w[{s}] = r{p}_syn_post({J}ht[{i}, q_ & hmask{p}], {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, "
-        f"{J}postv, {J}P, seed, {J}stream)")
+    add(f"{ind}{J}w[{s}] = r{p}_syn_post({step}, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+
+
+def _apply_several(add, ind, p, s="s", i="i", j="j"):
+    """Synapse ``s`` owes two or more post spikes of ``i`` (``hl[i, 1] >= aj``): walk the ring
+    back to the oldest one owed, then apply them oldest first."""
+    J = f"j{p}_"
+    add(f"{ind}hc_ = {J}hc[{i}]")
+    add(f"{ind}k_ = hc_ - 2")
+    add(f"{ind}low_ = max(hc_ - hmask{p} - 1, 0)")
+    add(f"{ind}while k_ > low_ and {J}ht[{i}, (k_ - 1) & hmask{p}] >= aj:")
+    add(f"{ind}    k_ -= 1")
+    add(f"{ind}for q_ in range(k_, hc_):")
+    _apply_one(add, ind + "    ", p, s, i, j, f"{J}ht[{i}, q_ & hmask{p}]")
+
+
+def _catch_up(add, ind, p, s="s", i="i", j="j"):
+    """Deferred potentiation of one synapse ``s``: the post spikes of ``i`` from step ``aj`` on,
+    oldest first (see hebblab.deferred)."""
+    J = f"j{p}_"
+    add(f"{ind}if {J}hl[{i}, 0] >= aj:")
+    add(f"{ind}    if {J}hl[{i}, 1] < aj:")
+    _apply_one(add, ind + "        ", p, s, i, j, f"{J}hl[{i}, 0]")
+    add(f"{ind}    else:")
+    _apply_several(add, ind + "        ", p, s, i, j)
 
 
 def _row_catch_up(add, ind, p, lo, hi, part):
-    """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j`` in two passes: a
-    branch-free pass lists those whose post neuron fired since ``aj``, then only they catch up
-    (one unpredictable branch per synapse in the delivery loop cost more than the catch-up)."""
+    """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j``. A branch-free pass sorts
+    the synapses that owe post spikes into two lists, one spike owed (``hl[i, 0]``, the usual
+    case) and several; then each list is applied in its own loop. Branching per synapse on
+    whether and how much it owes cost more than the potentiation itself (mispredictions)."""
     J = f"j{p}_"
-    add(f"{ind}m_ = 0")
+    add(f"{ind}m1_ = 0")
+    add(f"{ind}m2_ = 0")
     add(f"{ind}for s in range({lo}, {hi}):")
-    add(f"{ind}    {J}pb[{part}, m_] = s")
-    add(f"{ind}    m_ += {J}hl[{J}post[s], 0] >= aj")
-    add(f"{ind}for u_ in range(m_):")
-    add(f"{ind}    s = {J}pb[{part}, u_]")
     add(f"{ind}    i = {J}post[s]")
-    _catch_up(add, ind + "    ", p, check=False)
+    add(f"{ind}    h0_ = {J}hl[i, 0]")
+    add(f"{ind}    h1_ = {J}hl[i, 1]")
+    add(f"{ind}    {J}pb[{part}, 0, m1_] = s")
+    add(f"{ind}    m1_ += (h0_ >= aj) & (h1_ < aj)")
+    add(f"{ind}    {J}pb[{part}, 1, m2_] = s")
+    add(f"{ind}    m2_ += h1_ >= aj")
+    add(f"{ind}for u_ in range(m1_):")
+    add(f"{ind}    s = {J}pb[{part}, 0, u_]")
+    add(f"{ind}    i = {J}post[s]")
+    _apply_one(add, ind + "    ", p, "s", "i", "j", f"{J}hl[i, 0]")
+    add(f"{ind}for u_ in range(m2_):")
+    add(f"{ind}    s = {J}pb[{part}, 1, u_]")
+    add(f"{ind}    i = {J}post[s]")
+    _apply_several(add, ind + "    ", p)
 
 
 def _window_start(add, ind, p):
