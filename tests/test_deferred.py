@@ -2,7 +2,7 @@
 
 The eager compiled loop is tested against the reference backend (test_backends.py: the mixed
 network there now defers four of its seven projections), so equality with it carries that oracle
-over. The ring and sweep settings here are chosen to force the rare paths: a ring of two with
+over. The ring and sweep settings here are chosen to force the rare paths: a ring of four with
 sweeps far apart makes full rings common (the oldest owed spike is applied through the
 post-to-synapse index), a sweep every step settles rows constantly.
 """
@@ -30,7 +30,7 @@ def _run(potentiation, threads, ring=16, sweep=0.1, splits=(0.06, 0.04), seed=4)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-@pytest.mark.parametrize("ring,sweep", [(16, 0.1), (2, 10.0), (4, DT)])
+@pytest.mark.parametrize("ring,sweep", [(16, 0.1), (4, 10.0), (4, DT)])
 def test_deferred_equals_eager(threads, ring, sweep):
     w_e, i_e, t_e, rec_e = _run("eager", 1)
     w_d, i_d, t_d, rec_d = _run("auto", threads, ring, sweep)
@@ -66,7 +66,7 @@ RULE_CASES = [PairSTDP(a_plus=0.002, a_minus=0.002, w_max=1.0),
 
 
 @pytest.mark.parametrize("rule", RULE_CASES, ids=["additive", "multiplicative-noisy-pre-centred"])
-@pytest.mark.parametrize("ring,sweep,threads", [(2, 10.0, 1), (2, 10.0, 2), (4, 0.05, 3), (16, 0.1, 1)])
+@pytest.mark.parametrize("ring,sweep,threads", [(4, 10.0, 1), (4, 10.0, 2), (8, 0.05, 3), (16, 0.1, 1)])
 def test_overflowing_rings_give_the_eager_weights(rule, ring, sweep, threads):
     eager = _fast_posts("eager", 1, 16, 0.1, rule)
     deferred = _fast_posts("auto", threads, ring, sweep, rule)

@@ -20,9 +20,9 @@ Per projection (arrays passed to the compiled loop):
 
 - ``pa[j]``: the first step whose post spikes pre neuron j's synapses still owe (step of its last
   arrival, sweep or flush);
-- ``ht[i, :]`` a ring of the last ``K`` (a power of two, at least 2) spike steps of post neuron i, ``hc[i]``
-  how many it has had, ``hl[i]`` the last two (one read tells a synapse whether it owes anything,
-  and in the usual case, one spike owed, which);
+- ``ht[i, :]`` a ring of the last ``K`` (a power of two, at least 4) spike steps of post neuron i, ``hc[i]``
+  how many it has had, ``hl[i]`` the last three (one read tells a synapse whether it owes
+  anything and, in the usual cases of one or two spikes owed, which);
 - ``lz = [R, floor]``: every ``R`` steps a sweep settles the rows that owe spikes from more than
   ``R`` steps ago, so afterwards every ``pa[j] >= floor = t - R``.
 
@@ -46,18 +46,18 @@ class Deferral:
     """The ring, windows and sweep state of one projection (empty when it potentiates eagerly)."""
 
     def __init__(self, n_pre: int, n_post: int, ring: int, sweep_steps: int, threads: int = 1, row: int = 0):
-        if ring < 2 or ring & (ring - 1):
-            raise ValueError(f"ring must be a power of two >= 2 (got {ring})")
+        if ring < 4 or ring & (ring - 1):
+            raise ValueError(f"ring must be a power of two >= 4 (got {ring})")
         self.pa = np.zeros(n_pre, np.int64)
         self.hc = np.zeros(n_post, np.int64)
         self.ht = np.zeros((n_post, ring), np.int64)
-        self.hl = np.full((n_post, 2), NEVER, np.int64)
+        self.hl = np.full((n_post, 3), NEVER, np.int64)
         self.lz = np.array([max(1, int(sweep_steps)), 0], np.int64)
-        self.pb = np.zeros((threads, 2, row), np.int64)  # per thread: a row's synapses owing one / several
+        self.pb = np.zeros((threads, 3, row), np.int64)  # per thread: a row's synapses owing 1 / 2 / more
 
     @classmethod
     def unused(cls) -> "Deferral":
-        return cls(0, 0, 2, 1)
+        return cls(0, 0, 4, 1)
 
     def start(self, step: int) -> None:
         """Begin a run at ``step``: the previous run ended settled, so nothing is owed."""

@@ -137,12 +137,18 @@ def _apply_one(add, ind, p, s, i, j, step):
     add(f"{ind}{J}w[{s}] = r{p}_syn_post({step}, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
 
 
+def _apply_two(add, ind, p, s="s", i="i", j="j"):
+    J = f"j{p}_"
+    _apply_one(add, ind, p, s, i, j, f"{J}hl[{i}, 1]")
+    _apply_one(add, ind, p, s, i, j, f"{J}hl[{i}, 0]")
+
+
 def _apply_several(add, ind, p, s="s", i="i", j="j"):
-    """Synapse ``s`` owes two or more post spikes of ``i`` (``hl[i, 1] >= aj``): walk the ring
+    """Synapse ``s`` owes three or more post spikes of ``i`` (``hl[i, 2] >= aj``): walk the ring
     back to the oldest one owed, then apply them oldest first."""
     J = f"j{p}_"
     add(f"{ind}hc_ = {J}hc[{i}]")
-    add(f"{ind}k_ = hc_ - 2")
+    add(f"{ind}k_ = hc_ - 3")
     add(f"{ind}low_ = max(hc_ - hmask{p} - 1, 0)")
     add(f"{ind}while k_ > low_ and {J}ht[{i}, (k_ - 1) & hmask{p}] >= aj:")
     add(f"{ind}    k_ -= 1")
@@ -157,34 +163,39 @@ def _catch_up(add, ind, p, s="s", i="i", j="j"):
     add(f"{ind}if {J}hl[{i}, 0] >= aj:")
     add(f"{ind}    if {J}hl[{i}, 1] < aj:")
     _apply_one(add, ind + "        ", p, s, i, j, f"{J}hl[{i}, 0]")
+    add(f"{ind}    elif {J}hl[{i}, 2] < aj:")
+    _apply_two(add, ind + "        ", p, s, i, j)
     add(f"{ind}    else:")
     _apply_several(add, ind + "        ", p, s, i, j)
 
 
 def _row_catch_up(add, ind, p, lo, hi, part):
     """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j``. A branch-free pass sorts
-    the synapses that owe post spikes into two lists, one spike owed (``hl[i, 0]``, the usual
-    case) and several; then each list is applied in its own loop. Branching per synapse on
+    the synapses that owe post spikes into three lists, one spike owed (``hl[i, 0]``, the usual
+    case), two (``hl[i, 1]``, ``hl[i, 0]``) and more (from the ring); then each list is applied
+    in its own loop. Branching per synapse on
     whether and how much it owes cost more than the potentiation itself (mispredictions)."""
     J = f"j{p}_"
     add(f"{ind}m1_ = 0")
     add(f"{ind}m2_ = 0")
+    add(f"{ind}m3_ = 0")
     add(f"{ind}for s in range({lo}, {hi}):")
     add(f"{ind}    i = {J}post[s]")
-    add(f"{ind}    h0_ = {J}hl[i, 0]")
-    add(f"{ind}    h1_ = {J}hl[i, 1]")
+    add(f"{ind}    h0_ = {J}hl[i, 0] >= aj")
+    add(f"{ind}    h1_ = {J}hl[i, 1] >= aj")
+    add(f"{ind}    h2_ = {J}hl[i, 2] >= aj")
     add(f"{ind}    {J}pb[{part}, 0, m1_] = s")
-    add(f"{ind}    m1_ += (h0_ >= aj) & (h1_ < aj)")
+    add(f"{ind}    m1_ += h0_ & ~h1_")
     add(f"{ind}    {J}pb[{part}, 1, m2_] = s")
-    add(f"{ind}    m2_ += h1_ >= aj")
-    add(f"{ind}for u_ in range(m1_):")
-    add(f"{ind}    s = {J}pb[{part}, 0, u_]")
-    add(f"{ind}    i = {J}post[s]")
-    _apply_one(add, ind + "    ", p, "s", "i", "j", f"{J}hl[i, 0]")
-    add(f"{ind}for u_ in range(m2_):")
-    add(f"{ind}    s = {J}pb[{part}, 1, u_]")
-    add(f"{ind}    i = {J}post[s]")
-    _apply_several(add, ind + "    ", p)
+    add(f"{ind}    m2_ += h1_ & ~h2_")
+    add(f"{ind}    {J}pb[{part}, 2, m3_] = s")
+    add(f"{ind}    m3_ += h2_")
+    for m, fn in ((1, lambda ind2: _apply_one(add, ind2, p, "s", "i", "j", f"{J}hl[i, 0]")),
+                  (2, lambda ind2: _apply_two(add, ind2, p)), (3, lambda ind2: _apply_several(add, ind2, p))):
+        add(f"{ind}for u_ in range(m{m}_):")
+        add(f"{ind}    s = {J}pb[{part}, {m - 1}, u_]")
+        add(f"{ind}    i = {J}post[s]")
+        fn(ind + "    ")
 
 
 def _window_start(add, ind, p):
@@ -245,6 +256,7 @@ def _potentiate(add, ind, p, has_pre, lazy=False, i="i"):
         add(f"{ind}                {J}w[s] = r{p}_syn_post(te, s, {i}, j, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
         add(f"{ind}{J}ht[{i}, c_ & hmask{p}] = t")
         add(f"{ind}{J}hc[{i}] = c_ + 1")
+        add(f"{ind}{J}hl[{i}, 2] = {J}hl[{i}, 1]")
         add(f"{ind}{J}hl[{i}, 1] = {J}hl[{i}, 0]")
         add(f"{ind}{J}hl[{i}, 0] = t")
         add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P)")
