@@ -33,7 +33,7 @@ def _run(potentiation, threads, ring=16, sweep=0.1, splits=(0.06, 0.04), seed=4)
 @pytest.mark.parametrize("ring,sweep", [(16, 0.1), (4, 10.0), (4, DT)])
 def test_deferred_equals_eager(threads, ring, sweep):
     w_e, i_e, t_e, rec_e = _run("eager", 1)
-    w_d, i_d, t_d, rec_d = _run("auto", threads, ring, sweep)
+    w_d, i_d, t_d, rec_d = _run("deferred", threads, ring, sweep)
     assert rec_d.deferred and not rec_e.deferred
     assert i_e.size > 1000  # the network fired
     np.testing.assert_array_equal(i_d, i_e)
@@ -43,7 +43,7 @@ def test_deferred_equals_eager(threads, ring, sweep):
     assert np.any(w_e[-1] != w_e[-1][0])  # the weights did change
 
 
-def _fast_posts(potentiation, threads, ring, sweep, rule):
+def _fast_posts(potentiation, threads, ring, sweep, rule, w=None):
     """Slow pre neurons (4 Hz), fast post neurons (150 Hz) given as spike trains: between two
     arrivals of a pre neuron its targets fire about 40 times, so small rings overflow while
     their oldest spikes are still owed."""
@@ -54,7 +54,7 @@ def _fast_posts(potentiation, threads, ring, sweep, rule):
     post_t = np.flatnonzero(rng.random((20, 10000)) < 150 * DT)
     pre = net.add(hl.SpikeSource(n=30, times=(pre_t % 10000) * DT, indices=pre_t // 10000))
     post = net.add(hl.SpikeSource(n=20, times=(post_t % 10000) * DT, indices=post_t // 10000))
-    proj = net.connect(pre, post, rule=rule, w=hl.Uniform(0.2, 0.8), delay=0.5 * hl.ms)
+    proj = net.connect(pre, post, rule=rule, w=hl.Uniform(0.2, 0.8) if w is None else w, delay=0.5 * hl.ms)
     net.run(0.4, threads=threads)
     net.run(0.6, threads=threads)
     return proj
@@ -69,7 +69,7 @@ RULE_CASES = [PairSTDP(a_plus=0.002, a_minus=0.002, w_max=1.0),
 @pytest.mark.parametrize("ring,sweep,threads", [(4, 10.0, 1), (4, 10.0, 2), (8, 0.05, 3), (16, 0.1, 1)])
 def test_overflowing_rings_give_the_eager_weights(rule, ring, sweep, threads):
     eager = _fast_posts("eager", 1, 16, 0.1, rule)
-    deferred = _fast_posts("auto", threads, ring, sweep, rule)
+    deferred = _fast_posts("deferred", threads, ring, sweep, rule)
     assert deferred.deferred
     assert deferred.deferral.hc.min() > 4 * ring  # every ring wrapped several times in the last run
     np.testing.assert_array_equal(deferred.w, eager.w)
@@ -93,11 +93,41 @@ def test_switching_modes_between_runs():
     w_e, i_e, _, _ = _run("eager", 1, splits=(0.03, 0.03, 0.04))
     net, neurons, rec = recurrent_network(n=3000, k=30, seed=4)
     sp = net.monitor(neurons)
-    for mode, d in (("eager", 0.03), ("auto", 0.03), ("eager", 0.04)):
+    for mode, d in (("eager", 0.03), ("deferred", 0.03), ("eager", 0.04)):
         net.potentiation = mode
         net.run(d)
     np.testing.assert_array_equal(rec.w, w_e[-1])
     np.testing.assert_array_equal(sp.i, i_e)
+
+
+@pytest.mark.parametrize("name", ["two-state", "bs2-hebbian3"])
+def test_other_deferrable_rules_give_the_eager_weights(name):
+    """The stochastic two-state rule (random keys by step and synapse) and BS2's windowed
+    multiplicative rule, deferred with small rings: the eager weights exactly."""
+    rule = RULES[name]()
+    lo, hi = rule.bounds()
+    w0 = np.where(np.arange(600) % 3 == 0, lo, lo + 0.5 * (hi - lo)) if name != "two-state" else lo
+    eager = _fast_posts("eager", 1, 16, 0.1, rule, w0)
+    deferred = _fast_posts("deferred", 1, 4, 10.0, rule, w0)
+    assert deferred.deferred
+    np.testing.assert_array_equal(deferred.w, eager.w)
+    assert np.any(eager.w != np.asarray(w0))  # the rule did change weights
+
+
+def test_auto_defers_only_long_rows():
+    """Many inputs onto few neurons (one synapse per row): eager under "auto" (its reads are in
+    order already), deferred when asked, same weights."""
+    out = {}
+    for mode in ("auto", "deferred"):
+        net = hl.Network(dt=DT, seed=2, dtype=np.float64, potentiation=mode)
+        inp = net.add(hl.PoissonSource(n=200, rate=30.0))
+        out_pop = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * hl.ms, v_rest=-74 * hl.mV,
+                                 v_thresh=-54 * hl.mV, v_reset=-60 * hl.mV, t_ref=0.0))
+        syn = net.connect(inp, out_pop, rule=PairSTDP(a_plus=0.005, a_minus=0.00525, w_max=0.05), w=hl.Uniform(0, 0.05))
+        net.run(0.5)
+        out[mode] = (syn.deferred, syn.w.copy())
+    assert out["auto"][0] is False and out["deferred"][0] is True
+    np.testing.assert_array_equal(out["auto"][1], out["deferred"][1])
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in RULES.items() if r.deferrable))

@@ -53,7 +53,8 @@ class Deferral:
         self.ht = np.zeros((n_post, ring), np.int64)
         self.hl = np.full((n_post, 3), NEVER, np.int64)
         self.lz = np.array([max(1, int(sweep_steps)), 0], np.int64)
-        self.pb = np.zeros((threads, 3, row), np.int64)  # per thread: a row's synapses owing 1 / 2 / more
+        # per thread, one row's catch-up list: (synapse, step) pairs, at most a ring per synapse
+        self.pb = np.zeros((threads, 2, ring * row), np.int64)
 
     @classmethod
     def unused(cls) -> "Deferral":

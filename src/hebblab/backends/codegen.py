@@ -73,8 +73,12 @@ def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel):
     return args
 
 
-def _finish(lines, args, body):
-    src = "\n".join(lines) + "\n\n\n@njit(cache=True, nogil=True)\n"
+def _finish(lines, args, body, projs=(), parallel=False):
+    src = "\n".join(lines) + "\n\n\n"
+    for p, pr in enumerate(projs):
+        if pr[6]:
+            src += _settle_helper(p, parallel) + "\n\n"
+    src += "@njit(cache=True, nogil=True)\n"
     src += "def kernel(" + ", ".join(args) + "):\n"
     src += "\n".join("    " + ln for ln in body) + "\n"
     return src
@@ -110,14 +114,11 @@ def _injections(add, inj, ind="    "):
         add(f"{ind}    inj{k}_ptr += 1")
 
 
-def _synapse_body(add, ind, p, b, pops, plastic, has_tx, lazy=False, s="s", i="i", j="j", x="x"):
-    """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update
-    (after the potentiation it still owes, when deferred: ``aj`` is the pre neuron's window start)."""
+def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x"):
+    """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update."""
     J = f"j{p}_"
     mode, (row_e, row_i) = pops[b][1], pops[b][2]
     add(f"{ind}{i} = {J}post[{s}]")
-    if lazy:
-        _catch_up(add, ind, p, s, i, j)
     add(f"{ind}{x} = r{p}_transmit({J}w[{s}], {J}P)" if has_tx else f"{ind}{x} = {J}w[{s}]")
     if mode is None:  # a spike source as target: plasticity only, nothing to deliver
         add(f"{ind}pass")
@@ -133,69 +134,48 @@ def _synapse_body(add, ind, p, b, pops, plastic, has_tx, lazy=False, s="s", i="i
 
 
 def _apply_one(add, ind, p, s, i, j, step):
+    """The rule's potentiation of synapse ``s`` for the post spike at ``step``."""
     J = f"j{p}_"
     add(f"{ind}{J}w[{s}] = r{p}_syn_post({step}, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
 
 
-def _apply_two(add, ind, p, s="s", i="i", j="j"):
-    J = f"j{p}_"
-    _apply_one(add, ind, p, s, i, j, f"{J}hl[{i}, 1]")
-    _apply_one(add, ind, p, s, i, j, f"{J}hl[{i}, 0]")
-
-
-def _apply_several(add, ind, p, s="s", i="i", j="j"):
-    """Synapse ``s`` owes three or more post spikes of ``i`` (``hl[i, 2] >= aj``): walk the ring
-    back to the oldest one owed, then apply them oldest first."""
-    J = f"j{p}_"
-    add(f"{ind}hc_ = {J}hc[{i}]")
-    add(f"{ind}k_ = hc_ - 3")
-    add(f"{ind}low_ = max(hc_ - hmask{p} - 1, 0)")
-    add(f"{ind}while k_ > low_ and {J}ht[{i}, (k_ - 1) & hmask{p}] >= aj:")
-    add(f"{ind}    k_ -= 1")
-    add(f"{ind}for q_ in range(k_, hc_):")
-    _apply_one(add, ind + "    ", p, s, i, j, f"{J}ht[{i}, q_ & hmask{p}]")
-
-
-def _catch_up(add, ind, p, s="s", i="i", j="j"):
-    """Deferred potentiation of one synapse ``s``: the post spikes of ``i`` from step ``aj`` on,
-    oldest first (see hebblab.deferred)."""
-    J = f"j{p}_"
-    add(f"{ind}if {J}hl[{i}, 0] >= aj:")
-    add(f"{ind}    if {J}hl[{i}, 1] < aj:")
-    _apply_one(add, ind + "        ", p, s, i, j, f"{J}hl[{i}, 0]")
-    add(f"{ind}    elif {J}hl[{i}, 2] < aj:")
-    _apply_two(add, ind + "        ", p, s, i, j)
-    add(f"{ind}    else:")
-    _apply_several(add, ind + "        ", p, s, i, j)
-
-
 def _row_catch_up(add, ind, p, lo, hi, part):
-    """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j``. A branch-free pass sorts
-    the synapses that owe post spikes into three lists, one spike owed (``hl[i, 0]``, the usual
-    case), two (``hl[i, 1]``, ``hl[i, 0]``) and more (from the ring); then each list is applied
-    in its own loop. Branching per synapse on
-    whether and how much it owes cost more than the potentiation itself (mispredictions)."""
+    """Deferred potentiation of the synapses ``lo..hi-1`` of row ``j`` (window start ``aj``).
+
+    A first pass lists the (synapse, post spike step) pairs owed, oldest first per synapse: for
+    one or two owed spikes (the usual cases) without a branch, from the last spikes of the post
+    neuron ``hl[i, 0]`` and ``hl[i, 1]``; for three or more by walking the post neuron's ring.
+    A second loop applies the pairs. Branching per synapse on whether and how much it owes cost
+    more than the potentiation itself (mispredictions; benchmarks/RESULTS.md), and one loop
+    holds the only copy of the rule's code (compile time).
+    """
     J = f"j{p}_"
-    add(f"{ind}m1_ = 0")
-    add(f"{ind}m2_ = 0")
-    add(f"{ind}m3_ = 0")
+    add(f"{ind}m_ = 0")
     add(f"{ind}for s in range({lo}, {hi}):")
     add(f"{ind}    i = {J}post[s]")
-    add(f"{ind}    h0_ = {J}hl[i, 0] >= aj")
-    add(f"{ind}    h1_ = {J}hl[i, 1] >= aj")
-    add(f"{ind}    h2_ = {J}hl[i, 2] >= aj")
-    add(f"{ind}    {J}pb[{part}, 0, m1_] = s")
-    add(f"{ind}    m1_ += h0_ & ~h1_")
-    add(f"{ind}    {J}pb[{part}, 1, m2_] = s")
-    add(f"{ind}    m2_ += h1_ & ~h2_")
-    add(f"{ind}    {J}pb[{part}, 2, m3_] = s")
-    add(f"{ind}    m3_ += h2_")
-    for m, fn in ((1, lambda ind2: _apply_one(add, ind2, p, "s", "i", "j", f"{J}hl[i, 0]")),
-                  (2, lambda ind2: _apply_two(add, ind2, p)), (3, lambda ind2: _apply_several(add, ind2, p))):
-        add(f"{ind}for u_ in range(m{m}_):")
-        add(f"{ind}    s = {J}pb[{part}, {m - 1}, u_]")
-        add(f"{ind}    i = {J}post[s]")
-        fn(ind + "    ")
+    add(f"{ind}    h0_ = {J}hl[i, 0]")
+    add(f"{ind}    h1_ = {J}hl[i, 1]")
+    add(f"{ind}    if {J}hl[i, 2] < aj:")
+    add(f"{ind}        {J}pb[{part}, 0, m_] = s")
+    add(f"{ind}        {J}pb[{part}, 1, m_] = h1_")
+    add(f"{ind}        m_ += h1_ >= aj")
+    add(f"{ind}        {J}pb[{part}, 0, m_] = s")
+    add(f"{ind}        {J}pb[{part}, 1, m_] = h0_")
+    add(f"{ind}        m_ += h0_ >= aj")
+    add(f"{ind}    else:  # three or more: back through the ring to the oldest one owed")
+    add(f"{ind}        hc_ = {J}hc[i]")
+    add(f"{ind}        k_ = hc_ - 3")
+    add(f"{ind}        low_ = max(hc_ - hmask{p} - 1, 0)")
+    add(f"{ind}        while k_ > low_ and {J}ht[i, (k_ - 1) & hmask{p}] >= aj:")
+    add(f"{ind}            k_ -= 1")
+    add(f"{ind}        for q_ in range(k_, hc_):")
+    add(f"{ind}            {J}pb[{part}, 0, m_] = s")
+    add(f"{ind}            {J}pb[{part}, 1, m_] = {J}ht[i, q_ & hmask{p}]")
+    add(f"{ind}            m_ += 1")
+    add(f"{ind}for u_ in range(m_):")
+    add(f"{ind}    s = {J}pb[{part}, 0, u_]")
+    add(f"{ind}    i = {J}post[s]")
+    _apply_one(add, ind + "    ", p, "s", "i", "j", f"{J}pb[{part}, 1, u_]")
 
 
 def _window_start(add, ind, p):
@@ -207,23 +187,39 @@ def _window_start(add, ind, p):
     add(f"{ind}    aj = t")
 
 
-def _sweep(add, p, parallel, b, flush=False):
-    """Settle rows whose window is older than R steps (every R steps), or every row (flush at the
-    end of a run); in a parallel loop each part settles the synapses onto its own post neurons."""
+SETTLE_ARRAYS = ("indptr", "post", "pa", "hc", "ht", "hl", "pb", "w", "syn", "prev", "postv", "P", "stream")
+
+
+def _settle_helper(p, parallel) -> str:
+    """Source of ``settle{p}``: every row whose window starts before ``lim`` applies what it owes
+    (a sweep: ``lim = t - R``; the flush at the end of a run: every row). A separate compiled
+    function, not inlined: sweeps are rare, and one copy of the rule code instead of three
+    keeps the kernel's compile time down. A parallel part settles the synapses onto its own post
+    neurons ``lo_post..hi_post-1``."""
     J = f"j{p}_"
-    ind = "    " if flush else "        "
-    add(f"{ind}for j in range({J}indptr.shape[0] - 1):")
-    add(f"{ind}    aj = {J}pa[j]")
-    if not flush:
-        add(f"{ind}    if aj >= t - R{p}:")
-        add(f"{ind}        continue")
+    names = ["lim", "lo_post", "hi_post", "part", "seed"] + [J + n for n in SETTLE_ARRAYS]
+    body: list[str] = []
+    add = body.append
+    add(f"hmask{p} = {J}ht.shape[1] - 1")
+    add(f"for j in range({J}indptr.shape[0] - 1):")
+    add(f"    aj = {J}pa[j]")
+    add("    if aj >= lim:")
+    add("        continue")
     if parallel:
-        add(f"{ind}    s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
-        add(f"{ind}    s1 = first_at_least({J}post, s0, {J}indptr[j + 1], own_hi{b})")
+        add(f"    s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], lo_post)")
+        add(f"    s1 = first_at_least({J}post, s0, {J}indptr[j + 1], hi_post)")
     else:
-        add(f"{ind}    s0 = {J}indptr[j]")
-        add(f"{ind}    s1 = {J}indptr[j + 1]")
-    _row_catch_up(add, ind + "    ", p, "s0", "s1", "part" if parallel else "0")
+        add(f"    s0 = {J}indptr[j]")
+        add(f"    s1 = {J}indptr[j + 1]")
+    _row_catch_up(add, "    ", p, "s0", "s1", "part")
+    return ("@njit(cache=True, nogil=True)\n" + f"def settle{p}(" + ", ".join(names) + "):\n"
+            + "\n".join("    " + ln for ln in body) + "\n")
+
+
+def _settle_call(add, ind, p, b, parallel, lim):
+    J = f"j{p}_"
+    lo, hi, part = (f"own_lo{b}", f"own_hi{b}", "part") if parallel else ("0", "0", "0")
+    add(f"{ind}settle{p}({lim}, {lo}, {hi}, {part}, seed, " + ", ".join(J + n for n in SETTLE_ARRAYS) + ")")
 
 
 def _sweep_marks(add, ind, p, lo, hi, flush=False):
@@ -278,7 +274,7 @@ def _flush(add, projs, parallel):
         return
     add("if final:")
     for p in lazy:
-        _sweep(add, p, parallel, projs[p][1], flush=True)
+        _settle_call(add, "    ", p, projs[p][1], parallel, "t_stop + 1")
     if parallel:
         add("    gen = barrier(bar, nthr, gen)")
     for p in lazy:
@@ -323,7 +319,7 @@ def generate(net) -> str:
         if lazy:
             add(f"    sw{p} = t % R{p} == 0")
             add(f"    if sw{p}:")
-            _sweep(add, p, False, b)
+            _settle_call(add, "        ", p, b, False, f"t - R{p}")
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(n{a}):")
         add(f"        {J}q[slot, a] = spk{a}[a]")
@@ -357,7 +353,7 @@ def generate(net) -> str:
         add(f"    ms{m}_n[0] = c")
     _flush(add, projs, False)
     add("return t_stop")
-    return _finish(lines, args, body)
+    return _finish(lines, args, body, projs, False)
 
 
 def generate_parallel(net) -> str:
@@ -451,7 +447,7 @@ def generate_parallel(net) -> str:
         if lazy:
             add(f"    sw{p} = t % R{p} == 0")
             add(f"    if sw{p}:")
-            _sweep(add, p, True, b)
+            _settle_call(add, "        ", p, b, True, f"t - R{p}")
         add(f"    here = t % {J}qn.shape[0]")
         if one:  # one_to_one: the arrivals (ascending) with j in the own range are the own targets
             add(f"    a0 = first_at_least({J}q[here], 0, {J}qn[here], own_lo{b})")
@@ -460,8 +456,9 @@ def generate_parallel(net) -> str:
             add(f"        j = {J}q[here, a]")
             if lazy:
                 _window_start(add, "        ", p)
+                _row_catch_up(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j] + 1", "part")
             add(f"        s = {J}indptr[j]")
-            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod), lazy)
+            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod))
             continue
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
@@ -506,7 +503,7 @@ def generate_parallel(net) -> str:
         add("    gen = barrier(bar, nthr, gen)")
     _flush(add, projs, True)
     add("return t_stop")
-    return _finish(lines, args, body)
+    return _finish(lines, args, body, projs, True)
 
 
 def arguments(net, t_start: int, t_stop: int, parallel=None, final: bool = True) -> list:
