@@ -222,6 +222,13 @@ def _settle_call(add, ind, p, b, parallel, lim):
     add(f"{ind}settle{p}({lim}, {lo}, {hi}, {part}, seed, " + ", ".join(J + n for n in SETTLE_ARRAYS) + ")")
 
 
+def _sweep_if_due(add, p, b, parallel):
+    """Every R steps (``sw{p}``), settle the rows that owe spikes from more than R steps ago."""
+    add(f"    sw{p} = t % R{p} == 0")
+    add(f"    if sw{p}:")
+    _settle_call(add, "        ", p, b, parallel, f"t - R{p}")
+
+
 def _sweep_marks(add, ind, p, lo, hi, flush=False):
     """After a sweep: the swept rows (or, at a flush, all rows in [lo, hi)) owe nothing before now."""
     J = f"j{p}_"
@@ -317,9 +324,7 @@ def generate(net) -> str:
     for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
         J = f"j{p}_"
         if lazy:
-            add(f"    sw{p} = t % R{p} == 0")
-            add(f"    if sw{p}:")
-            _settle_call(add, "        ", p, b, False, f"t - R{p}")
+            _sweep_if_due(add, p, b, False)
         add(f"    slot = (t + {J}delay) % {J}qn.shape[0]")
         add(f"    for a in range(n{a}):")
         add(f"        {J}q[slot, a] = spk{a}[a]")
@@ -445,9 +450,7 @@ def generate_parallel(net) -> str:
     for p, (a, b, rmod, _, _, one, lazy) in enumerate(projs):  # 3b. deliver to own targets
         J = f"j{p}_"
         if lazy:
-            add(f"    sw{p} = t % R{p} == 0")
-            add(f"    if sw{p}:")
-            _settle_call(add, "        ", p, b, True, f"t - R{p}")
+            _sweep_if_due(add, p, b, True)
         add(f"    here = t % {J}qn.shape[0]")
         if one:  # one_to_one: the arrivals (ascending) with j in the own range are the own targets
             add(f"    a0 = first_at_least({J}q[here], 0, {J}qn[here], own_lo{b})")
