@@ -161,3 +161,30 @@ def test_ring_must_be_a_power_of_two():
     from hebblab.deferred import Deferral
     with pytest.raises(ValueError, match="ring"):
         Deferral(3, 3, 6, 10)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_runs_cut_into_kernel_calls_settle_once_and_match(threads):
+    """A progress bar (50 kernel calls) and a tiny spike monitor (the kernel returns to Python
+    whenever it could overflow) cut one run into many calls; only the last settles, and the
+    weights still equal an eager run's."""
+    from hebblab.monitors import SpikeMonitor
+
+    def run(potentiation, progress, capacity):
+        rng = np.random.default_rng(5)
+        net = hl.Network(dt=DT, seed=9, dtype=np.float64, potentiation=potentiation)
+        pre_t = np.flatnonzero(rng.random((30, 5000)) < 8 * DT)
+        post_t = np.flatnonzero(rng.random((20, 5000)) < 60 * DT)
+        pre = net.add(hl.SpikeSource(n=30, times=(pre_t % 5000) * DT, indices=pre_t // 5000))
+        post = net.add(hl.SpikeSource(n=20, times=(post_t % 5000) * DT, indices=post_t // 5000))
+        proj = net.connect(pre, post, rule=RULE_CASES[1], w=hl.Uniform(0.2, 0.8), delay=0.5 * hl.ms)
+        mon = SpikeMonitor(post, capacity=capacity)
+        net.spike_monitors.append(mon)
+        net.run(0.5, progress=progress, threads=threads)
+        return proj, mon
+
+    eager, mon_e = run("eager", False, 100_000)
+    deferred, mon_d = run("deferred", True, 1)
+    assert deferred.deferred and mon_d.capacity == 40
+    np.testing.assert_array_equal(mon_d.i, mon_e.i)
+    np.testing.assert_array_equal(deferred.w, eager.w)
