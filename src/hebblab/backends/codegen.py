@@ -178,13 +178,15 @@ def _row_catch_up(add, ind, p, lo, hi, part):
     _apply_one(add, ind + "    ", p, "s", "i", "j", f"{J}pb[{part}, 1, u_]")
 
 
-def _window_start(add, ind, p):
-    """``aj``: the first step whose post spikes pre neuron ``j``'s synapses still owe (a row swept
-    at this step owes none)."""
+def _catch_up_row(add, ind, p, lo, hi, part):
+    """Before an arrival of pre neuron ``j`` is delivered: ``aj``, the first step whose post spikes
+    its synapses still owe (a row swept at this step owes none), then the catch-up of
+    synapses ``lo..hi-1``."""
     J = f"j{p}_"
     add(f"{ind}aj = {J}pa[j]")
     add(f"{ind}if sw{p} and aj < t - R{p}:")
     add(f"{ind}    aj = t")
+    _row_catch_up(add, ind, p, lo, hi, part)
 
 
 SETTLE_ARRAYS = ("indptr", "post", "pa", "hc", "ht", "hl", "pb", "w", "syn", "prev", "postv", "P", "stream")
@@ -333,8 +335,7 @@ def generate(net) -> str:
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
         if lazy:
-            _window_start(add, "        ", p)
-            _row_catch_up(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j + 1]", "0")
+            _catch_up_row(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j + 1]", "0")
         add(f"        for s in range({J}indptr[j], {J}indptr[j + 1]):")
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
         if rmod is not None:
@@ -458,8 +459,7 @@ def generate_parallel(net) -> str:
             add("    for a in range(a0, a1):")
             add(f"        j = {J}q[here, a]")
             if lazy:
-                _window_start(add, "        ", p)
-                _row_catch_up(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j] + 1", "part")
+                _catch_up_row(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j] + 1", "part")
             add(f"        s = {J}indptr[j]")
             _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod))
             continue
@@ -468,8 +468,7 @@ def generate_parallel(net) -> str:
         add(f"        s0 = first_at_least({J}post, {J}indptr[j], {J}indptr[j + 1], own_lo{b})")
         add(f"        s1 = first_at_least({J}post, s0, {J}indptr[j + 1], own_hi{b})")
         if lazy:
-            _window_start(add, "        ", p)
-            _row_catch_up(add, "        ", p, "s0", "s1", "part")
+            _catch_up_row(add, "        ", p, "s0", "s1", "part")
         add("        for s in range(s0, s1):")
         _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
     if plastic_any:
