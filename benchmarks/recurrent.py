@@ -11,7 +11,7 @@ simulate time, the mean firing rate, the recurrent weights' mean and SD, and pea
 script checks that the rates agree within 10 % and prints hebblab's ratio to each peer::
 
     python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,brian2-cython,nest] [--threads 1,2]
-                                   [--index compact|fast|both] [--potentiation auto|eager|both] [--repeat N]
+                                   [--index compact|fast|both] [--potentiation auto|eager|deferred|both] [--repeat N]
 """
 
 from __future__ import annotations
@@ -176,13 +176,15 @@ def main():
                     help="comma-separated: brian2-cpp, brian2-cython, nest")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
-    ap.add_argument("--index", default="compact", help="hebblab's synapse index: compact, fast, or both")
-    ap.add_argument("--potentiation", default="auto",
-                    help="hebblab's potentiation: auto (deferred where the rule allows), eager, or both")
+    ap.add_argument("--index", default="compact", choices=("compact", "fast", "both"), help="hebblab's synapse index")
+    ap.add_argument("--potentiation", default="auto", choices=("auto", "eager", "deferred", "both"),
+                    help="hebblab's potentiation (auto: deferred for long rows where the rule allows)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per configuration (every tool alike); the median simulate time is reported")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be >= 1 (got {args.repeat})")
     if args.worker:
         threads = int(args.threads.split(",")[0])
         kw = {"index": args.index, "potentiation": args.potentiation} if args.worker == "hebblab" else {}

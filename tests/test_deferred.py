@@ -155,6 +155,11 @@ def test_deferrable_rules_do_not_read_post_state(name):
 def test_potentiation_setting_is_validated():
     with pytest.raises(ValueError, match="potentiation"):
         hl.Network(dt=DT, potentiation="lazy")
+    net, _, _ = recurrent_network(n=100, k=5)
+    net.potentiation = "lazy"  # set after construction: refused when a run starts, before any step
+    with pytest.raises(ValueError, match="potentiation"):
+        net.run(0.001)
+    assert net.step == 0
 
 
 def test_ring_must_be_a_power_of_two():

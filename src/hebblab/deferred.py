@@ -1,13 +1,14 @@
 """Deferred potentiation: post spikes applied at the pre neuron's next arrival, in row order.
 
 Eager potentiation walks, at every post spike, the synapses onto the post neuron through the
-post-to-synapse index; their weights lie scattered through the CSR arrays, one cache miss each
-(about 50 ns per synapse inside the recurrent benchmark against 13 ns when the data stay in
-cache). Deferred potentiation does the same arithmetic in another place: each post neuron keeps a
-ring of its last ``K`` spike steps, and a synapse applies the post spikes it owes just before its
-pre neuron's next arrival is transmitted, while the delivery loop walks the row in memory order
-anyway (NEST's STDP synapses also catch up at pre spikes, from the post neuron's spike history;
-Morrison, Diesmann & Gerstner 2008, Biol Cybern 98:459, section 4).
+post-to-synapse index; their weights lie scattered through the CSR arrays (a bare read-modify-write
+of those scattered weights kept about two thirds of the eager loop's potentiation time in the
+recurrent benchmark at 1000 synapses per neuron; benchmarks/RESULTS.md). Deferred potentiation
+does the same arithmetic in another place: each post neuron keeps a ring of its last ``K`` spike
+steps, and a synapse applies the post spikes it owes just before its pre neuron's next arrival is
+transmitted, while the delivery loop walks the row in memory order anyway (NEST's STDP synapses
+also catch up at pre spikes, from the post neuron's spike history; Morrison, Diesmann & Gerstner
+2008, Biol Cybern 98:459, section 4).
 
 It gives the eager loop's weights bit for bit when the rule's ``syn_post`` reads only the step,
 the synapse's own state and weight, the pre neuron's state, the parameters and the random key,
@@ -20,9 +21,10 @@ Per projection (arrays passed to the compiled loop):
 
 - ``pa[j]``: the first step whose post spikes pre neuron j's synapses still owe (step of its last
   arrival, sweep or flush);
-- ``ht[i, :]`` a ring of the last ``K`` (a power of two, at least 4) spike steps of post neuron i, ``hc[i]``
-  how many it has had, ``hl[i]`` the last three (one read tells a synapse whether it owes
-  anything and, in the usual cases of one or two spikes owed, which);
+- ``ht[i, :]`` a ring of the last ``K`` (a power of two, at least 4) spike steps of post neuron
+  i, ``hc[i]`` how many it has had, ``hl[i]`` the last three (one read tells a synapse whether it
+  owes anything and, in the usual cases of one or two spikes owed, which);
+- ``pb``: per thread, the (synapse, step) pairs one row's catch-up applies;
 - ``lz = [R, floor]``: every ``R`` steps a sweep settles the rows that owe spikes from more than
   ``R`` steps ago, so afterwards every ``pa[j] >= floor = t - R``.
 
@@ -69,7 +71,3 @@ class Deferral:
 
     def arrays(self) -> tuple:
         return self.pa, self.hc, self.ht, self.hl, self.lz, self.pb
-
-    @property
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays())

@@ -392,6 +392,7 @@ class Network:
 
     def _plan_potentiation(self, t0: int, threads: int) -> None:
         """Choose eager or deferred potentiation for each plastic projection for this run."""
+        V.one_of("potentiation", self.potentiation, ("auto", "eager", "deferred"))  # may be set after construction
         sampled = {m.target.index for m in self.state_monitors if m.is_weight}
         for j in self.projections:
             long_rows = j.n_synapses >= self.DEFER_MIN_ROW * j.pre.n
