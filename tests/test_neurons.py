@@ -153,16 +153,22 @@ def test_spike_source_rejects_two_spikes_in_one_step():
         net.add(hl.SpikeSource(n=1, times=[0.0101, 0.0102], indices=[0, 0]))
 
 
-@pytest.mark.parametrize("base", [0, 1024, 70_656])
-@pytest.mark.parametrize("count", [1, 33, 64, 65, 1000, 1024])
-def test_poisson_radix_sort_matches_numpy_sort(base, count):
-    """The block sort orders any subset of one block's indices base..base+BLOCK-1."""
-    from hebblab.neurons.poisson import BLOCK, _radix_sort
-    rng = np.random.default_rng(base + count)
-    a = base + rng.choice(BLOCK, count, replace=False).astype(np.int64)
-    buf = a.copy()
-    _radix_sort(buf, a.size, np.zeros(BLOCK, np.int64), np.zeros(4096, np.int64), base)
-    np.testing.assert_array_equal(buf, np.sort(a))
+@pytest.mark.parametrize("threads", [1, 3])
+def test_dense_poisson_blocks_equal_the_reference(threads):
+    """Blocks where most neurons fire in a step (rates up to 1/dt: every neuron of a block at
+    once, so every bit of the due-now bitmap, the sign bit included, is set) and a partial last
+    block: the numba loop emits exactly the reference backend's spikes, in index order."""
+    res = []
+    for backend in ("numba", "reference"):
+        net = hl.Network(dt=DT, seed=5, backend=backend, threads=threads if backend == "numba" else 1)
+        rate = np.concatenate([np.full(1024, 1.0 / DT), np.linspace(0.0, 0.9 / DT, 2100 - 1024)])
+        pois = net.add(hl.PoissonSource(n=2100, rate=rate))
+        sp = net.monitor(pois)
+        net.run(30 * DT)
+        res.append((sp.steps, sp.i))
+    np.testing.assert_array_equal(res[0][0], res[1][0])
+    np.testing.assert_array_equal(res[0][1], res[1][1])
+    assert np.sum(res[0][0] == 5) > 1024 + 400
 
 
 def test_many_poisson_spikes_per_step_come_out_in_index_order():

@@ -20,13 +20,14 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from .base import Model
 
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
-NEXT, COUNT, LINK, SCRATCH = 0, 1, 2, 3
+NEXT, COUNT, LINK, SCRATCH = 0, 1, 2, 3  # SCRATCH: unused since the bitmap (kept for the layout)
 WHEEL = 4096
 #: Neurons per timing wheel; a parallel run splits the population at multiples of this.
 BLOCK = 1024
@@ -63,7 +64,8 @@ class PoissonSource(Model):
         I = np.zeros((4, self.n), np.int64)
         I[NEXT] = -1  # not scheduled yet
         n_blocks = -(-self.n // BLOCK)
-        E = np.full((2 * n_blocks, WHEEL), -1, np.int64)  # per block: wheel heads, radix-sort counters
+        E = np.zeros((2 * n_blocks, WHEEL), np.int64)  # per block: wheel heads (-1: empty slot), then
+        E[0::2] = -1  # a bitmap of the neurons due now (its first BLOCK / 64 words; zero between steps)
         C = np.zeros(FLAGS + n_blocks, np.int64)
         C[SEED], C[STREAM] = seed, stream
         request_redraw(C)
@@ -113,24 +115,6 @@ def _schedule_block(t, S, I, E, C, P, b):
     C[FLAGS + b] = 0
 
 
-@njit(cache=True)
-def _radix_sort(a, count, tmp, counts, base):
-    """Sort a[:count] (ints in base..base+BLOCK-1) in place: LSD radix sort, two 6-bit passes."""
-    src, dst = a, tmp
-    for shift in (0, 6):
-        for d in range(65):
-            counts[d] = 0
-        for k in range(count):
-            counts[(((src[k] - base) >> shift) & 63) + 1] += 1
-        for d in range(64):
-            counts[d + 1] += counts[d]
-        for k in range(count):
-            d = ((src[k] - base) >> shift) & 63
-            dst[counts[d]] = src[k]
-            counts[d] += 1
-        src, dst = dst, src
-
-
 @njit(cache=True, inline="always")
 def _block(t, S, I, E, C, P, spk, b, out):
     """Spikes of block b at step t, ascending, written to spk[out:]; returns their number."""
@@ -143,12 +127,12 @@ def _block(t, S, I, E, C, P, spk, b, out):
     slot = t % WHEEL
     i = head[slot]
     head[slot] = -1
-    count = 0
+    lo = b * BLOCK
+    due = E[2 * b + 1]  # bitmap of the block's neurons that fire now (BLOCK / 64 words)
     while i >= 0:
         after = link[i]
         if nxt[i] == t:
-            spk[out + count] = i
-            count += 1
+            due[(i - lo) >> 6] |= np.int64(1) << ((i - lo) & 63)
             k = _interval(S[RATE, i] * dt, S[LOG1MP, i], seed, stream, i, cnt[i])
             cnt[i] += 1
             if k == NEVER:
@@ -161,18 +145,18 @@ def _block(t, S, I, E, C, P, spk, b, out):
         head[s2] = i
         i = after
     # ascending order, as the reference backend produces (the order of deliveries decides the
-    # rounding of sums): insertion sort for the usual few spikes, a radix sort for many
-    if count > 32:
-        lo = b * BLOCK
-        _radix_sort(spk[out:out + count], count, I[SCRATCH, lo:lo + count], E[2 * b + 1], lo)
-    else:
-        for a in range(out + 1, out + count):
-            v = spk[a]
-            j = a
-            while j > out and spk[j - 1] > v:
-                spk[j] = spk[j - 1]
-                j -= 1
-            spk[j] = v
+    # rounding of sums): read the bitmap word by word, lowest bit first
+    count = 0
+    for wd in range(BLOCK // 64):
+        bits = due[wd]
+        if bits == 0:
+            continue
+        due[wd] = 0
+        base = lo + 64 * wd
+        while bits != 0:
+            spk[out + count] = base + trailing_zeros(bits)
+            count += 1
+            bits &= bits - 1
     return count
 
 
