@@ -8,10 +8,15 @@ the initial weight, a+ 1 %, a- 1.05 % of w_max). 2 s of biological time at dt 0.
 
 Each simulator runs in a fresh process, one after the other; each reports build, compile and
 simulate time, the mean firing rate, the recurrent weights' mean and SD, and peak memory. The
-script checks that the rates agree within 10 % and prints hebblab's ratio to each peer::
+script checks that the rates agree within 10 % and prints hebblab's ratio to each peer. With
+``--repeat N`` every configuration runs N times, in N rounds of one run each (so a change of the
+machine's state falls on every tool alike), and medians are compared; each run's notes say what
+else the machine did meanwhile and how far apart the host had put the two CPUs (_process.py),
+and the ratios are also given among runs with the CPUs near and among runs with them far::
 
     python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,brian2-cython,nest] [--threads 1,2]
                                    [--index compact|fast|both] [--potentiation auto|eager|deferred|both] [--repeat N]
+                                   [--static | --stdp-only]
 """
 
 from __future__ import annotations
@@ -154,18 +159,53 @@ WORKERS = {"hebblab": worker_hebblab, "brian2-cpp": worker_brian2, "brian2-cytho
            "nest": worker_nest}
 
 
-def run_worker(name, k, stdp, duration, threads, index="compact", potentiation="auto", repeat=1):
-    """Run one configuration ``repeat`` times, each in a fresh process; return the run with the
-    median simulate time (``simulate_runs`` lists them all)."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
-           "--threads", str(threads), "--index", index, "--potentiation", potentiation] + (["--static"] if not stdp else [])
-    runs = [r for r in (run_json(name, cmd) for _ in range(repeat)) if r is not None]
-    if not runs:
-        return None
-    runs.sort(key=lambda r: r["simulate_s"])
-    out = runs[(len(runs) - 1) // 2]
-    out["simulate_runs"] = [r["simulate_s"] for r in runs]
+def _cmd(name, k, stdp, duration, threads, index="compact", potentiation="auto"):
+    return [sys.executable, os.path.abspath(__file__), "--worker", name, "--k", str(k), "--duration", str(duration),
+            "--threads", str(threads), "--index", index, "--potentiation", potentiation] + (["--static"] if not stdp else [])
+
+
+def run_rounds(configs: list[tuple[str, list]], repeat: int) -> list[dict | None]:
+    """Run every configuration ``repeat`` times, each run in a fresh process, in rounds (one run of
+    each configuration per round), so that a change of the machine's state part-way (see
+    _process.py) falls on every tool alike. Returns, per configuration, its run with the median
+    simulate time (``runs`` lists them all), or None where it never ran."""
+    runs: list[list[dict]] = [[] for _ in configs]
+    for _ in range(repeat):
+        for c, (name, cmd) in enumerate(configs):
+            r = run_json(name, cmd)
+            if r is not None:
+                runs[c].append(r)
+    out = []
+    for rs in runs:
+        if not rs:
+            out.append(None)
+            continue
+        med = sorted(rs, key=lambda r: r["simulate_s"])[(len(rs) - 1) // 2]
+        out.append(dict(med, runs=rs))
     return out
+
+
+def _run_note(r: dict) -> str:
+    env = f"; {r['steal_s']:.2f} / {r['other_cpu_s']:.2f}" if "steal_s" in r else ""
+    if "handoff_ns" in r:
+        env += "; {:.0f} / {:.0f} ns".format(*r["handoff_ns"])
+    return f"{r['simulate_s']:.2f} ({r['cpu_s']:.2f}{env})"
+
+
+def _placement_ratios(ours: dict, peers: list[dict]) -> None:
+    """hebblab's median against each multi-threaded peer's, among the runs whose cache-line round
+    trips (before and after) were both near (< 150 ns) or both far (>= 150 ns)."""
+    def median(rs, far):
+        xs = sorted(r["simulate_s"] for r in rs if "handoff_ns" in r and None not in r["handoff_ns"]
+                    and all((h >= 150) == far for h in r["handoff_ns"]))
+        return xs[(len(xs) - 1) // 2] if xs else None
+    for far in (False, True):
+        mine = median(ours["runs"], far)
+        for p in peers:
+            theirs = median(p["runs"], far)
+            if mine and theirs and "thr)" in p["tool"] and "(1 thr)" not in p["tool"]:
+                print(f"  {'far' if far else 'near'} CPUs only: {ours['tool']} {mine:.2f} s, {p['tool']} {theirs:.2f} s,"
+                      f" {theirs / mine:.2f}x")
 
 
 def main():
@@ -176,6 +216,7 @@ def main():
                     help="comma-separated: brian2-cpp, brian2-cython, nest")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
+    ap.add_argument("--stdp-only", action="store_true", help="STDP synapses only (default: both)")
     ap.add_argument("--index", default="compact", choices=("compact", "fast", "both"), help="hebblab's synapse index")
     ap.add_argument("--potentiation", default="auto", choices=("auto", "eager", "deferred", "both"),
                     help="hebblab's potentiation (auto: deferred for long rows where the rule allows)")
@@ -193,26 +234,27 @@ def main():
     import platform
     print(f"Recurrent LIF, N = {N}, k = {args.k}, {args.duration:g} s at dt 0.1 ms; {platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    modes = [False] if args.static else [False, True]
+    modes = [False] if args.static else [True] if args.stdp_only else [False, True]
     for stdp in modes:
         print(f"\n{'STDP' if stdp else 'static'} synapses")
         thread_counts = [int(t) for t in args.threads.split(",")]
         indexes = ["compact", "fast"] if args.index == "both" else [args.index]
         potentiations = ["auto", "eager"] if args.potentiation == "both" and stdp else [args.potentiation]
         variants = [(i, pt) for i in indexes for pt in potentiations]
-        ours_all = []
+        configs = []
         for th in thread_counts:
             for index, pt in variants:
-                run_worker("hebblab", args.k, stdp, args.duration, th, index, pt)  # warm the compile cache
-                ours_all.append(run_worker("hebblab", args.k, stdp, args.duration, th, index, pt, repeat=args.repeat))
-        peers = []
+                configs.append(("hebblab", _cmd("hebblab", args.k, stdp, args.duration, th, index, pt)))
+        n_ours = len(configs)
         for peer in [p for p in args.peers.split(",") if p]:
-            if peer == "brian2-cython":  # single-threaded; the first run fills the compile cache
-                run_worker(peer, args.k, stdp, args.duration, 1)
             for th in (thread_counts if peer != "brian2-cython" else [1]):
-                r = run_worker(peer, args.k, stdp, args.duration, th, repeat=args.repeat)
-                if r is not None:
-                    peers.append(r)
+                configs.append((peer, _cmd(peer, args.k, stdp, args.duration, th)))
+        for name, cmd in configs:  # fill the compile caches (hebblab's kernels, Brian2 cython's modules)
+            if name in ("hebblab", "brian2-cython"):
+                run_json(name, cmd)
+        done = run_rounds(configs, args.repeat)
+        ours_all = done[:n_ours]
+        peers = [r for r in done[n_ours:] if r is not None]
         ours = ours_all[len(variants) * (len(thread_counts) - 1)]  # the most threads, first variant
         results = ours_all + peers
         events = ours["rate_hz"] * N * args.duration * args.k
@@ -222,14 +264,16 @@ def main():
             print(f"{r['tool']:<36}{r['build_s']:>7.2f}{r['compile_s']:>9.2f}{r['simulate_s']:>10.2f}{r['process_s']:>9.2f}"
                   f"{r['rate_hz']:>7.2f}{r['w_mean']:>8.4f}{r['w_sd']:>7.4f}{r['peak_mb']:>7.0f}"
                   f"{r['simulate_s'] / ours['simulate_s']:>7.1f}x")
-        if args.repeat > 1:
-            for r in results:
-                print(f"  {r['tool']}: simulate " + ", ".join(f"{x:.2f}" for x in r["simulate_runs"]) + " s")
+        print("each run: simulate s (process CPU s; meanwhile stolen by the hypervisor / used by other processes, s;"
+              " cache-line round trip between two CPUs before / after, ns: ~55 near, ~350 far)")
+        for r in results:
+            print(f"  {r['tool']}: " + ", ".join(_run_note(x) for x in r["runs"]))
         print(f"hebblab: {events:.3g} recurrent synaptic events, {events / ours['simulate_s']:.3g} per second")
         if peers:
             best = min(peers, key=lambda r: r["simulate_s"])
             print(f"{ours['tool']} is {best['simulate_s'] / ours['simulate_s']:.2f}x faster than the fastest peer "
                   f"({best['tool']}); ratio column = simulate time / {ours['tool']}'s")
+        _placement_ratios(ours, peers)
         for r in results:
             if r is ours:
                 continue

@@ -129,3 +129,15 @@ def barrier(bar, nthr, gen):
             if spins > SPINS_BEFORE_YIELD:
                 yield_cpu()
     return gen + 1
+
+
+@njit(cache=True, nogil=True)
+def ping_pong(flag, me, rounds):
+    """Thread ``me`` (0 or 1) of a pair taking turns: wait until ``flag[0] == 2 r + me``, then
+    increment it, ``rounds`` times. The benchmarks time this to see how far apart the host put
+    two CPUs (benchmarks/_process.py)."""
+    for r in range(rounds):
+        want = 2 * r + me
+        while atomic_load(flag, 0) != want:
+            cpu_relax()
+        atomic_store(flag, 0, want + 1)
