@@ -90,3 +90,17 @@ def test_plastic_projection_onto_a_spike_source_is_identical_with_threads():
     one = _fast_posts("eager", 1, 16, 0.1, RULE_CASES[0]).w
     for threads in (2, 3):
         np.testing.assert_array_equal(_fast_posts("eager", threads, 16, 0.1, RULE_CASES[0]).w, one)
+
+
+def test_ping_pong_hands_the_counter_back_and_forth():
+    """The benchmarks' CPU-distance probe: two threads taking turns end with the counter at
+    2 * rounds, neither running ahead of the other."""
+    import threading
+
+    from hebblab.backends.intrinsics import ping_pong
+    flag = np.zeros(8, np.int64)
+    other = threading.Thread(target=ping_pong, args=(flag, 1, 5000))
+    other.start()
+    ping_pong(flag, 0, 5000)
+    other.join(timeout=60)
+    assert not other.is_alive() and flag[0] == 10_000
