@@ -11,7 +11,7 @@ places the two vCPUs. Handing a cache line from one vCPU to the other and back t
 55 ns (cores that share a cache) or about 350 ns (cores that do not), and the host switches
 between the two placements every few seconds to minutes. A run on several threads hands cache
 lines over every step (barriers, spike lists, rows split between threads), so it pays for the far
-placement (benchmarks/RESULTS.md: a 2-thread k = 100 run took 0.52-0.58 s near and 0.69-0.90 s
+placement (benchmarks/RESULTS.md: a 2-thread k = 100 run took 0.50-0.62 s near and 0.69-0.90 s
 far); a 1-thread run does not. :func:`handoff_ns` measures the round trip; each run records it
 just before and just after (``handoff_ns``).
 """
@@ -65,8 +65,8 @@ def handoff_ns(rounds: int = 100_000) -> float | None:
 def run_json(name: str, cmd: list[str]) -> dict | None:
     """Run ``cmd``; return its last stdout line as a dict plus ``process_s`` (whole-process wall
     time), ``cpu_s`` (its user + system time) and, where the platform allows, ``steal_s``,
-    ``other_cpu_s`` and ``handoff_ns`` (before, after; see the module docstring); or print one line saying why it did not run and
-    return None."""
+    ``other_cpu_s`` and ``handoff_ns`` (before, after; see the module docstring); or print one
+    line saying why it did not run and return None."""
     tick = os.sysconf("SC_CLK_TCK")
     before = handoff_ns()
     c0, k0 = _children_cpu_s(), _cpu_ticks()

@@ -156,10 +156,10 @@ def worker_brian2_cython(k: int, stdp: bool, duration: float, threads: int) -> d
 
 
 def plain_loop_events_per_s(k: int, rows: int = 100_000, seed: int = 0) -> float:
-    """Events per second of the issue's "plain compiled loop over random targets" on one core,
-    measured now (best of three): ``rows`` random rows of a random CSR matrix (N neurons, k float32 weights and
-    int32 targets per row), each weight added to its target's input. The practical limit that
-    synaptic events per second are judged against; it moves with the machine's state."""
+    """Events per second of issue 4's yardstick, "a plain compiled loop over random targets", on
+    one core, measured now (best of three): ``rows`` random rows of a random CSR matrix (N
+    neurons, k float32 weights and int32 targets per row), each weight added to its target's
+    input. It moves with the machine's state, as hebblab's own figure does."""
     import numpy as np
     from numba import njit
 
