@@ -41,6 +41,37 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _children_peak_mb(fn) -> float:
+    """Call ``fn()`` and return the largest peak resident memory (VmHWM, MB) of any child process
+    seen meanwhile, polling /proc every 10 ms: Brian2 cpp_standalone simulates in a separate
+    binary, whose memory the Python process's own peak does not include."""
+    import threading
+    me, peak, done = os.getpid(), [0.0], threading.Event()
+
+    def poll():
+        while not done.is_set():
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{pid}/status") as f:
+                        st = dict(ln.split(":", 1) for ln in f if ":" in ln)
+                except OSError:
+                    continue
+                if int(st.get("PPid", "0")) == me and "VmHWM" in st:
+                    peak[0] = max(peak[0], int(st["VmHWM"].split()[0]) / 1024)
+            done.wait(0.01)
+
+    th = threading.Thread(target=poll, daemon=True)
+    th.start()
+    try:
+        fn()
+    finally:
+        done.set()
+        th.join()
+    return peak[0]
+
+
 def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str = "compact",
                    potentiation: str = "auto") -> dict:
     t0 = time.perf_counter()
@@ -102,7 +133,8 @@ def worker_brian2(k: int, stdp: bool, duration: float, threads: int, target: str
     t_build = time.perf_counter()
     b2.run(duration * b2.second, report=None)
     if target == "cpp_standalone":
-        b2.device.build(directory=build_dir, compile=True, run=True, debug=False)
+        b2.device.build(directory=build_dir, compile=True, run=False, debug=False)
+        binary_mb = _children_peak_mb(lambda: b2.device.run(directory=build_dir))
         t_done = time.perf_counter()
         sim = float(b2.device._last_run_time)
         name = f"cpp_standalone ({threads} thr)"
@@ -113,7 +145,8 @@ def worker_brian2(k: int, stdp: bool, duration: float, threads: int, target: str
     w = np.asarray(S.w[:]) / mV
     out = dict(tool=f"brian2 {b2.__version__} {name}", build_s=t_build - t0,
                compile_s=(t_done - t_build) - sim, simulate_s=sim, rate_hz=mon.num_spikes / N / duration,
-               w_mean=float(w.mean()), w_sd=float(w.std()), synapses=len(w), peak_mb=_peak_mb())
+               w_mean=float(w.mean()), w_sd=float(w.std()), synapses=len(w),
+               peak_mb=max(_peak_mb(), binary_mb) if target == "cpp_standalone" else _peak_mb())
     shutil.rmtree(build_dir, ignore_errors=True)
     return out
 
