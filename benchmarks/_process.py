@@ -24,8 +24,6 @@ import resource
 import subprocess
 import time
 
-import numpy as np
-
 
 def _cpu_ticks() -> tuple[int, int] | None:
     """(busy, steal) clock ticks of all CPUs since boot, or None where /proc/stat is missing."""
@@ -51,6 +49,8 @@ def handoff_ns(rounds: int = 100_000) -> float | None:
         return None
     import threading
 
+    import numpy as np
+
     from hebblab.backends.intrinsics import ping_pong
     flag = np.zeros(8, np.int64)
     ping_pong(np.zeros(8, np.int64), 0, 0)  # compile (or load) before timing
@@ -60,6 +60,18 @@ def handoff_ns(rounds: int = 100_000) -> float | None:
     ping_pong(flag, 0, rounds)
     other.join()
     return (time.perf_counter() - t0) / rounds * 1e9
+
+
+def thread_list(text: str) -> list[int]:
+    """argparse type for ``--threads``: comma-separated thread counts, each >= 1."""
+    import argparse
+    try:
+        out = [int(t) for t in text.split(",")]
+    except ValueError:
+        out = []
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"must be comma-separated integers >= 1 (got {text!r})")
+    return out
 
 
 def run_json(name: str, cmd: list[str]) -> dict | None:

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _process import run_json  # noqa: E402  (shared with the other benchmark scripts)
+from _process import run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
 
 LEVELS = 2**14  # the write-cost grid hebblab bench uses: one level step of 1 / (LEVELS - 1)
 SIGMA = 4.87  # per-pairing noise (the calibrated pairing scatter's order of magnitude)
@@ -88,12 +88,12 @@ def main() -> None:
     ap.add_argument("--synapses", type=int, default=1_000_000)
     ap.add_argument("--pairings", type=int, default=1000)
     ap.add_argument("--peers", default="brian2-cpp", help="comma-separated: brian2-cpp (or empty)")
-    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--threads", type=thread_list, default="1,2")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.synapses < 1 or args.pairings < 1:
         ap.error("--synapses and --pairings must be >= 1")
-    threads = [int(t) for t in args.threads.split(",")]
+    threads = args.threads
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args.synapses, args.pairings, threads[0])))
         return

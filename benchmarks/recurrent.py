@@ -31,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _process import run_json  # noqa: E402  (shared with the other benchmark scripts)
+from _process import run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
 
 N = 10_000
 MS, MV = 1e-3, 1e-3
@@ -276,7 +276,7 @@ def main():
     ap.add_argument("--duration", type=float, default=2.0)
     ap.add_argument("--peers", default="brian2-cpp,brian2-cython,nest",
                     help="comma-separated: brian2-cpp, brian2-cython, nest")
-    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--threads", type=thread_list, default="1,2")
     ap.add_argument("--static", action="store_true", help="static synapses only (default: both)")
     ap.add_argument("--stdp-only", action="store_true", help="STDP synapses only (default: both)")
     ap.add_argument("--index", default="compact", choices=("compact", "fast", "both"), help="hebblab's synapse index")
@@ -289,7 +289,7 @@ def main():
     if args.repeat < 1:
         ap.error(f"--repeat must be >= 1 (got {args.repeat})")
     if args.worker:
-        threads = int(args.threads.split(",")[0])
+        threads = args.threads[0]
         kw = {"index": args.index, "potentiation": args.potentiation} if args.worker == "hebblab" else {}
         print(json.dumps(WORKERS[args.worker](args.k, not args.static, args.duration, threads, **kw)))
         return
@@ -299,7 +299,7 @@ def main():
     modes = [False] if args.static else [True] if args.stdp_only else [False, True]
     for stdp in modes:
         print(f"\n{'STDP' if stdp else 'static'} synapses")
-        thread_counts = [int(t) for t in args.threads.split(",")]
+        thread_counts = args.threads
         indexes = ["compact", "fast"] if args.index == "both" else [args.index]
         potentiations = ["auto", "eager"] if args.potentiation == "both" and stdp else [args.potentiation]
         variants = [(i, pt) for i in indexes for pt in potentiations]
