@@ -93,14 +93,16 @@ def test_plastic_projection_onto_a_spike_source_is_identical_with_threads():
 
 
 def test_ping_pong_hands_the_counter_back_and_forth():
-    """The benchmarks' CPU-distance probe: two threads taking turns end with the counter at
-    2 * rounds, neither running ahead of the other."""
+    """The benchmarks' CPU-distance probe: two threads that may each step only on their own turn
+    bring the counter to exactly 2 * rounds (a lost turn would leave both waiting)."""
     import threading
 
     from hebblab.backends.intrinsics import ping_pong
+    ping_pong(np.zeros(8, np.int64), 0, 0)  # compile before the threads start
     flag = np.zeros(8, np.int64)
-    other = threading.Thread(target=ping_pong, args=(flag, 1, 5000))
-    other.start()
-    ping_pong(flag, 0, 5000)
-    other.join(timeout=60)
-    assert not other.is_alive() and flag[0] == 10_000
+    players = [threading.Thread(target=ping_pong, args=(flag, me, 5000), daemon=True) for me in (0, 1)]
+    for p in players:
+        p.start()
+    for p in players:
+        p.join(timeout=60)
+    assert not any(p.is_alive() for p in players) and flag[0] == 10_000

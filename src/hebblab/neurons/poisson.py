@@ -27,7 +27,7 @@ from ..rng import uniform, uniform_nb
 from .base import Model
 
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
-NEXT, COUNT, LINK, SCRATCH = 0, 1, 2, 3  # SCRATCH: unused since the bitmap (kept for the layout)
+NEXT, COUNT, LINK = 0, 1, 2
 WHEEL = 4096
 #: Neurons per timing wheel; a parallel run splits the population at multiples of this.
 BLOCK = 1024
@@ -44,7 +44,7 @@ class PoissonSource(Model):
     rate: float | tuple = 10.0
 
     float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
-    int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link", "scratch")
+    int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
     def __post_init__(self):
@@ -61,7 +61,7 @@ class PoissonSource(Model):
     def init_state(self, dt, seed, stream):
         S = np.zeros((2, self.n))
         S[RATE] = self.rate
-        I = np.zeros((4, self.n), np.int64)
+        I = np.zeros((3, self.n), np.int64)
         I[NEXT] = -1  # not scheduled yet
         n_blocks = -(-self.n // BLOCK)
         E = np.zeros((2 * n_blocks, WHEEL), np.int64)  # per block: wheel heads (-1: empty slot), then
