@@ -11,8 +11,7 @@ simulate time, the mean firing rate, the recurrent weights' mean and SD, and pea
 script checks that the rates agree within 10 % and prints hebblab's ratio to each peer. With
 ``--repeat N`` every configuration runs N times, in N rounds of one run each (so a change of the
 machine's state falls on every tool alike), and medians are compared; each run's notes say what
-else the machine did meanwhile and how far apart the host had put the two CPUs (_process.py),
-and the ratios are also given among runs with the CPUs near and among runs with them far::
+else the machine did meanwhile and how far apart the host had put the two CPUs (_process.py)::
 
     python benchmarks/recurrent.py [--k 100] [--duration 2] [--peers brian2-cpp,brian2-cython,nest] [--threads 1,2]
                                    [--index compact|fast|both] [--potentiation auto|eager|deferred|both] [--repeat N]
@@ -254,22 +253,6 @@ def _run_note(r: dict) -> str:
     return f"{r['simulate_s']:.2f} ({r['cpu_s']:.2f}{env})"
 
 
-def _placement_ratios(ours: dict, peers: list[dict]) -> None:
-    """hebblab's median against each multi-threaded peer's, among the runs whose cache-line round
-    trips (before and after) were both near (< 150 ns) or both far (>= 150 ns)."""
-    def median(rs, far):
-        xs = sorted(r["simulate_s"] for r in rs if "handoff_ns" in r and None not in r["handoff_ns"]
-                    and all((h >= 150) == far for h in r["handoff_ns"]))
-        return xs[(len(xs) - 1) // 2] if xs else None
-    for far in (False, True):
-        mine = median(ours["runs"], far)
-        for p in peers:
-            theirs = median(p["runs"], far)
-            if mine and theirs and "thr)" in p["tool"] and "(1 thr)" not in p["tool"]:
-                print(f"  {'far' if far else 'near'} CPUs only: {ours['tool']} {mine:.2f} s, {p['tool']} {theirs:.2f} s,"
-                      f" {theirs / mine:.2f}x")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, default=100)
@@ -337,7 +320,6 @@ def main():
             best = min(peers, key=lambda r: r["simulate_s"])
             print(f"{ours['tool']} is {best['simulate_s'] / ours['simulate_s']:.2f}x faster than the fastest peer "
                   f"({best['tool']}); ratio column = simulate time / {ours['tool']}'s")
-        _placement_ratios(ours, peers)
         for r in results:
             if r is ours:
                 continue
