@@ -24,9 +24,9 @@ barriers (backends/codegen.generate_parallel); the result is the serial order's,
 Traces are stored with the step of their last change and decayed exactly when read. The compiled
 loop may apply a post spike's potentiation later, at the pre neuron's next arrival
 (hebblab.deferred), with the same result bit for bit; every run ends settled, so ``proj.w`` is
-current between runs. Delivered input changes the
-target's synaptic variables after its update of step t, so it acts from step t + 1 on (a
-one-cycle delay for Brain Simulator II style IF neurons).
+current between runs. Delivered input changes the target's synaptic variables after its update
+of step t, so it acts from step t + 1 on (a one-cycle delay for Brain Simulator II style IF
+neurons).
 """
 
 from __future__ import annotations

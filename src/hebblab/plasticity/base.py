@@ -54,8 +54,10 @@ class Rule:
     rule_name: ClassVar[str] = ""
     kernel_module: ClassVar[str] = ""
     #: True when ``syn_post`` reads only the step, the synapse's weight and state, the pre
-    #: neuron's state, the parameters and the random key (never the post neuron's state): then the
-    #: compiled loop may apply it later, at the pre neuron's next arrival (hebblab.deferred).
+    #: neuron's state, the parameters and the random key (never the post neuron's state), and
+    #: writes nothing but the synapse's own weight and state (pair STDP's nearest-pre-centred
+    #: scheme resets its per-synapse trace there): then the compiled loop may apply it later, at
+    #: the pre neuron's next arrival (hebblab.deferred).
     deferrable: ClassVar[bool] = False
 
     def bounds(self) -> tuple[float, float]:
