@@ -2,7 +2,8 @@
 
 The loop's source is generated per network structure (:mod:`.codegen`), written once to
 ``$HEBBLAB_CACHE`` (default ``~/.cache/hebblab/kernels``) under a name that hashes the source and
-hebblab's own code, and compiled with numba's on-disk cache, so a later process with the same
+the content of every module the kernel inlines (:mod:`.kernel_key`: the rules' and models'
+modules, a user's own included, and what they call), and compiled with numba's on-disk cache, so a later process with the same
 structure starts its first step without compiling. Python regains control only when ``run``
 returns or a spike-monitor buffer is full.
 """
@@ -18,19 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from . import codegen
+from .kernel_key import inlined_digest
 
 _LOADED: dict[str, object] = {}
-_PKG_HASH: list[str] = []
-
-
-def _package_hash() -> str:
-    if not _PKG_HASH:
-        root = Path(__file__).resolve().parents[1]
-        h = hashlib.sha256()
-        for f in sorted(root.rglob("*.py")):
-            h.update(f.read_bytes())
-        _PKG_HASH.append(h.hexdigest()[:16])
-    return _PKG_HASH[0]
 
 
 def cache_dir() -> Path:
@@ -45,7 +36,7 @@ def kernel_for(net, parallel: bool = False):
     if key in net._kernel_cache:
         return net._kernel_cache[key]
     src = codegen.generate_parallel(net) if parallel else codegen.generate(net)
-    digest = hashlib.sha256((src + _package_hash()).encode()).hexdigest()[:20]
+    digest = hashlib.sha256((src + inlined_digest(src)).encode()).hexdigest()[:20]
     name = f"hebblab_kernel_{digest}"
     if name not in _LOADED:
         path = cache_dir() / f"{name}.py"

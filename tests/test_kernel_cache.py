@@ -1,0 +1,93 @@
+"""The compiled kernel's cache key covers everything the kernel inlines (a user's rule module too).
+
+Each case runs fresh Python processes sharing one kernel cache, as a user rerunning a script
+would, and compares the compiled backend with the reference backend, which always runs the
+rule's current Python code. Before the key covered the rule's module, the first case gave the
+old learning rate after the edit and the second gave the first script's rule for the second.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+RULE = textwrap.dedent('''
+    from dataclasses import dataclass
+    from typing import ClassVar
+    import numpy as np
+    from numba import njit
+    from hebblab.plasticity.base import Rule, record_pre_spike, record_post_spike
+
+    FACTOR = {factor}
+
+    @dataclass(frozen=True)
+    class Bump(Rule):
+        """Each post spike adds FACTOR * a (a frozen module constant, inlined by numba)."""
+        a: float = 0.01
+        rule_name: ClassVar[str] = "bump-test"
+        kernel_module: ClassVar[str] = "{module}"
+        def bounds(self): return 0.0, 1.0
+        def layout(self): return 0, 1, 1
+        def pack(self, dt): return np.array([self.a])
+
+    @njit(cache=True, inline="always")
+    def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+        return w
+
+    @njit(cache=True, inline="always")
+    def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+        return min(w + FACTOR * P[0], 1.0)
+
+    pre_spike = record_pre_spike
+    post_spike = record_post_spike
+    transmit = None
+''')
+
+RUN = textwrap.dedent('''
+    import hebblab as hl
+    out = []
+    for backend in ("numba", "reference"):
+        net = hl.Network(dt=1e-3, seed=1, backend=backend)
+        pre = net.add(hl.SpikeSource(n=1, times=[0.01], indices=[0]))
+        post = net.add(hl.SpikeSource(n=1, times=[0.02, 0.03], indices=[0, 0]))
+        p = net.connect(pre, post, rule=Bump(), w=0.5)
+        net.run(0.05)
+        out.append(float(p.w[0]))
+    print(out[0], out[1])
+''')
+
+
+def _run(script, cwd, cache):
+    env = dict(os.environ, HEBBLAB_CACHE=str(cache), PYTHONPATH=str(cwd))
+    r = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    compiled, reference = map(float, r.stdout.split())
+    return compiled, reference
+
+
+def test_editing_a_user_rule_module_recompiles_the_kernel(tmp_path):
+    cache = tmp_path / "cache"
+    rule = tmp_path / "myrule.py"
+    script = tmp_path / "run.py"
+    script.write_text("from myrule import Bump\n" + RUN)
+    rule.write_text(RULE.format(factor=1.0, module="myrule"))
+    c1, r1 = _run(script, tmp_path, cache)
+    assert c1 == pytest.approx(r1) == pytest.approx(0.52, abs=1e-6)  # two post spikes, 0.01 each
+    rule.write_text(RULE.format(factor=2.0, module="myrule"))
+    st = rule.stat()
+    os.utime(rule, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))  # a later edit, whatever the clock
+    c2, r2 = _run(script, tmp_path, cache)
+    assert r2 == pytest.approx(0.54, abs=1e-6)
+    assert c2 == pytest.approx(r2)
+
+
+def test_two_main_scripts_with_different_rules_get_different_kernels(tmp_path):
+    cache = tmp_path / "cache"
+    for factor, expected in ((1.0, 0.52), (-1.0, 0.48)):
+        script = tmp_path / f"script_{'up' if factor > 0 else 'down'}.py"
+        script.write_text(RULE.format(factor=factor, module="__main__") + RUN)
+        compiled, reference = _run(script, tmp_path, cache)
+        assert reference == pytest.approx(expected, abs=1e-6)
+        assert compiled == pytest.approx(reference)
