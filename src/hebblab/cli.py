@@ -119,7 +119,7 @@ def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)
         t0 = time.perf_counter()
         folder, _, result = _run_one(exp, size, seed, overrides, out)
         console.print(f"{exp.name}: {time.perf_counter() - t0:.1f} s -> {folder}/report.html")
-        _print_headline(result.headline)
+        _print_headline(result.headline, result.all_kinds())
     _guard(go)
 
 
@@ -147,15 +147,31 @@ def report(quick: bool = typer.Option(False, "--quick", help="small sizes, about
             console.print(f"  {exp.name:<20} {time.perf_counter() - t1:6.1f} s")
             runs.append((exp, folder, info, result))
         path = write_index(out, runs, size, time.perf_counter() - t0)
-        console.print(f"report: {path} ({time.perf_counter() - t0:.1f} s)")
+        _print_claims(out / "claims.json")
+        console.print(f"report: {path} ({time.perf_counter() - t0:.1f} s); verdicts in {out / 'claims.json'}")
     _guard(go)
 
 
-def _print_headline(headline: dict):
+def _print_headline(headline: dict, kinds: dict | None = None):
     from .report import flatten
-    t = Table("name", "value")
+    from .stats import fmt
+    kinds = kinds or {}
+    t = Table("name", "value [95 % interval]", "kind")
     for k, v in flatten(headline):
-        t.add_row(k, f"{v:.4g}" if isinstance(v, float) else str(v))
+        t.add_row(k, fmt(v, 4), kinds.get(k, ""))
+    console.print(t)
+
+
+def _print_claims(path: Path):
+    rows = json.loads(path.read_text())
+    t = Table("the article's claim", "verdict", "deciding number", "experiment")
+    for r in rows:
+        number = "" if r["value"] is None else f"{r['headline']} = {r['value']:.4g}"
+        if r.get("ci95"):
+            number += f" [{r['ci95'][0]:.4g}, {r['ci95'][1]:.4g}]"
+        if r.get("bound"):
+            number = number.replace(" = ", " >= " if r["bound"] == "at_least" else " <= ")
+        t.add_row(r["claim"], r["verdict"], number, r["experiment"])
     console.print(t)
 
 
@@ -168,7 +184,8 @@ def show(folder: Path = typer.Argument(..., help="a run folder")):
             raise BadInput(f"{folder}: not a run folder (no results.json)")
         cfg = json.loads((folder / "config.json").read_text())
         console.print(f"{cfg['experiment']} (seed {cfg['seed']}, hebblab {cfg['hebblab_version']}, {cfg['date']})")
-        _print_headline(json.loads(path.read_text()))
+        results = json.loads(path.read_text())
+        _print_headline(results.get("headline", {}), results.get("kinds", {}))
     _guard(go)
 
 

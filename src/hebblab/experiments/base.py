@@ -4,6 +4,20 @@ An experiment is pure: ``run(config, seed, progress) -> Result`` and ``figures(r
 [(name, Figure)]`` (matplotlib's object API, no global state). Its config is a pydantic model
 with ``quick`` and ``full`` presets; every field has a range, so bad input is refused with one
 line naming the field.
+
+Beside its results an experiment declares, once, what the report, ``hebblab show`` and the
+README show of them:
+
+* ``summary``: the headline numbers that matter, each with a label in words and a unit
+  (:class:`Headline`);
+* ``finding(result)``: one paragraph in words, with its numbers, intervals and the conditions
+  under which they hold;
+* ``verdicts(result)``: for each claim of the article it decides (:mod:`hebblab.claims`), a
+  :class:`Verdict` computed from the numbers by a criterion stated in words.
+
+Headline values follow :mod:`hebblab.stats`: estimates over replicates ``{"mean", "ci95",
+"n"}``, bounds ``{"at_least": v}``, or plain numbers whose kind (``deterministic``,
+``closed-form``, ``published``, ``setting``) ``Result.kinds`` declares by dotted key.
 """
 
 from __future__ import annotations
@@ -24,11 +38,71 @@ class ExperimentConfig(BaseModel):
 
 @dataclass
 class Result:
-    """Headline numbers (nested dicts of numbers, by name), tables (name -> column -> values)."""
+    """Headline numbers (nested dicts of values, by name), tables (name -> column -> values).
+
+    ``kinds`` maps dotted headline keys of plain numbers to their kind (see module docstring);
+    a plain number not named there is ``deterministic``.
+    """
 
     headline: dict[str, Any]
     tables: dict[str, dict[str, list]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def get(self, key: str):
+        """The headline value at a dotted key (KeyError naming the key if absent)."""
+        v: Any = self.headline
+        for part in key.split("."):
+            if not isinstance(v, dict) or part not in v:
+                raise KeyError(f"no headline {key!r}")
+            v = v[part]
+        return v
+
+    def all_kinds(self) -> dict[str, str]:
+        """The kind of every headline value, by dotted key."""
+        from ..stats import kind_of, leaves
+        return {k: kind_of(v, self.kinds.get(k)) for k, v in leaves(self.headline)}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline number as people read it: its dotted key, a label in words, a unit.
+
+    ``percent``: the value is a fraction shown as a percentage. ``digits``: significant figures.
+    """
+
+    key: str
+    label: str
+    unit: str = ""
+    percent: bool = False
+    digits: int = 3
+
+    def text(self, result: "Result") -> str:
+        from ..stats import fmt
+        return fmt(result.get(self.key), self.digits, self.percent, self.unit)
+
+
+VERDICTS = ("supported", "refuted", "qualified")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An experiment's verdict on one claim of the article (:data:`hebblab.claims.CLAIMS`).
+
+    ``verdict``: supported, refuted, or qualified (true only under the stated ``conditions``).
+    ``headline``: the dotted key of the deciding number in the experiment's results.
+    ``criterion``: the rule, in words, by which that number gives the verdict.
+    """
+
+    claim: str
+    verdict: str
+    headline: str
+    criterion: str
+    conditions: str
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS} (got {self.verdict!r})")
 
 
 @dataclass(frozen=True)
@@ -41,6 +115,9 @@ class Experiment:
     full: dict
     run: Callable[..., Result]
     figures: Callable[[Result], list]
+    summary: tuple = ()
+    finding: Callable[[Result], str] | None = None
+    verdicts: Callable[[Result], list] | None = None
 
     def make_config(self, size: str = "quick", overrides: dict | None = None) -> ExperimentConfig:
         base = dict(self.quick if size == "quick" else self.full)

@@ -1,0 +1,93 @@
+"""What a quick report found, in words and tables: the claims, the headline numbers, the findings.
+
+The same text goes on the report page and into the README (between the markers below), so the
+README never quotes a number the code no longer produces: ``scripts/update_readme.py`` rewrites
+the block from a seed-1 quick run, and a test checks the README against the current code.
+"""
+
+from __future__ import annotations
+
+from .claims import ARTICLE
+from .stats import fmt
+
+BEGIN = "<!-- BEGIN GENERATED: scripts/update_readme.py writes this block from `hebblab report --quick --seed 1` -->"
+END = "<!-- END GENERATED -->"
+
+
+def _headline_for(exp, key):
+    for h in exp.summary:
+        if h.key == key:
+            return h
+    return None
+
+
+def value_text(exp, key, value) -> str:
+    """A headline value in human form, with the unit its experiment declares for it."""
+    h = _headline_for(exp, key)
+    if h is None:
+        return fmt(value)
+    return fmt(value, h.digits, h.percent, h.unit)
+
+
+def claim_rows(claims: list[dict]) -> list[tuple[str, str, str, str]]:
+    """(claim, verdict, deciding number in words, experiment) for each claim."""
+    from .experiments import EXPERIMENTS
+    out = []
+    for row in claims:
+        exp = EXPERIMENTS[row["experiment"]]
+        if row["verdict"] == "not run":
+            out.append((row["claim"], "not run", "", row["experiment"]))
+            continue
+        h = _headline_for(exp, row["headline"])
+        label = h.label if h else row["headline"]
+        number = f"{label}: {value_text(exp, row['headline'], row['display'])}"
+        out.append((row["claim"], row["verdict"], number, row["experiment"]))
+    return out
+
+
+def headline_rows(runs) -> list[tuple[str, str, str]]:
+    """(experiment, label, value) for every declared summary headline of every run."""
+    rows = []
+    for exp, result in runs:
+        for h in exp.summary:
+            rows.append((exp.name, h.label, h.text(result)))
+    return rows
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(runs, claims: list[dict], seed: int = 1) -> str:
+    """The README block: the claims table, the headline table and one finding per experiment."""
+    lines = [BEGIN, "", f"### The article's claims ({ARTICLE})", "",
+             "Each verdict is computed from the number beside it by the criterion its experiment states "
+             "(claims.json in the report folder has the criterion and conditions of each).", "",
+             "| claim | verdict | deciding number [95 % interval] | experiment |", "|---|---|---|---|"]
+    for claim, verdict, number, exp in claim_rows(claims):
+        lines.append(f"| {_md_cell(claim)} | **{verdict}** | {_md_cell(number)} | {exp} |")
+    lines += ["", f"### Headline numbers (quick report, seed {seed}; [95 % interval] over replicates, n in results.json)",
+              "", "| experiment | headline | value |", "|---|---|---|"]
+    for exp, label, text in headline_rows(runs):
+        lines.append(f"| {exp} | {_md_cell(label)} | {_md_cell(text)} |")
+    lines += ["", "### What the experiments found", ""]
+    for exp, result in runs:
+        if exp.finding is not None:
+            lines.append(f"- **{exp.name}.** {exp.finding(result)}")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with its generated block replaced by ``block`` (ValueError if it has none)."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError("README has no generated block (markers missing)")
+    return text[:start] + block + text[end + len(END):]
+
+
+def current_block(text: str) -> str:
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise ValueError("README has no generated block (markers missing)")
+    return text[start:end + len(END)]
