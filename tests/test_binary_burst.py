@@ -78,3 +78,42 @@ def test_learned_bit_gates_a_burst_into_an_if_neuron(readout):
     assert results[False][1] == 0
     assert results[True][0] >= rule.theta
     assert results[True][1] >= 1
+
+
+def _drift_simulated(rule, rate, seed, n=2000, groups=10, duration=20.0, w0=0.5):
+    """Mean dw/dt of each of ``groups`` independent groups of synapses, independent Poisson pre
+    and post at ``rate`` (engine run)."""
+    net = hl.Network(dt=0.1 * hl.ms, seed=seed, dtype=np.float64)
+    pre = net.add(hl.PoissonSource(n=n, rate=rate))
+    post = net.add(hl.PoissonSource(n=n, rate=rate))
+    syn = net.connect(pre, post, rule=rule, w=w0, connectivity="one_to_one")
+    net.run(duration)
+    assert 0.0 < syn.w.min() and syn.w.max() < 1.0  # away from the bounds, where the closed form holds
+    return ((syn.w - w0) / duration).reshape(groups, -1).mean(axis=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_nearest_spike_drift_matches_its_closed_form(seed):
+    from hebblab import stats
+    # a small step keeps every synapse away from the bounds for 20 s
+    rule = BinaryBurst(a_plus=0.004)
+    rate = 10.0
+    # closed form written out here (not the rule's method): r^2 (a+ t+/(1 + r t+) - a- t-/(1 + r t-))
+    tp, tm = 16.8e-3, 33.7e-3
+    expected = rate**2 * (0.004 * tp / (1 + rate * tp) - 0.004 * tp / tm * tm / (1 + rate * tm))
+    assert rule.drift(rate) == pytest.approx(expected, rel=1e-12)
+    est = stats.estimate(_drift_simulated(rule, rate, seed))
+    lo, hi = est["ci95"]
+    assert lo <= expected <= hi, (est, expected)
+    assert expected > 0  # the low-rate balance of the default a_minus does not hold at 10 Hz
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_balanced_at_removes_the_drift(seed):
+    from hebblab import stats
+    rule = BinaryBurst.balanced_at(10.0, a_plus=0.004)
+    assert rule.drift(10.0) == pytest.approx(0.0, abs=1e-15)
+    lo, hi = stats.estimate(_drift_simulated(rule, 10.0, seed))["ci95"]
+    assert lo <= 0.0 <= hi
+    unbalanced = BinaryBurst(a_plus=0.004).drift(10.0)
+    assert hi - lo < unbalanced  # the test could tell the two apart

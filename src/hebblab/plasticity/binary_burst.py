@@ -14,11 +14,26 @@ Learning: nearest-spike (symmetric) additive STDP with hard bounds [0, 1], the p
 :mod:`hebblab.plasticity.pair_stdp` with ``mu = 0`` and ``pairing = "nearest-symmetric"``. The
 default potentiation step ``a_plus = 2 theta / burst`` is sized so that ONE burst of ``burst``
 causal pairings (at a lag shorter than about half the burst's inter-spike interval, e.g. 2 ms lag
-at 5 ms ISI) takes w from 0 to above theta while one pairing cannot (``a_plus < theta``). The
-depression step defaults to ``a_minus = a_plus tau_plus / tau_minus``, which balances the
-window's integral so that uncorrelated activity causes no net drift, only diffusion. Forgetting:
-``(w - theta) / a_minus`` net depression events at zero lag take a stored 1 back to 0, which is
-the synapse's importance (:meth:`BinaryBurst.importance`).
+at 5 ms ISI) takes w from 0 to above theta while one pairing cannot (``a_plus < theta``).
+Forgetting: ``(w - theta) / a_minus`` net depression events at zero lag take a stored 1 back to 0,
+which is the synapse's importance (:meth:`BinaryBurst.importance`).
+
+Drift under uncorrelated activity (:meth:`BinaryBurst.drift`). With independent Poisson pre
+arrivals at rate r1 and post spikes at rate r2, nearest-spike pairing potentiates at each post
+spike by ``a_plus exp(-D/tau_plus)``, D the time since the last pre arrival, D ~ Exp(r1), so
+``E[exp(-D/tau)] = r1 tau / (1 + r1 tau)``; depression at each pre arrival likewise. Away from
+the bounds the mean drift is exactly
+
+    dw/dt = r2 a_plus r1 tau_plus / (1 + r1 tau_plus) - r1 a_minus r2 tau_minus / (1 + r2 tau_minus)
+
+(for r1 = r2 = r: ``r^2 (a_plus tau_plus / (1 + r tau_plus) - a_minus tau_minus / (1 + r tau_minus))``).
+The default ``a_minus = a_plus tau_plus / tau_minus`` balances the window's integrals, which
+zeroes this drift only in the limit of low rates (r tau -> 0); at 10 Hz the defaults drift by
++0.0145 per second (more than theta in 20 s). :meth:`BinaryBurst.balanced_at` gives the
+``a_minus`` that zeroes it at given rates. Even then the hard bound at 0 reflects the random walk
+of a stored 0, so stored 0s still drift up (diffusion; measured in the binary-burst experiment).
+All-to-all pairing would instead give ``r1 r2 (a_plus tau_plus - a_minus tau_minus)``, which the
+default balances at every rate; this rule pairs nearest spikes.
 """
 
 from __future__ import annotations
@@ -83,6 +98,27 @@ class BinaryBurst(Rule):
     def pack(self, dt):
         return self._pair().pack(dt, extra=(float(self.sign), self.theta,
                                             1.0 if self.readout == "threshold" else 0.0))
+
+    @classmethod
+    def balanced_at(cls, rate_hz: float, rate_post_hz: float | None = None, **params) -> "BinaryBurst":
+        """The rule with ``a_minus`` chosen so that independent Poisson pre (``rate_hz``) and post
+        (``rate_post_hz``, default the same) activity causes no mean drift (module docstring):
+        ``a_minus = a_plus tau_plus (1 + r2 tau_minus) / (tau_minus (1 + r1 tau_plus))``."""
+        if "a_minus" in params:
+            raise ValueError("balanced_at chooses a_minus: do not pass it")
+        r1 = V.positive("rate_hz", rate_hz)
+        r2 = r1 if rate_post_hz is None else V.positive("rate_post_hz", rate_post_hz)
+        base = cls(**params)
+        am = base.a_plus * base.tau_plus * (1 + r2 * base.tau_minus) / (base.tau_minus * (1 + r1 * base.tau_plus))
+        return cls(**{**params, "a_minus": am})
+
+    def drift(self, rate_hz: float, rate_post_hz: float | None = None) -> float:
+        """Mean dw/dt (per second) under independent Poisson pre and post activity, away from the
+        bounds (module docstring)."""
+        r1 = V.positive("rate_hz", rate_hz)
+        r2 = r1 if rate_post_hz is None else V.positive("rate_post_hz", rate_post_hz)
+        tp, tm = self.tau_plus, self.tau_minus
+        return r2 * self.a_plus * r1 * tp / (1 + r1 * tp) - r1 * self.a_minus * r2 * tm / (1 + r2 * tm)
 
     def bit(self, w):
         """The stored bit ``w >= theta``."""
