@@ -28,6 +28,7 @@ depress (above it, post-pre pairs potentiate too and a reset by depression is im
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
@@ -84,6 +85,51 @@ def max_pairing_rate(lag_s: float, n_pairings: int = 60, freqs=None) -> tuple[fl
         f0, f1, a0, a1 = freqs[last], freqs[last + 1], anti[last], anti[last + 1]
         rate = float(f0 + (f1 - f0) * (-a0) / (a1 - a0))
     return rate, table
+
+
+@dataclass(frozen=True)
+class PairingRates:
+    """How fast each kind of pairing may be repeated, and what one pairing then does.
+
+    From the triplet rule's frequency scan (:func:`max_pairing_rate`, lag +-``lag_s``): the
+    efficiency of a pairing at rate f is its change per pairing relative to a 1 Hz pairing,
+    capped at 1 (``a_max`` is the largest step by definition; larger steps would only coarsen
+    the levels). Depressing pairings are repeated at the rate that maximises depression per
+    second, ``f * e_d(f)`` (above it the post-pre pairs lose their depression, and past
+    ``zero_crossing_hz`` they potentiate). Potentiating pairings get stronger with rate under the
+    triplet rule, so they are limited only by the protocol: the pre spike of the next pairing
+    must come at least one lag after this pairing's post spike, ``f <= 1 / (2 lag)`` (and the
+    scan's top rate).
+    """
+
+    depress_hz: float
+    depress_efficiency: float
+    potentiate_hz: float
+    potentiate_efficiency: float
+    zero_crossing_hz: float
+    lag_s: float
+
+    def seconds(self, depressing: float, potentiating: float) -> float:
+        """Time for ``depressing`` and ``potentiating`` pairings of step ``a_max`` (1 Hz pairings),
+        each kind at its own rate and efficiency."""
+        return (depressing / (self.depress_hz * self.depress_efficiency)
+                + potentiating / (self.potentiate_hz * self.potentiate_efficiency))
+
+
+def pairing_rates(lag_s: float = 10 * ms, freqs=None) -> tuple[PairingRates, dict]:
+    """:class:`PairingRates` from an engine run of the triplet rule's frequency scan, and the scan."""
+    freqs = np.round(np.logspace(0, 2, 81), 3) if freqs is None else np.asarray(freqs, float)
+    if freqs[0] != 1.0:
+        raise ValueError("the scan must start at the 1 Hz reference rate")
+    zero, table = max_pairing_rate(lag_s, freqs=freqs)
+    f = np.asarray(table["freq_hz"])
+    e_d = np.minimum(np.asarray(table["dw_anticausal"]) / table["dw_anticausal"][0], 1.0)
+    e_p = np.minimum(np.asarray(table["dw_causal"]) / table["dw_causal"][0], 1.0)
+    k = int(np.argmax(f * e_d))
+    allowed = np.flatnonzero((f <= 1.0 / (2 * lag_s) + 1e-9) & (e_p > 0))
+    j = int(allowed[np.argmax(f[allowed] * e_p[allowed])])
+    table = dict(table, efficiency_depress=e_d.tolist(), efficiency_potentiate=e_p.tolist())
+    return PairingRates(float(f[k]), float(e_d[k]), float(f[j]), float(e_p[j]), zero, float(lag_s)), table
 
 
 def n_reset(a_max: float, sigma_p: float, sigma_s: float) -> int:
