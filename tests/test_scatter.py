@@ -1,7 +1,9 @@
 """Scatter calibration reproduces the Bi & Poo 1998 spread after 60 pairings at 1 Hz."""
 
 import csv
+import io
 import math
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import hebblab as hl
 from hebblab.plasticity import PairSTDP, Scatter, calibrate_scatter
 from hebblab.plasticity.scatter import BI_POO_LTD_BIN, BI_POO_LTP_BIN, _exp_moments
 
-from helpers import DT, SHARED_DATA, drive
+from helpers import DT, drive
 
 N_SYN = 3000
 W0 = 0.5
@@ -53,10 +55,9 @@ def test_pairing_noise_averages_out_synapse_noise_does_not():
 
 
 def test_published_summary_matches_the_digitized_points():
-    path = SHARED_DATA / "bi_poo_1998_fig7.csv"
-    if not path.exists():
-        pytest.skip("shared/data is not beside the checkout")
-    rows = list(csv.DictReader(path.open()))
+    """The packaged points (hebblab/data, Bi & Poo 1998 Fig. 7) against the published bin summary."""
+    text = resources.files("hebblab").joinpath("data", "bi_poo_1998_fig7.csv").read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
     dt = np.array([float(r["delta_t_ms"]) for r in rows])
     change = np.array([float(r["percent_change"]) for r in rows])
     ltp = change[(dt > 0) & (dt <= 10)]
@@ -65,3 +66,52 @@ def test_published_summary_matches_the_digitized_points():
         assert data.size == n
         assert data.mean() == pytest.approx(mean, abs=1.0)
         assert data.std(ddof=1) == pytest.approx(sd, abs=1.0)
+
+
+def test_default_calibration_is_unchanged():
+    """Other experiments (write-cost, backprop-precision) use the default calibration: these are its
+    values before the calibration took bins, amplitudes and a floor as arguments."""
+    assert calibrate_scatter("pairing") == (4.3594664551320665, 4.869753875248591)
+    assert calibrate_scatter("synapse") == (0.5628046993025458, 0.6286825219655607)
+    assert calibrate_scatter("synapse", ltp_bin=BI_POO_LTP_BIN, ltd_bin=BI_POO_LTD_BIN, floor=0.0) == \
+        calibrate_scatter("synapse")
+
+
+def numpy_protocol(rng, kind, sigma, bin_ms, amp, tau_ms, floor, n, n_pairings=60):
+    """Plain-numpy change after the protocol: dt uniform in the bin, W = +-amp e^{-|dt|/tau}, per-synapse
+    log-normal gain (mean 1, SD sigma) or the mean of n_pairings factors 1 + sigma xi, plus floor noise."""
+    dt = rng.uniform(*bin_ms, n)
+    w = np.sign(bin_ms[0] + bin_ms[1]) * amp * np.exp(-np.abs(dt) / tau_ms)
+    if kind == "synapse":
+        s2 = math.log(1 + sigma**2)
+        factor = np.exp(math.sqrt(s2) * rng.standard_normal(n) - s2 / 2)
+    else:
+        factor = 1 + sigma * rng.standard_normal((n, n_pairings)).mean(axis=1)
+    return w * factor + floor * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["pairing", "synapse"])
+def test_calibration_to_a_fitted_window_and_floor_reproduces_the_bin_sd(kind, seed):
+    """Bins, amplitudes (not those of the bin means) and a floor as arguments: a numpy simulation of
+    the protocol (written here) has the bins' SD within 4 standard errors (20 batches of 10,000)."""
+    ltp = ((0.0, 10 * hl.ms), 50.0, 33.0, 14)
+    ltd = ((-25 * hl.ms, -3 * hl.ms), -20.0, 13.0, 13)
+    amps, taus, floor = (90.0, 22.0), (12.0, 45.0), 6.0
+    sp, sm = calibrate_scatter(kind, 60, taus[0] * hl.ms, taus[1] * hl.ms, ltp_bin=ltp, ltd_bin=ltd,
+                               amplitudes=amps, floor=floor)
+    rng = np.random.default_rng(seed)
+    for sigma, bin_, amp, tau in ((sp, ltp, amps[0], taus[0]), (sm, ltd, amps[1], taus[1])):
+        bin_ms = (bin_[0][0] / hl.ms, bin_[0][1] / hl.ms)
+        sds = [np.std(numpy_protocol(rng, kind, sigma, bin_ms, amp, tau, floor, 10_000), ddof=1) for _ in range(20)]
+        se = np.std(sds, ddof=1) / math.sqrt(len(sds))
+        assert abs(np.mean(sds) - bin_[2]) < 4 * se, (np.mean(sds), bin_[2], se)
+
+
+def test_calibration_refuses_a_spread_the_window_and_floor_already_exceed():
+    with pytest.raises(ValueError, match="smaller than the spread"):
+        calibrate_scatter("synapse", floor=40.0)
+    with pytest.raises(ValueError, match="ltp_bin"):
+        calibrate_scatter("synapse", ltp_bin=((-1.0, 1.0), 50.0, 30.0, 10))
+    with pytest.raises(ValueError, match="floor"):
+        calibrate_scatter("pairing", floor=-1.0)

@@ -62,32 +62,47 @@ def proportion(successes: int, trials: int, confidence: float = 0.95) -> dict:
     return {"mean": p, "ci95": [lo, hi], "n": n, "method": "wilson"}
 
 
+def resample_indices(n: int, seed: int, n_resamples: int = 2000) -> np.ndarray:
+    """The bootstrap's resamples: an ``(n_resamples, n)`` array of indices drawn uniformly with
+    replacement (numpy ``default_rng(seed)``). :func:`bootstrap` uses exactly these, so a caller
+    that computes a statistic for all resamples at once (vectorised) can pass the results to
+    :func:`bootstrap_interval` and get the same interval."""
+    if n < 2:
+        raise ValueError(f"bootstrap: need at least 2 units (got {n})")
+    return np.random.default_rng(seed).integers(0, n, (n_resamples, n))
+
+
+def bootstrap_interval(point_value: float, resampled: Sequence[float], n: int, confidence: float = 0.95) -> dict:
+    """Percentile interval from a statistic's values on the resamples (NaN = the statistic failed
+    there: dropped and counted). Returns ``{"mean": point_value, "ci95", "n", "method", "failed"}``."""
+    vals = np.asarray(resampled, dtype=float)
+    ok = vals[np.isfinite(vals)]
+    if ok.size < vals.size // 2:
+        raise ValueError(f"bootstrap: the statistic failed on {vals.size - ok.size} of {vals.size} resamples")
+    a = (1 - confidence) / 2
+    lo, hi = np.quantile(ok, [a, 1 - a])
+    return {"mean": float(point_value), "ci95": [float(lo), float(hi)], "n": int(n), "method": "bootstrap",
+            "failed": int(vals.size - ok.size)}
+
+
 def bootstrap(data: Sequence, statistic: Callable[[np.ndarray], float], seed: int, n_resamples: int = 2000,
               confidence: float = 0.95) -> dict:
     """``statistic(data)`` with the percentile interval of ``n_resamples`` bootstrap resamples.
 
     ``data`` is resampled along its first axis (rows are the independent units: replicates,
-    data points). Resamples where the statistic is not finite (a fit that fails) are dropped and
-    counted in ``"failed"``. Returns ``{"mean": statistic(data), "ci95", "n", "method"}``.
+    data points), with :func:`resample_indices`. Resamples where the statistic is not finite (a
+    fit that fails) are dropped and counted in ``"failed"``. Returns ``{"mean": statistic(data),
+    "ci95", "n", "method"}``.
     """
     arr = np.asarray(data)
-    n = arr.shape[0]
-    if n < 2:
-        raise ValueError(f"bootstrap: need at least 2 units (got {n})")
-    rng = np.random.default_rng(seed)
+    idx = resample_indices(arr.shape[0], seed, n_resamples)
     stats = np.empty(n_resamples)
     for b in range(n_resamples):
         try:
-            stats[b] = statistic(arr[rng.integers(0, n, n)])
+            stats[b] = statistic(arr[idx[b]])
         except (ValueError, RuntimeError, FloatingPointError, np.linalg.LinAlgError):
             stats[b] = np.nan
-    ok = stats[np.isfinite(stats)]
-    if ok.size < n_resamples // 2:
-        raise ValueError(f"bootstrap: the statistic failed on {n_resamples - ok.size} of {n_resamples} resamples")
-    a = (1 - confidence) / 2
-    lo, hi = np.quantile(ok, [a, 1 - a])
-    return {"mean": float(statistic(arr)), "ci95": [float(lo), float(hi)], "n": int(n), "method": "bootstrap",
-            "failed": int(n_resamples - ok.size)}
+    return bootstrap_interval(statistic(arr), stats, arr.shape[0], confidence)
 
 
 def at_least(value: float, reason: str = "") -> dict:

@@ -21,6 +21,18 @@ Calibration (:func:`calibrate_scatter`): with dt uniform in the bin and the mean
 with ``E[W^2] / m^2 = E[e^{-2|dt|/tau}] / E[e^{-|dt|/tau}]^2`` in closed form for uniform dt.
 The calibration assumes additive updates away from the bounds and non-interacting pairings
 (1 Hz against tau of tens of ms); the test simulates the protocol and checks the spread.
+
+Calibration to a fitted window and a measurement floor (``calibrate_scatter(..., ltp_bin=,
+ltd_bin=, amplitudes=, floor=)``): when the window's amplitude c is given (it need not put the
+bin's mean at the data's mean) and each measured change carries independent measurement noise of
+SD f (the floor, in percent), the bin's variance is
+``SD^2 = E[W^2] (1 + sigma_s^2) - E[W]^2 + f^2`` with ``E[W] = c E[e^{-|dt|/tau}]`` and
+``E[W^2] = c^2 E[e^{-2|dt|/tau}]``, so
+
+    sigma_s^2 = (SD^2 - f^2 + E[W]^2) / E[W^2] - 1,      sigma_p^2 = n sigma_s^2.
+
+Without ``amplitudes`` the window is scaled to the bin's mean (E[W] = m), which with f = 0 is the
+formula above: the defaults reproduce the Bi & Poo 1998 calibration exactly.
 """
 
 from __future__ import annotations
@@ -49,26 +61,57 @@ def _exp_moments(low: float, high: float, tau: float) -> tuple[float, float]:
     return m1, m2
 
 
-def _sigma_synapse(bin_, tau: float) -> float:
+def _sigma_synapse(bin_, tau: float, amplitude: float | None = None, floor: float = 0.0) -> float:
+    """Relative SD of the per-synapse gain that gives ``bin_``'s SD (see module docstring)."""
     (low, high), mean, sd, _ = bin_
     m1, m2 = _exp_moments(low, high, tau)
-    ew2_over_m2 = m2 / m1**2
-    s2 = (sd**2 + mean**2) / (ew2_over_m2 * mean**2) - 1.0
+    if amplitude is None:  # the window scaled to the bin's mean: E[W] = m
+        ew, ew2 = abs(mean), m2 / m1**2 * mean**2
+    else:
+        ew, ew2 = amplitude * m1, amplitude**2 * m2
+    s2 = (sd**2 - floor**2 + ew**2) / ew2 - 1.0
     if s2 < 0:
-        raise ValueError("the published spread is smaller than the spread of dt alone")
+        raise ValueError(f"the bin's SD ({sd:.3g} %) is smaller than the spread of the window over the bin "
+                         f"and the floor ({floor:.3g} %) alone")
     return math.sqrt(s2)
 
 
+def _check_bin(name: str, bin_) -> tuple:
+    try:
+        (low, high), mean, sd, n = bin_
+        low, high, mean, sd = float(low), float(high), float(mean), float(sd)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be ((dt_low, dt_high) in s, mean %, SD %, n)") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low != high and (low >= 0) == (high >= 0)):
+        raise ValueError(f"{name}: the bin must be a finite interval on one side of dt = 0")
+    V.finite(f"{name} mean", mean)
+    V.non_negative(f"{name} SD", sd)
+    return (low, high), mean, sd, n
+
+
 def calibrate_scatter(kind: str, n_pairings: int = 60, tau_plus: float = TAU_PLUS,
-                      tau_minus: float = TAU_MINUS) -> tuple[float, float]:
-    """Noise SDs ``(sigma_plus, sigma_minus)`` that reproduce the Bi & Poo 1998 spread.
+                      tau_minus: float = TAU_MINUS, *, ltp_bin=BI_POO_LTP_BIN, ltd_bin=BI_POO_LTD_BIN,
+                      amplitudes: tuple[float, float] | None = None, floor: float = 0.0) -> tuple[float, float]:
+    """Noise SDs ``(sigma_plus, sigma_minus)`` that reproduce a bin's spread after ``n_pairings``.
 
     ``kind`` is ``"pairing"`` or ``"synapse"``; see the module docstring for the derivation.
+    Defaults: the Bi & Poo 1998 bins (:data:`BI_POO_LTP_BIN`, :data:`BI_POO_LTD_BIN`) and time
+    constants (:data:`TAU_PLUS`, :data:`TAU_MINUS`), the window scaled to each bin's mean, no
+    floor. ``ltp_bin`` / ``ltd_bin``: ``((dt_low, dt_high) in s, mean %, SD %, n)`` of the data
+    the noise must reproduce; ``amplitudes``: the window's ``(A+, A-)`` in percent (magnitudes)
+    when it is a fit rather than scaled to the bin means; ``floor``: SD (percent) of measurement
+    noise added to every measured change, removed from the spread before calibrating.
     """
     V.one_of("kind", kind, ("pairing", "synapse"))
     V.positive_int("n_pairings", n_pairings)
-    s_plus = _sigma_synapse(BI_POO_LTP_BIN, V.positive("tau_plus", tau_plus))
-    s_minus = _sigma_synapse(BI_POO_LTD_BIN, V.positive("tau_minus", tau_minus))
+    ltp_bin, ltd_bin = _check_bin("ltp_bin", ltp_bin), _check_bin("ltd_bin", ltd_bin)
+    V.non_negative("floor", floor)
+    if amplitudes is None:
+        a_plus = a_minus = None
+    else:
+        a_plus, a_minus = (V.positive(name, float(a)) for name, a in zip(("A+", "A-"), amplitudes))
+    s_plus = _sigma_synapse(ltp_bin, V.positive("tau_plus", tau_plus), a_plus, floor)
+    s_minus = _sigma_synapse(ltd_bin, V.positive("tau_minus", tau_minus), a_minus, floor)
     if kind == "pairing":
         return s_plus * math.sqrt(n_pairings), s_minus * math.sqrt(n_pairings)
     return s_plus, s_minus
