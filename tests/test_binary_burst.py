@@ -83,7 +83,7 @@ def test_learned_bit_gates_a_burst_into_an_if_neuron(readout):
 def _drift_simulated(rule, rate, seed, n=2000, groups=10, duration=20.0, w0=0.5):
     """Mean dw/dt of each of ``groups`` independent groups of synapses, independent Poisson pre
     and post at ``rate`` (engine run)."""
-    net = hl.Network(dt=0.1 * hl.ms, seed=seed, dtype=np.float64)
+    net = hl.Network(dt=0.1 * hl.ms, seed=seed, dtype=np.float64, threads=1)  # one thread: faster on a shared machine
     pre = net.add(hl.PoissonSource(n=n, rate=rate))
     post = net.add(hl.PoissonSource(n=n, rate=rate))
     syn = net.connect(pre, post, rule=rule, w=w0, connectivity="one_to_one")
@@ -117,3 +117,54 @@ def test_balanced_at_removes_the_drift(seed):
     assert lo <= 0.0 <= hi
     unbalanced = BinaryBurst(a_plus=0.004).drift(10.0)
     assert hi - lo < unbalanced  # the test could tell the two apart
+
+
+@pytest.mark.parametrize("kind", ["pairing", "synapse"])
+def test_noisy_binary_burst_matches_the_pair_reference_with_the_same_keys(kind, rng):
+    from helpers import DT, poisson_train
+    rule = BinaryBurst(noise=hl.Scatter(kind))
+    pre = [poisson_train(rng, 20.0, 2.0) for _ in range(20)]
+    post = [poisson_train(rng, 20.0, 2.0) for _ in range(20)]
+    proj = drive(rule, pre, post, 0.5, seed=42)
+    ref = [rule.reference(p, q, 0.5, dt=DT, seed=42, stream=proj.stream, s=k) for k, (p, q) in enumerate(zip(pre, post))]
+    np.testing.assert_allclose(proj.w, ref, rtol=1e-10, atol=1e-13)
+    clean = drive(BinaryBurst(), pre, post, 0.5, seed=42).w
+    assert np.max(np.abs(proj.w - clean)) > 1e-2  # the noise acted
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("kind", ["pairing", "synapse"])
+def test_one_noisy_pairing_has_the_noise_models_mean_and_spread(kind, seed):
+    """One causal pairing (2 ms) from w = 0.5 with a small step (no bound reached): the change
+    divided by a+ e^{-lag/tau+} is the noise factor, mean 1 and SD sigma+ by the model's
+    definition (1 + sigma xi, or a log-normal gain of mean 1 and SD sigma)."""
+    from hebblab import stats
+    n, groups, a_plus = 4000, 10, 0.01
+    rule = BinaryBurst(a_plus=a_plus, noise=hl.Scatter(kind))
+    pre = [[0.1]] * n
+    post = [[0.1 + LAG]] * n
+    w = drive(rule, pre, post, 0.5, seed=seed).w
+    factor = ((w - 0.5) / (a_plus * np.exp(-LAG / 16.8e-3))).reshape(groups, -1)
+    sigma = rule.noise[0].sigma_plus
+    k = 4  # standard errors of the group estimates (t with 9 df)
+    for values, expected in ((factor.mean(axis=1), 1.0), (factor.std(axis=1, ddof=1), sigma)):
+        est = stats.estimate(values)
+        se = (est["ci95"][1] - est["ci95"][0]) / 2 / 2.262
+        assert abs(est["mean"] - expected) <= k * se, (kind, est, expected)
+
+
+def test_grid_drift_sums_the_geometric_lags_written_out():
+    # lag d (steps) to the last pre at a post spike geometric from 0, to the last post at a pre
+    # arrival geometric from 1: the expectations summed term by term here, not in closed form
+    import math
+    r, dt = 10.0, 1e-3
+    rule = BinaryBurst(a_plus=0.044, a_minus=0.03)
+    p = r * dt
+    e_plus = sum(p * (1 - p) ** d * math.exp(-d * dt / rule.tau_plus) for d in range(20000))
+    e_minus = sum(p * (1 - p) ** (d - 1) * math.exp(-d * dt / rule.tau_minus) for d in range(1, 20000))
+    assert rule.drift(r, dt=dt) == pytest.approx(r * (0.044 * e_plus - 0.03 * e_minus), rel=1e-9)
+    assert BinaryBurst.balanced_at(r, dt=dt, a_plus=0.044).drift(r, dt=dt) == pytest.approx(0.0, abs=1e-15)
+    # the grid form tends to the continuous one
+    assert rule.drift(r, dt=1e-7) == pytest.approx(rule.drift(r), rel=1e-4)
+    # the continuous balance leaves a drift on a 1 ms grid (use-drift's 1 ms cycles)
+    assert BinaryBurst.balanced_at(r, a_plus=0.044).drift(r, dt=dt) > 0.002

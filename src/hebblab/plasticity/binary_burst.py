@@ -34,6 +34,23 @@ zeroes this drift only in the limit of low rates (r tau -> 0); at 10 Hz the defa
 of a stored 0, so stored 0s still drift up (diffusion; measured in the binary-burst experiment).
 All-to-all pairing would instead give ``r1 r2 (a_plus tau_plus - a_minus tau_minus)``, which the
 default balances at every rate; this rule pairs nearest spikes.
+
+On the engine's time grid (``dt`` given), Poisson sources fire in each step with probability
+p = r dt (:class:`~hebblab.neurons.PoissonSource`), so the lag d in steps from a post spike back
+to the last pre arrival is geometric from 0 (a same-step pre counts, dt = 0) and from a pre
+arrival back to the last post spike geometric from 1 (a same-step post comes after it):
+
+    E+ = p1 / (1 - (1 - p1) e^{-dt/tau_plus}),   E- = p2 e^{-dt/tau_minus} / (1 - (1 - p2) e^{-dt/tau_minus}),
+    dw/dt = r2 a_plus E+ - r1 a_minus E-,
+
+which tends to the continuous form as dt -> 0 (at dt = 1 ms the continuous balance leaves
++0.0029 per second at a_plus = 0.044, 10 Hz; at 0.1 ms about a tenth of that).
+
+Write noise (``noise``): the same calibrated models as the analog pair rule
+(:class:`~hebblab.plasticity.Scatter`, Bi & Poo 1998 Fig. 7): ``"pairing"`` multiplies every
+update by ``1 + sigma xi`` with a fresh normal xi, ``"synapse"`` by a fixed log-normal gain per
+synapse and sign (mean 1). With noise one burst writes the bit only with some probability (the
+binary-burst experiment measures it against the lag).
 """
 
 from __future__ import annotations
@@ -48,7 +65,8 @@ from .. import _validate as V
 from ..units import ms
 from . import pair_stdp
 from .base import Rule, register_rule
-from .pair_stdp import N_PACKED, PairSTDP
+from .pair_stdp import N_PACKED, PairSTDP, pair_reference
+from .scatter import Scatter
 
 SIGN, THETA, READOUT = N_PACKED, N_PACKED + 1, N_PACKED + 2
 
@@ -66,6 +84,7 @@ class BinaryBurst(Rule):
     tau_minus: float = 33.7 * ms
     sign: int = 1
     readout: str = "burst"
+    noise: Scatter | tuple | None = None
 
     rule_name: ClassVar[str] = "binary-burst"
     kernel_module: ClassVar[str] = "hebblab.plasticity.binary_burst"
@@ -84,10 +103,12 @@ class BinaryBurst(Rule):
         if self.sign not in (1, -1):
             raise ValueError(f"sign must be +1 or -1 (got {self.sign!r})")
         V.one_of("readout", self.readout, ("burst", "threshold"))
+        object.__setattr__(self, "noise", self._pair().noise)  # validated and normalised there
 
     def _pair(self) -> PairSTDP:
         return PairSTDP(a_plus=self.a_plus, a_minus=self.a_minus, tau_plus=self.tau_plus,
-                        tau_minus=self.tau_minus, w_max=1.0, mu=0.0, pairing="nearest-symmetric")
+                        tau_minus=self.tau_minus, w_max=1.0, mu=0.0, pairing="nearest-symmetric",
+                        noise=self.noise)
 
     def bounds(self):
         return 0.0, 1.0
@@ -95,30 +116,47 @@ class BinaryBurst(Rule):
     def layout(self):
         return self._pair().layout()
 
+    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+        return self._pair().init_state(n_syn, n_pre, n_post, seed, stream)
+
     def pack(self, dt):
         return self._pair().pack(dt, extra=(float(self.sign), self.theta,
                                             1.0 if self.readout == "threshold" else 0.0))
 
     @classmethod
-    def balanced_at(cls, rate_hz: float, rate_post_hz: float | None = None, **params) -> "BinaryBurst":
+    def balanced_at(cls, rate_hz: float, rate_post_hz: float | None = None, dt: float | None = None,
+                    **params) -> "BinaryBurst":
         """The rule with ``a_minus`` chosen so that independent Poisson pre (``rate_hz``) and post
         (``rate_post_hz``, default the same) activity causes no mean drift (module docstring):
-        ``a_minus = a_plus tau_plus (1 + r2 tau_minus) / (tau_minus (1 + r1 tau_plus))``."""
+        ``a_minus = a_plus E+ / E-`` with the pairing expectations in continuous time
+        (``dt=None``: ``a_plus tau_plus (1 + r2 tau_minus) / (tau_minus (1 + r1 tau_plus))``) or on
+        the engine's grid of step ``dt``."""
         if "a_minus" in params:
             raise ValueError("balanced_at chooses a_minus: do not pass it")
-        r1 = V.positive("rate_hz", rate_hz)
-        r2 = r1 if rate_post_hz is None else V.positive("rate_post_hz", rate_post_hz)
         base = cls(**params)
-        am = base.a_plus * base.tau_plus * (1 + r2 * base.tau_minus) / (base.tau_minus * (1 + r1 * base.tau_plus))
-        return cls(**{**params, "a_minus": am})
+        r1, r2, e_plus, e_minus = base._pairing_expectations(rate_hz, rate_post_hz, dt)
+        return cls(**{**params, "a_minus": base.a_plus * r2 * e_plus / (r1 * e_minus)})
 
-    def drift(self, rate_hz: float, rate_post_hz: float | None = None) -> float:
+    def drift(self, rate_hz: float, rate_post_hz: float | None = None, dt: float | None = None) -> float:
         """Mean dw/dt (per second) under independent Poisson pre and post activity, away from the
-        bounds (module docstring)."""
+        bounds, in continuous time or on the grid of step ``dt`` (module docstring)."""
+        r1, r2, e_plus, e_minus = self._pairing_expectations(rate_hz, rate_post_hz, dt)
+        return r2 * self.a_plus * e_plus - r1 * self.a_minus * e_minus
+
+    def _pairing_expectations(self, rate_hz, rate_post_hz, dt):
+        """(r1, r2, E[e^{-D/tau+}] at a post spike, E[e^{-D/tau-}] at a pre arrival)."""
+        import math
         r1 = V.positive("rate_hz", rate_hz)
         r2 = r1 if rate_post_hz is None else V.positive("rate_post_hz", rate_post_hz)
         tp, tm = self.tau_plus, self.tau_minus
-        return r2 * self.a_plus * r1 * tp / (1 + r1 * tp) - r1 * self.a_minus * r2 * tm / (1 + r2 * tm)
+        if dt is None:
+            return r1, r2, r1 * tp / (1 + r1 * tp), r2 * tm / (1 + r2 * tm)
+        V.positive("dt", dt)
+        p1, p2 = r1 * dt, r2 * dt
+        if p1 > 1 or p2 > 1:
+            raise ValueError(f"rate * dt must be <= 1 (got {max(p1, p2):g})")
+        dp, dm = math.exp(-dt / tp), math.exp(-dt / tm)
+        return r1, r2, p1 / (1 - (1 - p1) * dp), p2 * dm / (1 - (1 - p2) * dm)
 
     def bit(self, w):
         """The stored bit ``w >= theta``."""
@@ -128,9 +166,12 @@ class BinaryBurst(Rule):
         """Net zero-lag depression events needed to forget a stored 1: ``(w - theta)/a_minus``."""
         return np.maximum(np.asarray(w, float) - self.theta, 0.0) / self.a_minus
 
-    def reference(self, pre_times, post_times, w0, delay=0.0):
-        """Nearest-spike additive STDP on spike lists, written out directly (no traces)."""
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """Nearest-spike additive STDP on spike lists, written out directly (no traces). With
+        ``noise`` the pair rule's reference (needs ``dt`` and the synapse's key seed, stream, s)."""
         import math
+        if self.noise is not None:
+            return pair_reference(self._pair(), pre_times, post_times, w0, delay, dt, seed, stream, s)
         events = sorted([(t + delay, 0) for t in pre_times] + [(t, 1) for t in post_times])
         w = float(w0)
         last_pre = last_post = None
