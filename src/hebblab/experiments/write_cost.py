@@ -1,61 +1,141 @@
 r"""write-cost: what it costs to set a synapse to one of 2^b levels by STDP, with no way to read it.
 
-Model (stated so it can be changed): weights live in [0, 1]; one pairing at the most effective lag
-changes w by at most ``a_max`` (default 1/255: one 8-bit level per pairing, the source article's
-assumption); a pairing at a longer lag gives any smaller step (the window is continuous). There is
-no read-back, so a write is open-loop:
+Model (stated so it can be changed). Weights live in [0, 1]; the b-bit code's levels are
+``x_j = j delta``, ``delta = 1/(L-1)``, ``L = 2^b``; a synapse is written correctly when
+``rint(w (L-1)) = j``. One pairing changes w by at most ``a_max`` (default 1/255: one 8-bit level
+per pairing, the source article's assumption); a pairing at a longer lag gives any smaller step
+(the window is continuous). Smaller steps are timed like full ones (an assumption: taken at a
+longer lag they would be slower, so every noisy write time here is optimistic).
 
-1. reset by saturating pairings toward a bound (the bound is the only state reachable without
-   knowing where you are): ``n_reset`` pairings of step ``a_max``, enough to reach the bound from
-   anywhere with probability 0.999 under the noise model;
-2. count pairings from the bound to the level: level k of L = 2^b needs ``k' m`` pairings of step
-   ``delta/m``, ``delta = 1/(L-1)``, ``m >= delta/a_max`` sub-steps per level. The article's scheme
-   resets to 0 and counts up (k' = k); the best open-loop scheme resets to the nearer bound
-   (k' = min(k, L-1-k)) and uses more, smaller steps when noise demands it.
+Pairing rates (:class:`PairingRates`, from an engine run of the triplet rule, Pfister & Gerstner
+2006, minimal visual-cortex all-to-all fit): a depressing pairing at rate f does the fraction
+``e_d(f)`` of a 1 Hz pairing's change, so depression per second is ``f e_d(f)``; it peaks at about
+23.7 Hz (``e_d = 0.97`` at 10 ms lag) and falls to zero at 35.9 Hz, where anti-causal pairings
+stop depressing. Potentiating pairings only get stronger with rate under the triplet rule; they
+are limited by the protocol, ``f <= 1/(2 lag)``. Every phase of a write is timed by
+``PairingRates.seconds(depressing, potentiating)``: each kind at its own rate and efficiency.
 
-Noise (calibrated to Bi & Poo 1998, :mod:`hebblab.plasticity.scatter`): per-pairing noise makes the
-error after n = k'm steps Gaussian with SD ``sigma_p (delta/m) sqrt(n) = delta sigma_p sqrt(k'/m)``,
-so landing on the right level (|error| < delta/2) with probability c needs
-``m >= k' (2 z sigma_p)^2``, ``z = Phi^{-1}((1+c)/2)``: the pairings grow as k'^2, i.e. 4^b. A fixed
-per-synapse gain g makes the error ``(g - 1) k' delta`` whatever m is, so only the bounds (k' = 0,
-one bit) are reliable. The Monte Carlo (numba, parallel over synapses) checks these predictions.
+Hard bounds (additive updates, clipped to [0, 1]), open-loop (no read-back):
 
-Pairing rate: the fastest rate at which, under the triplet rule (Pfister & Gerstner 2006, minimal
-visual-cortex fit), causal pairings at +lag still potentiate and anti-causal ones at -lag still
-depress (above it, post-pre pairs potentiate too and a reset by depression is impossible).
+1. reset: saturating pairings toward a bound, enough to reach it from anywhere
+   (:func:`n_reset`: ``n a - 3.09 sigma_p a sqrt(n) >= D`` with the step ``a = a_max g_0.001``
+   of the weakest synapse in a thousand);
+2. settle (pairing noise only): pressed against a bound by steps u with noise SD ``sigma_p u``, a
+   walk keeps an exponential spread of mean ``sigma_p^2 u / 2`` (a reflected random walk with
+   drift u); halving the step, ``ceil(4 sigma_p^2) + 1`` pairings a stage, brings it down to the
+   write step;
+3. write: the distance ``d = k' delta`` to the level (k' levels from the bound) is divided into
+   ``n >= ceil(d / a_max)`` equal pairings of ``u = d / n``. The error is the reset residual
+   ``r ~ Exp(mean sigma_r^2 u / 2)`` plus ``N(0, (sigma_w d)^2 / n)``, so
+   ``P(correct) = P(|r + X| < delta/2)`` (an exponentially modified Gaussian), and n is the
+   smallest with ``P >= c``: about ``(2 z sigma_w k')^2``, ``z = Phi^{-1}((1+c)/2)``: the pairings grow
+   as k'^2, i.e. 4^b. (The closed form ignores clipping at the bound during the write, which raises
+   P where the write's error is as large as its distance, e.g. 2 bits with a quarter of the design's
+   pairings; the Monte Carlo shows the difference.)
+
+The article's scheme resets to 0 and counts up to the top level. The best open-loop scheme writes
+each level from whichever bound takes less time (depression is slower than potentiation, so this
+is not always the nearer bound). Dividing the distance d, not each level spacing, into whole
+pairings removes the rounding of the old ``m = ceil(delta / a_max)`` sub-steps per level (7 bits
+444 pairings, 8 bits 382). Because depression and potentiation run at different rates, the slowest
+level sits near ``x = f_d e_d / (f_d e_d + f_p e_p)`` and a uniform code whose levels fall nearer
+to it can be slightly slower (under 2 %) than the next finer one; so the cost is
+``cost(b) = min over b' >= b of cost_uniform(b')`` (a b-bit code may use 2^b of the levels of a
+finer code), monotone by construction; column ``from_finer`` says where that binds.
+
+Synapse noise with hard bounds: a fixed gain g (log-normal, mean 1) scales every step, so the
+error is ``(g - 1) d`` whatever n is: ``P = P(|g - 1| < 1/(2 k'))``, and only levels at a bound
+(k' = 0, one bit) are reliable at 95 %.
+
+Soft bounds (multiplicative updates ``dw+ = g+ p (1 - w)``, ``dw- = g- q w``), open-loop without a
+reset: cycles of one potentiating pairing of step p and one depressing of step q pull any w to the
+fixed point ``w* = g+ p / (g+ p + g- q)``; with ``p/(p+q) = x`` it is x when ``g+ = g-`` (the gain
+cancels), and ``r x / (r x + 1 - x)``, ``r = g+/g-``, when the gains are independent (as the
+calibrated ``Scatter("synapse")`` draws them, :mod:`hebblab.plasticity.pair_stdp`). The larger
+of p, q is ``s a_max``; stages halve s (annealing) until the cycle's own bias (its fixed point
+is not exactly w* at finite steps) is below delta/4 for the strongest synapses, with enough
+cycles per stage for the weakest ones (:func:`soft_code`). One cycle is exactly affine in w, so
+``P(correct)`` over gains (equal-probability quadrature) and a uniform unknown start is computed
+exactly (:func:`soft_p_correct`); the Monte Carlo checks it pairing by pairing.
+
+Closed loop (a synapse whose weight can be read before each pairing): steps of
+``min(a_max, |e| / (g_hat (1 + sigma_p^2)))`` toward the target (the step that minimises the
+expected squared error), ``g_hat`` the gain estimated from the changes seen so far, until the
+level is right (:func:`closed_loop_write`). It measures what the missing read-back costs.
+
+Noise calibrated to Bi & Poo 1998 (:mod:`hebblab.plasticity.scatter`): pairing SD 4.36 (LTP) /
+4.87 (LTD) per pairing; synapse gain SD 0.56 (LTP) / 0.63 (LTD).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Annotated
 
 import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
+from .. import stats
 from ..network import Network
 from ..neurons import SpikeSource
-from ..plasticity import TripletSTDP, calibrate_scatter
+from ..plasticity import BinaryBurst, TripletSTDP, calibrate_scatter
 from ..rng import normal_nb, normal_zig_pair_nb, uniform_nb
 from ..units import ms
-from .base import Experiment, ExperimentConfig, Result, progress_bar, register_experiment
+from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
 BUDGETS = {"1s": 1.0, "1min": 60.0, "1h": 3600.0}
-MODELS = ("none", "pairing", "synapse")
+#: The article's figures: 256 values written by 256 pairings, about a second at 4 ms per pairing.
+ARTICLE_SECONDS = 1.0
+ARTICLE_RATE_HZ = 250.0
+#: Bartol et al. 2015, eLife 4:e10778 (abstract): spine pairs on the same dendrite contacted by the
+#: same axon (a shared history) are nearly identical in size; "a minimum of 26 distinguishable
+#: synaptic strengths, corresponding to storing 4.7 bits of information at each synapse".
+BARTOL_LEVELS = 26
+BARTOL_BITS = 4.7
+
+GainGrid = tuple[Annotated[float, Field(gt=0, le=0.5)], ...]
+ScaleGrid = tuple[Annotated[float, Field(ge=0, le=4)], ...]
 
 
 class Config(ExperimentConfig):
-    n_synapses: int = Field(4000, ge=100, le=10_000_000, description="Monte Carlo synapses per point")
-    max_bits: int = Field(10, ge=1, le=16)
-    a_max: float = Field(1 / 255, gt=0, le=1, description="largest change of one pairing (fraction of range)")
-    confidence: float = Field(0.95, gt=0.5, lt=1)
-    lag_ms: float = Field(10.0, gt=0, le=50, description="lag of the pairings in the triplet rate scan")
-    mc_max_pairings: int = Field(20_000, ge=100, le=10_000_000, description="Monte Carlo only where a write takes fewer pairings")
+    replicates: int = Field(5, ge=2, le=200, description="independent groups of Monte Carlo synapses: the "
+                            "replicates of every simulated number")
+    n_synapses: int = Field(800, ge=50, le=1_000_000, description="Monte Carlo synapses per replicate group")
+    max_bits: int = Field(12, ge=2, le=14, description="largest code computed (b bits = 2^b levels); a result at "
+                          "this cap is written as a lower bound")
+    a_max: float = Field(1 / 255, gt=0, le=0.5, description="largest change of one pairing (fraction of the range)")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="probability of landing on the right level")
+    lag_ms: float = Field(10.0, gt=0, le=50, description="lag of the pairings in the triplet rate scan (ms)")
+    mc_max_pairings: int = Field(20_000, ge=100, le=10_000_000,
+                                 description="Monte Carlo only where a write takes fewer pairings")
+    grid_a_max: GainGrid = Field((1 / 1023, 1 / 255, 0.02, 0.071, 0.2),
+                                 description="step sizes a_max of the bits-within-budget grid (0.071: the binary "
+                                 "burst synapse's step 0.08 e^{-2/16.8})")
+    grid_noise_scales: ScaleGrid = Field((0.0, 0.25, 0.5, 1.0, 2.0), description="noise SD of the grid, in "
+                                         "multiples of the calibrated value")
+    quadrature: int = Field(160, ge=16, le=4000, description="equal-probability gain points of the soft-bound "
+                            "P(correct) (its square root per gain when the gains are independent)")
+    grid_quadrature: int = Field(48, ge=16, le=4000, description="gain points of the soft-bound P(correct) in the "
+                                 "bits grid")
+    grid_max_levels: int = Field(129, ge=9, le=100_000, description="levels designed and checked per soft-bound "
+                                 "code in the bits grid (the 8 end levels and this many evenly spread)")
+    closed_loop_bits: int = Field(8, ge=1, le=14, description="code of the open- against closed-loop comparison")
+    closed_loop_max_pairings: int = Field(100_000, ge=100, le=10_000_000,
+                                          description="a closed-loop write still wrong after this many is censored")
 
+
+# --------------------------------------------------------------------------------------------
+# Pairing rates (triplet rule scan)
+# --------------------------------------------------------------------------------------------
 
 def max_pairing_rate(lag_s: float, n_pairings: int = 60, freqs=None) -> tuple[float, dict]:
-    """Highest frequency with causal LTP and anti-causal LTD under the triplet rule (engine run)."""
+    """Highest frequency with causal LTP and anti-causal LTD under the triplet rule (engine run).
+
+    Pairs of synapses, one per frequency and sign, get ``n_pairings`` pairings at +-``lag_s`` from
+    w = 0.5; the sign change of anti-causal dw is interpolated linearly.
+    """
     freqs = np.round(np.logspace(0, 2, 41), 3) if freqs is None else np.asarray(freqs)
     dt = 0.1 * ms
     pre_t, post_t, idx = [], [], []
@@ -109,9 +189,9 @@ class PairingRates:
     zero_crossing_hz: float
     lag_s: float
 
-    def seconds(self, depressing: float, potentiating: float) -> float:
+    def seconds(self, depressing, potentiating):
         """Time for ``depressing`` and ``potentiating`` pairings of step ``a_max`` (1 Hz pairings),
-        each kind at its own rate and efficiency."""
+        each kind at its own rate and efficiency (numbers or numpy arrays)."""
         return (depressing / (self.depress_hz * self.depress_efficiency)
                 + potentiating / (self.potentiate_hz * self.potentiate_efficiency))
 
@@ -132,256 +212,1326 @@ def pairing_rates(lag_s: float = 10 * ms, freqs=None) -> tuple[PairingRates, dic
     return PairingRates(float(f[k]), float(e_d[k]), float(f[j]), float(e_p[j]), zero, float(lag_s)), table
 
 
-def n_reset(a_max: float, sigma_p: float, sigma_s: float) -> int:
-    """Saturating pairings that reach a bound from anywhere in [0, 1] with probability ~0.999."""
-    from scipy.stats import lognorm
+# --------------------------------------------------------------------------------------------
+# Noise models
+# --------------------------------------------------------------------------------------------
 
-    g_low = 1.0 if sigma_s == 0 else float(lognorm.ppf(1e-3, s=math.sqrt(math.log1p(sigma_s**2)),
-                                                        scale=math.exp(-0.5 * math.log1p(sigma_s**2))))
+@dataclass(frozen=True)
+class NoiseModel:
+    """Which noise a write meets and how the synapse is bounded.
+
+    ``sigma_up``/``sigma_down``: per-pairing noise SD of potentiating/depressing pairings (each step
+    times ``1 + sigma xi``). ``gain_up``/``gain_down``: SD of the fixed log-normal per-synapse gains
+    (mean 1). ``soft``: multiplicative updates (soft bounds) instead of additive ones clipped at
+    the bounds. ``equal_gains``: one gain for both kinds (``gain_down`` is then used for both).
+    """
+
+    name: str
+    label: str
+    sigma_up: float = 0.0
+    sigma_down: float = 0.0
+    gain_up: float = 0.0
+    gain_down: float = 0.0
+    soft: bool = False
+    equal_gains: bool = False
+    fixed_step: bool = False
+
+    def scaled(self, f: float) -> "NoiseModel":
+        return replace(self, sigma_up=f * self.sigma_up, sigma_down=f * self.sigma_down,
+                       gain_up=f * self.gain_up, gain_down=f * self.gain_down)
+
+    @property
+    def gains(self) -> tuple[float, float]:
+        """(up, down) gain SDs as the kernels use them (equal gains: both the larger one)."""
+        if self.equal_gains:
+            g = max(self.gain_up, self.gain_down)
+            return g, g
+        return self.gain_up, self.gain_down
+
+
+def noise_models() -> dict[str, NoiseModel]:
+    """The models compared: no noise (steps of any size up to a_max, or one fixed step), per-pairing
+    noise, and per-synapse gains three ways."""
+    sp, sm = calibrate_scatter("pairing")
+    gp, gm = calibrate_scatter("synapse")
+    return {
+        "none": NoiseModel("none", "no noise"),
+        "none_fixed_step": NoiseModel("none_fixed_step", "no noise, one fixed step (levels: multiples of a_max)",
+                                      fixed_step=True),
+        "pairing": NoiseModel("pairing", "per-pairing noise, hard bounds", sigma_up=sp, sigma_down=sm),
+        "synapse_hard": NoiseModel("synapse_hard", "per-synapse gain, hard bounds", gain_up=gp, gain_down=gm),
+        "synapse_soft_equal": NoiseModel("synapse_soft_equal", "per-synapse gain, soft bounds, equal LTP/LTD gains",
+                                         gain_up=gp, gain_down=gm, soft=True, equal_gains=True),
+        "synapse_soft_independent": NoiseModel("synapse_soft_independent",
+                                               "per-synapse gain, soft bounds, independent LTP/LTD gains",
+                                               gain_up=gp, gain_down=gm, soft=True),
+    }
+
+
+def log_sd(sigma: float) -> float:
+    """Log-SD s of a log-normal gain with mean 1 and SD sigma: ``s^2 = ln(1 + sigma^2)``."""
+    return math.sqrt(math.log1p(sigma * sigma))
+
+
+def gain_quantile(sigma: float, q):
+    """Quantile of the log-normal gain ``g = exp(s xi - s^2/2)`` (mean 1, SD sigma)."""
+    from scipy.special import ndtri
+    s = log_sd(sigma)
+    return np.exp(s * ndtri(q) - 0.5 * s * s)
+
+
+def gain_within(sigma: float, tol):
+    """``P(|g - 1| < tol)`` for the log-normal gain (mean 1, SD sigma); 1 if sigma = 0."""
+    from scipy.special import ndtr
+    tol = np.asarray(tol, float)
+    if sigma == 0:
+        return np.ones_like(tol)
+    s = log_sd(sigma)
+    hi = ndtr((np.log1p(tol) + 0.5 * s * s) / s)
+    lo = ndtr((np.log(np.maximum(1 - tol, 1e-300)) + 0.5 * s * s) / s)
+    return np.where(tol >= 1, hi, hi - lo)
+
+
+# --------------------------------------------------------------------------------------------
+# Hard bounds: reset, settle, count
+# --------------------------------------------------------------------------------------------
+
+def n_reset(a_max: float, sigma_p: float, sigma_s: float, distance: float = 1.0) -> int:
+    """Saturating pairings that carry w over ``distance`` (1: from anywhere to a bound) with
+    probability ~0.999: ``n a - 3.09 sigma_p a sqrt(n) >= distance``, ``a = a_max g_0.001`` (the
+    0.1 % quantile of the per-synapse gain, mean 1, SD ``sigma_s``)."""
+    g_low = 1.0 if sigma_s == 0 else float(gain_quantile(sigma_s, 1e-3))
     a = a_max * g_low
     if sigma_p == 0:
-        return int(math.ceil(1.0 / a - 1e-9))
-    zq = 3.09 * sigma_p  # n a - zq a sqrt(n) >= 1
-    x = (zq * a + math.sqrt((zq * a) ** 2 + 4 * a)) / (2 * a)
+        return int(math.ceil(distance / a - 1e-9))
+    zq = 3.09 * sigma_p
+    x = (zq * a + math.sqrt((zq * a) ** 2 + 4 * a * distance)) / (2 * a)
     return int(math.ceil(x * x))
 
 
-def settle_stages(bits: int, m: int, a_max: float, sigma_p: float) -> tuple[int, int]:
-    """Stages that shrink the post-reset spread and pairings per stage: (stages, per_stage).
-
-    With noisy steps a reset does not end exactly at the bound: the walk pushed against it by
-    steps of size a keeps an exponential spread of about sigma_p^2 a / 2. Halving the step at each
-    stage, down to the write step delta/m, with about 4 sigma_p^2 pairings per stage, shrinks it to
-    sigma_p^2 delta / (2 m).
-    """
-    if sigma_p == 0:
-        return 0, 0
-    u = 1.0 / (2**bits - 1) / m
-    stages = max(0, math.ceil(math.log2(a_max / u) - 1e-9))
-    return stages, int(math.ceil(4 * sigma_p**2)) + 1
-
-
-def reset_pairings(bits, m, a_max, sigma_p, sigma_s) -> int:
-    stages, per = settle_stages(bits, m, a_max, sigma_p)
-    return n_reset(a_max, sigma_p, sigma_s) + stages * per
-
-
 def worst_level(bits: int, scheme: str = "best") -> int:
+    """The level that takes most pairings: L-1 when counting up from 0 (the article's scheme),
+    (L-1)//2 when each level is written from its nearer bound ("best" in pairings; with unequal
+    depression and potentiation rates the slowest level in time is :func:`hard_code`'s)."""
     L = 2**bits
     return (L - 1) // 2 if scheme == "best" else L - 1
 
 
-def p_correct_analytic(bits: int, m: int, sigma_p: float, sigma_s: float) -> float:
-    """Probability that the worst level is written correctly (pairing or synapse noise alone)."""
-    from scipy.stats import lognorm, norm
+def settle_plan(a_max: float, sigma: float, u: float) -> tuple[int, int]:
+    """Settling stages after a noisy reset and pairings per stage: (stages, per_stage).
 
-    k = worst_level(bits)
-    if k == 0:
-        return 1.0
-    if sigma_s > 0:
-        s2 = math.log1p(sigma_s**2)
-        dist = lognorm(s=math.sqrt(s2), scale=math.exp(-0.5 * s2))
-        return float(dist.cdf(1 + 0.5 / k) - dist.cdf(1 - 0.5 / k))
-    if sigma_p == 0:
-        return 1.0
-    sd = sigma_p * math.sqrt(k / m)  # in units of delta
-    return float(2 * norm.cdf(0.5 / sd) - 1)
+    Pressed against a bound by steps of u with noise SD ``sigma u``, w keeps an exponential spread
+    of mean ``sigma^2 u / 2``; halving the step each stage (``max(a_max 2^-(k+1), u)``) with
+    ``ceil(4 sigma^2) + 1`` pairings a stage (several relaxation times ``sigma^2 / 2``) brings
+    the spread down to that of the final step u.
+    """
+    if sigma == 0 or u >= a_max:
+        return 0, 0
+    return int(math.ceil(math.log2(a_max / u) - 1e-9)), int(math.ceil(4 * sigma**2)) + 1
 
 
-def substeps_needed(bits: int, a_max: float, sigma_p: float, sigma_s: float, confidence: float) -> float:
-    """Sub-steps per level m for the worst level; inf if no m reaches the confidence."""
-    from scipy.stats import norm
+def emg_within(h, mu, s):
+    """``P(|r + X| < h)``, r ~ Exp(mean mu), X ~ N(0, s^2) (an exponentially modified Gaussian):
+    ``F(t) = Phi(t/s) - exp(-t/mu + s^2/(2 mu^2)) Phi(t/s - s/mu)``, the second term in logs."""
+    from scipy.special import log_ndtr, ndtr
+    h, mu, s = np.broadcast_arrays(*(np.asarray(v, float) for v in (h, mu, s)))
+    out = np.ones(h.shape)
+    only_exp = (s <= 0) & (mu > 0)
+    out[only_exp] = 1 - np.exp(-h[only_exp] / mu[only_exp])
+    only_gauss = (mu <= 0) & (s > 0)
+    out[only_gauss] = 2 * ndtr(h[only_gauss] / s[only_gauss]) - 1
+    both = (mu > 0) & (s > 0)
+    if both.any():
+        hb, m, sb = h[both], mu[both], s[both]
 
-    delta = 1.0 / (2**bits - 1)
-    m_min = max(1, math.ceil(delta / a_max - 1e-9))
-    k = worst_level(bits)
-    if k == 0:
-        return m_min
-    if sigma_s > 0:
-        return m_min if p_correct_analytic(bits, m_min, 0.0, sigma_s) >= confidence else math.inf
-    if sigma_p == 0:
-        return m_min
-    z = norm.ppf(0.5 + confidence / 2)
-    return max(m_min, math.ceil(k * (2 * z * sigma_p) ** 2))
+        def cdf(t):
+            return ndtr(t / sb) - np.exp(log_ndtr(t / sb - sb / m) - t / m + sb * sb / (2 * m * m))
+        out[both] = cdf(hb) - cdf(-hb)
+    return out
 
 
-def pairings_needed(bits, a_max, sigma_p, sigma_s, confidence) -> float:
-    m = substeps_needed(bits, a_max, sigma_p, sigma_s, confidence)
-    if math.isinf(m):
-        return math.inf
-    return reset_pairings(bits, m, a_max, sigma_p, sigma_s) + worst_level(bits) * m
+def hard_p_correct(kp, n_write, delta, sigma_r, sigma_w, gain_w, u_settle=None):
+    """P(correct level) of a hard-bound write k' levels from its bound with ``n_write`` pairings.
 
+    Pairing noise: the reset residual ``r ~ Exp(mean sigma_r^2 u_settle / 2)`` (``u_settle``: the
+    last settling step, by default the write step ``d / n``) plus the write's error
+    ``N(0, (sigma_w d)^2 / n)``, ``P = P(|r + X| < delta/2)``. Synapse noise:
+    ``P(|g - 1| < 1/(2 k'))`` (level 0 at the bound is always right). No noise: 1.
+    """
+    kp = np.asarray(kp, float)
+    d = kp * delta
+    n = np.maximum(np.asarray(n_write, float), 1.0)
+    if gain_w > 0:
+        return np.where(kp == 0, 1.0, gain_within(gain_w, 0.5 / np.maximum(kp, 1)))
+    if sigma_r == 0 and sigma_w == 0:
+        return np.ones_like(kp)
+    u = d / n if u_settle is None else np.asarray(u_settle, float)
+    return emg_within(delta / 2, sigma_r**2 * u / 2, sigma_w * d / np.sqrt(n))
+
+
+def hard_write(kp, delta: float, a_max: float, sigma_r: float, sigma_w: float, gain_r: float, gain_w: float,
+               confidence: float) -> dict:
+    """Cheapest open-loop hard-bound write of levels k' from their bound (arrays over k').
+
+    Returns ``reset``, ``settle`` (pairings of the reset's kind), ``write`` (pairings of the
+    write's kind), ``u`` (write step), ``u_settle`` (last settling step), ``p`` (P(correct)) and
+    ``feasible`` (``p >= confidence``). ``sigma_r``/``gain_r``: noise of the reset's kind of
+    pairing, ``sigma_w``/``gain_w``: the write's. Level 0 at the bound (k' = 0) needs no count:
+    without pairing noise the reset need only cross ``1 - delta/2``; with it, the settling goes
+    down to the step whose residual stays below delta/2 with the confidence,
+    ``u0 = delta / (sigma_r^2 ln(1/(1-c)))``.
+    """
+    if (sigma_r or sigma_w) and (gain_r or gain_w):
+        raise ValueError("hard_write: pairing and synapse noise are modelled one at a time")
+    kp = np.atleast_1d(np.asarray(kp, int))
+    d = kp * delta
+    write = np.maximum(np.ceil(d / a_max - 1e-9), 0).astype(float)
+    settle = np.zeros(kp.size)
+    stages = np.zeros(kp.size, int)
+    per_stage = np.zeros(kp.size, int)
+    if sigma_r == 0 and sigma_w == 0:
+        reset = np.where(kp == 0, n_reset(a_max, 0.0, gain_r, 1.0 - delta / 2), n_reset(a_max, 0.0, gain_r)).astype(float)
+        u_settle = np.full(kp.size, a_max)
+    else:
+        reset = np.full(kp.size, float(n_reset(a_max, sigma_r, 0.0)))
+        write = np.where(kp > 0, np.maximum(write, np.ceil((2 * _z(confidence) * sigma_w * kp) ** 2)), 0.0)
+        write = _smallest_n(kp, write, delta, sigma_r, sigma_w, confidence)
+        u0 = delta / (max(sigma_r, 1e-12) ** 2 * math.log(1 / (1 - confidence)))
+        u_settle = np.minimum(np.where(kp > 0, d / np.maximum(write, 1), u0), a_max)
+        for i, ui in enumerate(u_settle):
+            stages[i], per_stage[i] = settle_plan(a_max, sigma_r, ui)
+        settle = (stages * per_stage).astype(float)
+    p = hard_p_correct(kp, write, delta, sigma_r, sigma_w, gain_w, u_settle)
+    u = np.where(write > 0, d / np.maximum(write, 1), 0.0)
+    return dict(reset=reset, settle=settle, stages=stages, per_stage=per_stage, write=write, u=u, u_settle=u_settle,
+                p=p, feasible=p >= confidence - 1e-12)
+
+
+def hard_schedule(design: dict, i: int, from_top: bool, a_max: float, sigma_reset: float, write=None):
+    """Monte Carlo schedule (counts, up steps, down steps) of entry ``i`` of a :func:`hard_write`
+    design: reset toward the bound, settling stages, then the write away from it (``write``
+    pairings instead of the design's, the settling then following the new write step)."""
+    n_w = int(design["write"][i] if write is None else write)
+    d = design["u"][i] * design["write"][i]
+    u = d / n_w if n_w > 0 else 0.0
+    u_settle = min(u, a_max) if n_w > 0 else float(design["u_settle"][i])
+    stages, per = settle_plan(a_max, sigma_reset, u_settle)
+    sizes = [a_max] + [max(a_max * 0.5 ** (k + 1), u_settle) for k in range(stages)]
+    counts = [int(design["reset"][i])] + [per] * stages + [n_w]
+    up = [sz if from_top else 0.0 for sz in sizes] + [0.0 if from_top else u]  # resetting to 1 potentiates
+    down = [0.0 if from_top else sz for sz in sizes] + [u if from_top else 0.0]
+    return np.array(counts, np.int64), np.array(up), np.array(down), u_settle
+
+
+def fixed_step_code(bits: int, a_max: float, rates: PairingRates) -> dict:
+    """No noise, one fixed step: levels are whole multiples of ``a_max`` from the bound they are
+    written from, ``s = floor(N / (L-1))`` steps apart (``N = floor(1/a_max)``); a code with
+    ``L - 1 > N`` cannot be written. Worst level of the faster of the two bounds, as
+    :func:`hard_code`."""
+    L = 2**bits
+    N = int(math.floor(1 / a_max + 1e-9))
+    if L - 1 > N:
+        return dict(seconds=math.inf, pairings=math.inf, level=None)
+    s = N // (L - 1)
+    j = np.arange(L)
+    full, half = math.ceil(1 / a_max - 1e-9), math.ceil((1 - 0.5 / (L - 1)) / a_max - 1e-9)
+    r_up = np.where(j == 0, half, full)  # a level at the bound need only be reached within delta/2
+    r_down = np.where(j == L - 1, half, full)
+    t_up = rates.seconds(r_up, j * s)
+    t_down = rates.seconds((L - 1 - j) * s, r_down)
+    t = np.minimum(t_up, t_down)
+    worst = int(np.argmax(t))
+    n = (r_up[worst] + j[worst] * s) if t_up[worst] <= t_down[worst] else (r_down[worst] + (L - 1 - j[worst]) * s)
+    return dict(seconds=float(t[worst]), pairings=float(n), level=worst)
+
+
+def _smallest_n(kp, n0, delta, sigma_r, sigma_w, confidence, rtol: float = 1e-4):
+    """Smallest n >= n0 (to a relative ``rtol``) with ``hard_p_correct >= confidence``: P grows
+    with n; the bracket starts at the Gaussian estimate n0 and the search is a bisection in log n."""
+    need = kp > 0
+    if not need.any():
+        return n0
+    k, lo = kp[need], n0[need].astype(float)
+    ok = hard_p_correct(k, lo, delta, sigma_r, sigma_w, 0.0) >= confidence
+    hi = np.where(ok, lo, np.ceil(lo * 1.5 + 2))
+    for _ in range(60):
+        short = ~ok & (hard_p_correct(k, hi, delta, sigma_r, sigma_w, 0.0) < confidence)
+        if not short.any():
+            break
+        lo = np.where(short, hi, lo)
+        hi = np.where(short, np.ceil(hi * 2), hi)
+    while True:  # invariant: P(hi) >= c; P(lo) < c unless lo == hi
+        gap = (hi - lo > np.maximum(1.0, rtol * hi))
+        if not gap.any():
+            break
+        mid = np.where(gap, np.floor(np.sqrt(lo * hi)), hi)
+        mid = np.clip(mid, lo + 1, hi - 1)
+        good = hard_p_correct(k, mid, delta, sigma_r, sigma_w, 0.0) >= confidence
+        hi = np.where(gap & good, mid, hi)
+        lo = np.where(gap & ~good, mid, lo)
+    out = n0.astype(float).copy()
+    out[need] = hi
+    return out
+
+
+def _z(confidence: float) -> float:
+    from scipy.special import ndtri
+    return float(ndtri(0.5 + confidence / 2))
+
+
+def hard_code(bits: int, a_max: float, model: NoiseModel, rates: PairingRates, confidence: float) -> dict:
+    """Every level of a b-bit hard-bound code written open-loop from 0 (reset by depression,
+    count up by potentiation) or from 1 (the other way round), whichever takes less time.
+
+    Returns per-level arrays (``seconds``, ``pairings``, ``from_top``, ``p``, ``kp``) and the
+    article's scheme (top level from 0) as ``article_seconds``/``article_pairings``/``article_p``.
+    """
+    L = 2**bits
+    delta = 1.0 / (L - 1)
+    j = np.arange(L)
+    up = hard_write(j, delta, a_max, model.sigma_down, model.sigma_up, model.gain_down, model.gain_up, confidence)
+    down = hard_write(L - 1 - j, delta, a_max, model.sigma_up, model.sigma_down, model.gain_up, model.gain_down,
+                      confidence)
+    t_up = np.where(up["feasible"], rates.seconds(up["reset"] + up["settle"], up["write"]), np.inf)
+    t_down = np.where(down["feasible"], rates.seconds(down["write"], down["reset"] + down["settle"]), np.inf)
+    # the faster feasible way; where neither reaches the confidence, the more accurate one
+    from_top = np.where(np.isinf(t_up) & np.isinf(t_down), down["p"] > up["p"], t_down < t_up)
+    n_up = up["reset"] + up["settle"] + up["write"]
+    n_down = down["reset"] + down["settle"] + down["write"]
+    return dict(seconds=np.minimum(t_up, t_down), pairings=np.where(from_top, n_down, n_up), from_top=from_top,
+                p=np.where(from_top, down["p"], up["p"]), kp=np.where(from_top, L - 1 - j, j), up=up, down=down,
+                article_seconds=float(rates.seconds(up["reset"][-1] + up["settle"][-1], up["write"][-1])),
+                article_pairings=float(n_up[-1]), article_p=float(up["p"][-1]), article_feasible=bool(up["feasible"][-1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Soft bounds: a write to a fixed point by a mix of pairings
+# --------------------------------------------------------------------------------------------
+
+KMAX = 40  # halvings of the step at most
+
+
+def soft_steps(x, a_max: float):
+    """Per-cycle steps (p, q) with ``p/(p+q) = x`` and the larger of the two ``a_max``."""
+    x = np.asarray(x, float)
+    m = np.maximum(x, 1 - x)
+    return a_max * x / m, a_max * (1 - x) / m
+
+
+def soft_cycle(p, q, g_up, g_down):
+    """One cycle (potentiate by p, then depress by q) as an affine map ``w -> lam w + c``:
+    ``alpha = min(g+ p, 1)``, ``beta = min(g- q, 1)`` (a step past the bound is clipped there),
+    ``lam = (1 - alpha)(1 - beta)``, fixed point ``w_c = (1 - beta) alpha / (1 - lam)``."""
+    alpha = np.minimum(g_up * p, 1.0)
+    beta = np.minimum(g_down * q, 1.0)
+    log_lam = np.log1p(-np.minimum(alpha, 1 - 1e-16)) + np.log1p(-np.minimum(beta, 1 - 1e-16))
+    one_minus = alpha + beta - alpha * beta
+    wc = np.where(one_minus > 0, (1 - beta) * alpha / np.where(one_minus > 0, one_minus, 1.0), 0.5)
+    return log_lam, wc
+
+
+def gain_points(model: NoiseModel, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Equal-probability quadrature of the gains: (g_up, g_down, weights)."""
+    s_up, s_down = model.gains
+    if s_up == 0 and s_down == 0:
+        return np.ones(1), np.ones(1), np.ones(1)
+    if model.equal_gains:
+        g = gain_quantile(s_down, (np.arange(n) + 0.5) / n)
+        return g, g, np.full(n, 1.0 / n)
+    m = max(8, int(round(math.sqrt(n))))
+    q = (np.arange(m) + 0.5) / m
+    gu, gd = np.meshgrid(gain_quantile(s_up, q), gain_quantile(s_down, q), indexing="ij")
+    return gu.ravel(), gd.ravel(), np.full(m * m, 1.0 / (m * m))
+
+
+def soft_p_correct(x, delta: float, cycles, a_max: float, g_up, g_down, weights):
+    """Exact P(correct level) of soft-bound writes of levels ``x`` (array) with ``cycles[level, k]``
+    cycles at step scale 2^-k, over the gain quadrature and a uniform unknown start w0.
+
+    The stages compose to ``w = A w0 + B``; the fraction of w0 in [0, 1] that lands within
+    delta/2 of x is the length of ``[(x - delta/2 - B)/A, (x + delta/2 - B)/A] & [0, 1]``.
+    """
+    x = np.asarray(x, float)[:, None]
+    p0, q0 = soft_steps(x, a_max)
+    logA = np.zeros((x.shape[0], g_up.size))
+    B = np.zeros_like(logA)
+    for k in range(cycles.shape[1]):
+        C = cycles[:, k][:, None]
+        if not np.any(C > 0):
+            continue
+        log_lam, wc = soft_cycle(p0 * 0.5**k, q0 * 0.5**k, g_up[None, :], g_down[None, :])
+        lamC = np.exp(C * log_lam)
+        B = np.where(C > 0, lamC * (B - wc) + wc, B)
+        logA = logA + C * log_lam
+    A = np.exp(logA)
+    lo, hi = x - delta / 2, x + delta / 2
+    safe = A > 1e-14
+    Asafe = np.where(safe, A, 1.0)
+    frac = np.clip(np.minimum((hi - B) / Asafe, 1.0) - np.maximum((lo - B) / Asafe, 0.0), 0.0, 1.0)
+    frac = np.where(safe, frac, ((B >= lo) & (B < hi)).astype(float))
+    return frac @ weights
+
+
+def soft_limit(x, delta: float, model: NoiseModel, n: int):
+    """P(correct) as the steps shrink and the cycles grow without end: ``w* = r x / (r x + 1 - x)``."""
+    g_up, g_down, wts = gain_points(model, n)
+    x = np.asarray(x, float)[:, None]
+    r = (g_up / g_down)[None, :]
+    ws = np.where((x > 0) & (x < 1), r * x / np.where((x > 0) & (x < 1), r * x + 1 - x, 1.0), x)
+    ok = (ws >= x - delta / 2) & (ws < x + delta / 2) | ((x == 0) | (x == 1))
+    return ok.astype(float) @ wts
+
+
+def soft_design(x, delta: float, a_max: float, g_lo: float, g_hi: float, bias_frac: float):
+    """Cycles per stage ``C[level, k]`` of the annealed soft-bound write (see module docstring).
+
+    Stage k uses steps ``2^-k (p, q)``; K is the first stage whose cycle bias ``|w_c - x|`` is at
+    most ``bias_frac delta`` for every gain in [g_lo, g_hi] (design gains equal for LTP and LTD).
+    Stage k < K runs until the deviation from x is at most twice its bias, stage K until it is
+    delta/2, both for the slowest synapse (g_lo): ``C = ln(D_start / D_end) / -ln lam(g_lo)``.
+    """
+    x = np.asarray(x, float)
+    p0, q0 = soft_steps(x, a_max)
+    gd = np.array([g_lo, g_hi])  # |bias| = g p q^2 / ((p+q)(p+q-gpq)) grows with g: its largest is at g_hi
+    scale = 0.5 ** np.arange(KMAX + 1)
+    _, wc = soft_cycle(p0[:, None, None] * scale[None, :, None], q0[:, None, None] * scale[None, :, None],
+                       gd[None, None, :], gd[None, None, :])
+    bias = np.max(np.abs(wc - x[:, None, None]), axis=2)  # (levels, stages)
+    ok = bias <= bias_frac * delta
+    K = np.where(ok.any(axis=1), np.argmax(ok, axis=1), KMAX)
+    log_lam_slow, _ = soft_cycle(p0[:, None] * scale[None, :], q0[:, None] * scale[None, :], g_lo, g_lo)
+    cycles = np.zeros((x.size, KMAX + 1))
+    D = np.ones(x.size)
+    for k in range(KMAX + 1):
+        active = k <= K
+        if not active.any():
+            break
+        b = bias[:, k]
+        last = k == K
+        end = np.where(last, delta / 2 - b, 2 * np.maximum(b, 1e-300))
+        start = D + b
+        need = np.log(np.maximum(start, 1e-300) / np.maximum(end, 1e-300)) / np.maximum(-log_lam_slow[:, k], 1e-300)
+        cycles[:, k] = np.where(active, np.maximum(np.ceil(need - 1e-9), 0), 0)
+        D = np.where(active, np.where(last, delta / 2, 2 * b), D)
+    return cycles[:, : int(K.max()) + 1]
+
+
+def soft_code(bits: int, a_max: float, model: NoiseModel, rates: PairingRates, confidence: float,
+              quadrature: int = 160, max_levels: int | None = None) -> dict:
+    """Every level of a b-bit code written to a soft-bound synapse by an annealed mix of pairings.
+
+    The design gains are the (1-c)/2 and (1+c)/2 quantiles of the larger gain SD, tightened
+    (quantiles ``eps/4``, bias target halved) up to three times until the exact P(correct) of every
+    level reaches the confidence. Independent gains: a code whose limit ``P(w* in the level)`` is
+    below the confidence for some level cannot be written at any cost (``feasible`` False).
+    Returns per-level ``seconds``, ``pairings``, ``p``, ``p_limit``, ``cycles``, ``levels`` and
+    ``feasible``. ``max_levels``: for large codes, only the eight end levels and ``max_levels``
+    evenly spread ones are designed and checked (the bits grid's shortcut).
+    """
+    L = 2**bits
+    delta = 1.0 / (L - 1)
+    levels = np.arange(L)
+    if max_levels is not None and L > max_levels:  # the ends, where the slowest levels are, and an even spread
+        ends = np.concatenate([np.arange(4), L - 1 - np.arange(4)])
+        levels = np.unique(np.concatenate([ends, np.round(np.linspace(0, L - 1, max_levels)).astype(int)]))
+    x = levels * delta
+    g_up, g_down, wts = gain_points(model, quadrature)
+    p_limit = soft_limit(x, delta, model, quadrature) if not model.equal_gains else np.ones(x.size)
+    s = max(model.gains)
+    eps, frac = 1 - confidence, 0.25
+    cycles = p = None
+    for _ in range(4):
+        g_lo, g_hi = (1.0, 1.0) if s == 0 else (float(gain_quantile(s, eps / 2)), float(gain_quantile(s, 1 - eps / 2)))
+        cycles = soft_design(x, delta, a_max, g_lo, g_hi, frac)
+        p = soft_p_correct(x, delta, cycles, a_max, g_up, g_down, wts)
+        if p.min() >= confidence or p_limit.min() < confidence:
+            break
+        eps, frac = eps / 4, frac / 2
+    total = cycles.sum(axis=1)
+    n_up = total * (x > 0)
+    n_down = total * (x < 1)
+    return dict(seconds=rates.seconds(n_down, n_up), pairings=n_up + n_down, p=p, p_limit=p_limit, cycles=cycles,
+                feasible=bool(p.min() >= confidence - 1e-9), x=x, levels=levels)
+
+
+# --------------------------------------------------------------------------------------------
+# Cost tables and bits within a budget
+# --------------------------------------------------------------------------------------------
+
+def code_cost(bits: int, a_max: float, model: NoiseModel, rates: PairingRates, confidence: float,
+              quadrature: int = 160, max_levels: int | None = None) -> dict:
+    """Worst level of the best open-loop scheme for a b-bit code: seconds, pairings, level, P."""
+    if model.fixed_step:
+        c = fixed_step_code(bits, a_max, rates)
+        return dict(c, p=1.0, detail=None)
+    if model.soft:
+        c = soft_code(bits, a_max, model, rates, confidence, quadrature, max_levels)
+        t = c["seconds"] if c["feasible"] else np.full(c["x"].size, np.inf)
+        levels = c["levels"]
+    else:
+        c = hard_code(bits, a_max, model, rates, confidence)
+        t = c["seconds"]
+        levels = np.arange(t.size)
+    worst = int(np.argmax(t))
+    return dict(seconds=float(t[worst]), pairings=float(c["pairings"][worst]) if np.isfinite(t[worst]) else math.inf,
+                level=int(levels[worst]), p=float(np.min(c["p"])), detail=c)
+
+
+def cost_table(model: NoiseModel, max_bits: int, a_max: float, rates: PairingRates, confidence: float,
+               quadrature: int = 160, stop_after_s: float = math.inf, max_levels: int | None = None) -> dict:
+    """Cost of the worst level for b = 1..max_bits, made monotone by ``cost(b) = min_{b' >= b}``
+    (a b-bit code may use 2^b of the levels of a finer code); ``from_finer`` marks where that binds.
+    Codes stop being computed once one costs more than ``stop_after_s`` or cannot be written."""
+    rows = []
+    for b in range(1, max_bits + 1):
+        c = code_cost(b, a_max, model, rates, confidence, quadrature, max_levels)
+        rows.append(c)
+        if not math.isfinite(c["seconds"]) or c["seconds"] > stop_after_s:
+            break
+    pad = max_bits - len(rows)
+    secs = np.array([r["seconds"] for r in rows] + [math.inf] * pad)
+    pair = np.array([r["pairings"] for r in rows] + [math.inf] * pad)
+    level = [r["level"] for r in rows] + [None] * pad
+    use = np.arange(max_bits)  # index of the code whose levels a b-bit code uses: itself or a finer one
+    for i in range(max_bits - 2, -1, -1):
+        if secs[use[i + 1]] < secs[i]:
+            use[i] = use[i + 1]
+    return dict(bits=list(range(1, max_bits + 1)), seconds_uniform=secs.tolist(), seconds=secs[use].tolist(),
+                pairings=pair[use].tolist(), from_finer=(use != np.arange(max_bits)).tolist(),
+                code_bits=(use + 1).tolist(), rows=rows, level=[level[u] for u in use])
+
+
+def bits_within(table: dict, budget_s: float) -> int:
+    """Largest b whose worst level is written within ``budget_s`` (0 if not even one bit)."""
+    ok = [b for b, t in zip(table["bits"], table["seconds"]) if t <= budget_s]
+    return max(ok) if ok else 0
+
+
+def bits_value(table: dict, budget_s: float, max_bits: int):
+    """:func:`bits_within` as a headline value: a lower bound when it reaches the ``max_bits`` cap."""
+    b = bits_within(table, budget_s)
+    if b >= max_bits:
+        return stats.at_least(b, f"the largest code computed (max_bits = {max_bits}) fits")
+    return b
+
+
+def binary_burst_step(lag_s: float = 2 * ms) -> float:
+    """The binary burst synapse's effective step: its ``a_plus`` times ``exp(-lag / tau_plus)``."""
+    r = BinaryBurst()
+    return float(r.a_plus * math.exp(-lag_s / r.tau_plus))
+
+
+def bits_grid(config: Config, rates: PairingRates, models: dict) -> dict:
+    """Bits within each budget over the grid of step sizes and noise scales (closed form)."""
+    rows = {k: [] for k in ("noise", "noise_scale", "a_max", "budget", "bits", "at_cap")}
+    T_max = max(BUDGETS.values())
+    for a in config.grid_a_max:
+        t = cost_table(models["none_fixed_step"], config.max_bits, a, rates, config.confidence)
+        for label, T in BUDGETS.items():
+            b = bits_within(t, T)
+            for k, v in zip(rows, ("none_fixed_step", 0.0, a, label, b, b >= config.max_bits)):
+                rows[k].append(v)
+    for name in ("pairing", "synapse_hard", "synapse_soft_equal", "synapse_soft_independent"):
+        for f in config.grid_noise_scales:
+            m = models[name].scaled(f)
+            for a in config.grid_a_max:
+                t = cost_table(m, config.max_bits, a, rates, config.confidence, config.grid_quadrature,
+                               stop_after_s=T_max, max_levels=config.grid_max_levels)
+                for label, T in BUDGETS.items():
+                    b = bits_within(t, T)
+                    for k, v in zip(rows, (name, f, a, label, b, b >= config.max_bits)):
+                        rows[k].append(v)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Monte Carlo kernels
+# --------------------------------------------------------------------------------------------
 
 @njit(parallel=True, cache=True)
+def write_schedule(n_syn, seg_count, seg_up, seg_down, soft, sig_up, sig_down, lsig_up, lsig_down, equal_gains,
+                   seed, stream, out):
+    """Open-loop writes of n_syn independent synapses by a schedule; out[s] = final weight.
+
+    Segment i repeats ``seg_count[i]`` cycles of a potentiating pairing of step ``seg_up[i]``
+    (skipped if 0) then a depressing one of step ``seg_down[i]`` (skipped if 0). Hard bounds:
+    ``w += g+ p (1 + sig_up xi)`` / ``w -= g- q (1 + sig_down xi)``; soft bounds: the same times
+    ``(1 - w)`` / ``w``; then w is clipped to [0, 1]. Gains log-normal (mean 1, log-SDs
+    ``lsig_up``/``lsig_down``), one draw for both when ``equal_gains``. Start: w uniform in [0, 1).
+    Keys per synapse: the result does not depend on the number of threads.
+    """
+    for s in prange(n_syn):
+        xi_g = normal_nb(seed, stream, s, 0)
+        g_up = np.exp(lsig_up * xi_g - 0.5 * lsig_up * lsig_up) if lsig_up > 0.0 else 1.0
+        if equal_gains:
+            g_dn = np.exp(lsig_down * xi_g - 0.5 * lsig_down * lsig_down) if lsig_down > 0.0 else 1.0
+        else:
+            xi_d = normal_nb(seed, stream, s, 1)
+            g_dn = np.exp(lsig_down * xi_d - 0.5 * lsig_down * lsig_down) if lsig_down > 0.0 else 1.0
+        w = 1.0 - uniform_nb(seed, stream + 1, s, 0)
+        c = 0
+        z_next = 0.0
+        for i in range(seg_count.size):
+            p = seg_up[i]
+            q = seg_down[i]
+            for _ in range(seg_count[i]):
+                for kind in range(2):
+                    size = p if kind == 0 else q
+                    if size <= 0.0:
+                        continue
+                    sig = sig_up if kind == 0 else sig_down
+                    step = size * (g_up if kind == 0 else g_dn)
+                    if sig > 0.0:
+                        if c % 2 == 0:
+                            z, z_next = normal_zig_pair_nb(seed, stream + 2, s, c // 2)
+                        else:
+                            z = z_next
+                        step *= 1.0 + sig * z
+                    c += 1
+                    if soft:
+                        step *= (1.0 - w) if kind == 0 else w
+                    w = w + step if kind == 0 else w - step
+                    w = min(max(w, 0.0), 1.0)
+        out[s] = w
+
+
 def monte_carlo_write(n_syn, levels, target, m, a_max, reset, stages, per_stage, sigma_p, log_sigma_s, seed, stream,
                       out):
-    """Write level ``target`` open-loop on n_syn independent synapses; out[s] = level read back.
-
-    Start: unknown w uniform in [0, 1]. Reset toward the nearer bound with ``reset`` pairings of step
-    a_max, then ``stages`` settling stages of ``per_stage`` pairings with the step halved each stage
-    (never below delta/m), then ``k' m`` pairings of step delta/m away from it; each step is multiplied by the
-    synapse's gain (log-normal, log-SD ``log_sigma_s``) and by ``1 + sigma_p xi`` (fresh xi).
-    Deterministic for a seed whatever the number of threads (keys are per synapse).
-    """
+    """Hard-bound open-loop write of level ``target`` with ``m`` sub-steps per level (the
+    benchmark's form, ``hebblab bench monte-carlo``): reset toward the nearer bound with ``reset``
+    pairings of a_max, ``stages`` settling stages of ``per_stage`` pairings (step halved each stage,
+    never below delta/m), then ``k' m`` pairings of delta/m away from it, every step times one gain
+    (log-SD ``log_sigma_s``) and ``1 + sigma_p xi``. Runs :func:`write_schedule`."""
     delta = 1.0 / (levels - 1)
     up = 2 * target <= levels - 1
     kp = target if up else levels - 1 - target
     u = delta / m
-    n_total = reset + stages * per_stage + kp * m
+    sizes = [a_max] + [max(a_max * 0.5 ** (1 + k), u) for k in range(stages)] + [u]
+    counts = [reset] + [per_stage] * stages + [kp * m]
+    toward = [True] * (1 + stages) + [False]  # toward the bound, then away from it
+    seg_up = np.array([sz if (t != up) else 0.0 for sz, t in zip(sizes, toward)])
+    seg_down = np.array([sz if (t == up) else 0.0 for sz, t in zip(sizes, toward)])
+    write_schedule(int(n_syn), np.array(counts, np.int64), seg_up, seg_down, False, float(sigma_p), float(sigma_p),
+                   float(log_sigma_s), float(log_sigma_s), True, seed, stream, out)
+
+
+@njit(parallel=True, cache=True)
+def closed_loop_write(n_syn, levels, target, a_max, soft, sig_up, sig_down, lsig_up, lsig_down, equal_gains,
+                      estimate_gain, max_pairings, seed, stream, n_up, n_down, final):
+    """Closed-loop writes: the weight is read before every pairing and the write stops as soon as
+    ``rint(w (L-1)) == target``. Each pairing aims at the change ``|e| / (g_hat (1 + sigma^2))``
+    (capped at a_max; soft bounds divide by ``1 - w`` or ``w`` to get the step), the change that
+    minimises the expected squared error under pairing noise; ``g_hat`` is the ratio of observed to
+    commanded changes so far, per kind (1 when ``estimate_gain`` is off). Same keys, gains and
+    start as :func:`write_schedule`. Counts potentiating and depressing pairings per synapse."""
+    delta = 1.0 / (levels - 1)
+    x = target * delta
     for s in prange(n_syn):
-        g = 1.0
-        if log_sigma_s > 0.0:
-            g = np.exp(log_sigma_s * normal_nb(seed, stream, s, 0) - 0.5 * log_sigma_s * log_sigma_s)
+        xi_g = normal_nb(seed, stream, s, 0)
+        g_up = np.exp(lsig_up * xi_g - 0.5 * lsig_up * lsig_up) if lsig_up > 0.0 else 1.0
+        if equal_gains:
+            g_dn = np.exp(lsig_down * xi_g - 0.5 * lsig_down * lsig_down) if lsig_down > 0.0 else 1.0
+        else:
+            xi_d = normal_nb(seed, stream, s, 1)
+            g_dn = np.exp(lsig_down * xi_d - 0.5 * lsig_down * lsig_down) if lsig_down > 0.0 else 1.0
         w = 1.0 - uniform_nb(seed, stream + 1, s, 0)
+        seen = np.zeros(2)
+        asked = np.zeros(2)
+        c = 0
+        nu = 0
+        nd = 0
         z_next = 0.0
-        for c in range(n_total):
-            # phase of pairing c: saturating reset, settling stages (halving steps), then the write
-            if c < reset:
-                size, toward = a_max, -1.0
-            elif c < reset + stages * per_stage:
-                size, toward = max(a_max * 0.5 ** (1 + (c - reset) // per_stage), u), -1.0
-            else:
-                size, toward = u, 1.0
-            step = size * g
-            if sigma_p > 0.0:
+        while np.rint(w * (levels - 1)) != target and c < max_pairings:
+            e = x - w
+            kind = 0 if e > 0 else 1
+            ghat = 1.0
+            if estimate_gain and asked[kind] > 0.0:
+                ghat = min(max(seen[kind] / asked[kind], 0.05), 20.0)
+            sig = sig_up if kind == 0 else sig_down
+            factor = ((1.0 - w) if kind == 0 else w) if soft else 1.0
+            want = abs(e) / (ghat * (1.0 + sig * sig))
+            size = min(a_max, want / factor) if factor > 1e-12 else a_max
+            step = size * (g_up if kind == 0 else g_dn)
+            if sig > 0.0:
                 if c % 2 == 0:
                     z, z_next = normal_zig_pair_nb(seed, stream + 2, s, c // 2)
                 else:
                     z = z_next
-                step *= 1.0 + sigma_p * z
-            w = w + step * toward if up else w - step * toward
-            w = min(max(w, 0.0), 1.0)
-        out[s] = w
+                step *= 1.0 + sig * z
+            c += 1
+            step *= factor
+            w_new = min(max(w + step if kind == 0 else w - step, 0.0), 1.0)
+            if factor > 1e-12:
+                seen[kind] += (w_new - w if kind == 0 else w - w_new) / factor
+                asked[kind] += size
+            w = w_new
+            if kind == 0:
+                nu += 1
+            else:
+                nd += 1
+        n_up[s] = nu
+        n_down[s] = nd
+        final[s] = w
 
 
-def mc_point(config, bits, m, sigma_p, sigma_s, seed, stream):
-    L = 2**bits
-    target = worst_level(bits)
-    out = np.empty(config.n_synapses)
-    log_s = math.sqrt(math.log1p(sigma_s**2)) if sigma_s > 0 else 0.0
-    stages, per = settle_stages(bits, int(m), config.a_max, sigma_p)
-    monte_carlo_write(config.n_synapses, L, target, int(m), config.a_max, n_reset(config.a_max, sigma_p, sigma_s),
-                      stages, per, sigma_p, log_s, seed, stream, out)
-    level = np.rint(out * (L - 1))
-    err = (out * (L - 1) - target)  # in units of delta
-    return float(np.mean(level == target)), float(np.std(err))
+# --------------------------------------------------------------------------------------------
+# The experiment
+# --------------------------------------------------------------------------------------------
+
+NOISY = ("pairing", "synapse_hard", "synapse_soft_equal", "synapse_soft_independent")
+SYNAPSE = ("synapse_hard", "synapse_soft_equal", "synapse_soft_independent")
+CLOSED = ("none", "pairing", "synapse_hard", "synapse_soft_equal", "synapse_soft_independent")
+
+
+def _log_sds(model: NoiseModel) -> tuple[float, float]:
+    return tuple(log_sd(g) if g > 0 else 0.0 for g in model.gains)
+
+
+def mc_open(config: Config, model: NoiseModel, bits: int, level: int, schedule, seed: int, stream: int) -> np.ndarray:
+    """Fraction of synapses written to ``level``, one value per replicate group."""
+    counts, up, down = schedule
+    n = config.replicates * config.n_synapses
+    out = np.empty(n)
+    lu, ld = _log_sds(model)
+    write_schedule(n, counts, up, down, model.soft, model.sigma_up, model.sigma_down, lu, ld, model.equal_gains,
+                   seed, stream, out)
+    ok = np.rint(out * (2**bits - 1)) == level
+    return ok.reshape(config.replicates, config.n_synapses).mean(axis=1)
+
+
+def _pairings(schedule) -> int:
+    counts, up, down = schedule
+    return int(np.sum(counts * ((up > 0).astype(int) + (down > 0).astype(int))))
+
+
+def _soft_schedule(c: dict, level: int, a_max: float):
+    p0, q0 = soft_steps(c["x"][level], a_max)
+    C = c["cycles"][level]
+    k = np.flatnonzero(C > 0)
+    return C[k].astype(np.int64), p0 * 0.5**k, q0 * 0.5**k
+
+
+def _hard_point(c: dict, level: int, model: NoiseModel, a_max: float, write=None):
+    top = bool(c["from_top"][level])
+    design = c["down"] if top else c["up"]
+    sig_r, sig_w = (model.sigma_up, model.sigma_down) if top else (model.sigma_down, model.sigma_up)
+    counts, up, down, u_settle = hard_schedule(design, level, top, a_max, sig_r, write)
+    L = c["seconds"].size
+    kp = L - 1 - level if top else level
+    n_w = int(design["write"][level] if write is None else write)
+    p = float(hard_p_correct(kp, n_w, 1.0 / (L - 1), sig_r, sig_w, model.gain_down if top else model.gain_up,
+                             u_settle if sig_r > 0 else None))
+    if model.gain_up == 0 and model.gain_down == 0 and kp == 0:
+        p = float(design["p"][level])
+    return (counts, up, down), p
+
+
+def mc_points(config: Config, models: dict, rates: PairingRates, seed: int, tables: dict | None = None) -> tuple[dict, dict]:
+    """Monte Carlo of the open-loop writes beside their closed forms; returns (table, by model and bits).
+
+    Per model and code: the slowest level (the least accurate one where no protocol reaches the
+    confidence) at its design, and for per-pairing noise also at 1/4 and 1/16 of the design's
+    write pairings; only writes of at most ``mc_max_pairings`` pairings. ``tables``: the cost
+    tables already computed (their designs are reused)."""
+    cap = config.mc_max_pairings
+    a = config.a_max
+    plan = []
+    # no noise: the article's scheme (top 8-bit level counted up from 0) as a check of the reset
+    c = hard_code(8, a, models["none"], rates, config.confidence)
+    sched = hard_schedule(c["up"], 255, False, a, 0.0)[:3]
+    plan.append(("none", 8, 255, "article scheme", sched, 1.0, True))
+    for name in ("pairing",) + SYNAPSE:
+        m = models[name]
+        for b in range(1, config.max_bits + 1):
+            rows = (tables or {}).get(name, {}).get("rows", [])
+            cc = rows[b - 1] if b <= len(rows) else code_cost(b, a, m, rates, config.confidence, config.quadrature)
+            det = cc["detail"]
+            feasible = bool(np.isfinite(cc["seconds"]))
+            level = cc["level"] if feasible else int(np.argmin(det["p"]))
+            if m.soft:
+                sched = _soft_schedule(det, level, a)
+                variants = [(sched, float(det["p"][level]), "design")]
+            else:
+                sched, p = _hard_point(det, level, m, a)
+                variants = [(sched, p, "design")]
+                if name == "pairing" and level > 0:
+                    top = bool(det["from_top"][level])
+                    n_full = int((det["down"] if top else det["up"])["write"][level])
+                    n_min = int(math.ceil(((2**b - 1 - level) if top else level) / (2**b - 1) / a - 1e-9))
+                    for f in (4, 16):
+                        n_w = max(n_min, n_full // f)
+                        if n_w < n_full:
+                            s2, p2 = _hard_point(det, level, m, a, write=n_w)
+                            variants.append((s2, p2, f"1/{f} of the write"))
+            done_any = False
+            seen = set()
+            for sched, p, label in variants:
+                if _pairings(sched) in seen:
+                    continue
+                seen.add(_pairings(sched))
+                if _pairings(sched) <= cap:
+                    plan.append((name, b, level, label, sched, p, feasible))
+                    done_any = True
+            if not done_any or (not feasible and b >= 3):
+                break
+    table = {k: [] for k in ("model", "bits", "level", "protocol", "pairings", "p_closed_form", "p_mc", "p_mc_lo",
+                             "p_mc_hi", "n_groups", "synapses_per_group", "code_feasible")}
+    by = {}
+    for i, (name, b, level, label, sched, p, feasible) in enumerate(plan):
+        groups = mc_open(config, models[name], b, level, sched, seed, 1000 + 10 * i)
+        est = stats.estimate(groups)
+        for k, v in zip(table, (name, b, level, label, _pairings(sched), p, est["mean"], est["ci95"][0],
+                                est["ci95"][1], config.replicates, config.n_synapses, feasible)):
+            table[k].append(v)
+        if label == "design":
+            by[(name, b)] = dict(est=est, groups=groups, p=p, feasible=feasible)
+    return table, by
+
+
+def mc_bits(by: dict, name: str, confidence: float, cap: int):
+    """Bits reached in each replicate group: the largest b such that every code up to b landed on
+    its level with at least the confidence in that group. A lower bound when every group passed
+    the largest code the Monte Carlo ran (the cap on pairings, not the synapse, stopped it)."""
+    bs = sorted(b for (n, b) in by if n == name)
+    if not bs:
+        return None
+    R = by[(name, bs[0])]["groups"].size
+    reached = np.zeros(R)
+    alive = np.ones(R, bool)
+    for b in bs:
+        alive &= by[(name, b)]["groups"] >= confidence
+        reached = np.where(alive, b, reached)
+    if alive.all():
+        return stats.at_least(bs[-1], f"every code the Monte Carlo ran (writes up to {cap:,} pairings) was written")
+    return stats.estimate(reached)
+
+
+def closed_loop(config: Config, models: dict, rates: PairingRates, seed: int) -> tuple[dict, dict]:
+    """Open-loop against closed-loop writes of the same level, noise and synapse."""
+    b = config.closed_loop_bits
+    L = 2**b
+    target = int(code_cost(b, config.a_max, models["none"], rates, config.confidence)["level"])
+    R, N = config.replicates, config.n_synapses
+    out = {k: [] for k in ("model", "level", "open_seconds", "closed_seconds_mean", "closed_lo", "closed_hi",
+                           "closed_pairings_mean", "closed_unfinished", "ratio_mean", "ratio_lo", "ratio_hi")}
+    head = {}
+    for i, name in enumerate(CLOSED):
+        m = models[name]
+        cc = code_cost(b, config.a_max, m, rates, config.confidence, config.quadrature)
+        det = cc["detail"]
+        if m.soft:
+            ok_open = det["feasible"] and det["p"][target] >= config.confidence
+            t_open = float(det["seconds"][target]) if ok_open else math.inf
+        else:
+            t_open = float(det["seconds"][target])
+        n_up, n_dn, fin = np.zeros(R * N, np.int64), np.zeros(R * N, np.int64), np.empty(R * N)
+        lu, ld = _log_sds(m)
+        closed_loop_write(R * N, L, target, config.a_max, m.soft, m.sigma_up, m.sigma_down, lu, ld, m.equal_gains,
+                          max(m.gains) > 0, config.closed_loop_max_pairings, seed, 5000 + 10 * i, n_up, n_dn, fin)
+        unfinished = int(np.sum(np.rint(fin * (L - 1)) != target))
+        secs = rates.seconds(n_dn.astype(float), n_up.astype(float)).reshape(R, N).mean(axis=1)
+        pairs = (n_up + n_dn).reshape(R, N).mean(axis=1)
+        limit = float(rates.seconds(config.closed_loop_max_pairings, 0))
+        closed = stats.estimate(secs) if unfinished == 0 else stats.censored(secs, limit)
+        entry = {"open_loop_possible": bool(math.isfinite(t_open)), "closed_seconds": closed,
+                 "closed_pairings": stats.estimate(pairs)}
+        ratio = None
+        if math.isfinite(t_open):
+            entry["open_seconds"] = t_open
+            ratio = stats.estimate(t_open / secs) if unfinished == 0 else stats.at_most(float(np.mean(t_open / secs)))
+            entry["ratio"] = ratio
+        head[name] = entry
+        ci = closed.get("ci95", [math.nan, math.nan])
+        rci = ratio["ci95"] if ratio and "ci95" in ratio else [math.nan, math.nan]
+        for k, v in zip(out, (name, target, t_open, stats.point(closed), ci[0], ci[1], float(np.mean(pairs)),
+                              unfinished, stats.point(ratio) if ratio else math.nan, rci[0], rci[1])):
+            out[k].append(v)
+    return out, head
+
+
+def bartol_note(models: dict, confidence: float) -> dict:
+    """What Bartol et al. 2015's 26 distinguishable strengths for synapses with a shared history
+    would allow of a fixed per-synapse gain (closed forms), beside the calibrated gain.
+
+    Hard bounds: the middle level of 26 (k' = 12 from its bound) needs ``P(|g - 1| < 1/24) >= c``;
+    soft bounds with independent gains: ``P(w* in its level) >= c`` for every level of 26. Two
+    synapses with the same history and independent calibrated gains differ by the factor
+    ``g1/g2``, log-SD ``sqrt(2) s``; its median is ``exp(0.674 sqrt(2) s)``.
+    """
+    from scipy.optimize import brentq
+    kp = (BARTOL_LEVELS - 1) // 2
+    hard = brentq(lambda s: float(gain_within(s, 0.5 / kp)) - confidence, 1e-4, 2.0)
+    delta = 1.0 / (BARTOL_LEVELS - 1)
+    x = np.arange(BARTOL_LEVELS) * delta
+
+    def soft_ok(s):
+        m = NoiseModel("t", "t", gain_up=s, gain_down=s, soft=True)
+        return float(soft_limit(x, delta, m, 1600).min()) - confidence
+    soft = brentq(soft_ok, 1e-4, 2.0, xtol=1e-4)
+    g = models["synapse_hard"]
+    s_mean = math.sqrt(0.5 * (log_sd(g.gain_up) ** 2 + log_sd(g.gain_down) ** 2))
+    return {"levels": BARTOL_LEVELS, "bits": BARTOL_BITS, "calibrated_gain_sd": g.gain_down,
+            "max_gain_sd_hard_bounds": hard, "max_gain_sd_soft_independent": soft,
+            "pair_ratio_median": math.exp(0.6745 * math.sqrt(2) * s_mean)}
+
+
+def bits_at_any_cost(sigma_grid, max_bits: int, confidence: float) -> dict:
+    """Largest code reachable at any cost under a fixed gain of SD sigma: hard bounds (middle
+    level ``P(|g-1| < 1/(2k')) >= c``) and soft bounds with independent gains (limit of w*)."""
+    hard, soft = [], []
+    for s in sigma_grid:
+        bh = bs = 0
+        for b in range(1, max_bits + 1):
+            L = 2**b
+            if b == 1 or gain_within(s, 0.5 / ((L - 1) // 2)) >= confidence:
+                bh = b
+            else:
+                break
+        for b in range(1, max_bits + 1):
+            L = 2**b
+            x = np.arange(L) / (L - 1)
+            m = NoiseModel("t", "t", gain_up=s, gain_down=s, soft=True)
+            if soft_limit(x, 1.0 / (L - 1), m, 400).min() >= confidence:
+                bs = b
+            else:
+                break
+        hard.append(bh)
+        soft.append(bs)
+    return {"gain_sd": list(sigma_grid), "bits_hard": hard, "bits_soft_independent": soft}
 
 
 def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
-    rate, rate_table = max_pairing_rate(config.lag_ms * ms)
-    sp = max(calibrate_scatter("pairing"))
-    ss = max(calibrate_scatter("synapse"))
-    sigmas = {"none": (0.0, 0.0), "pairing": (sp, 0.0), "synapse": (0.0, ss)}
-    bits = list(range(1, config.max_bits + 1))
-    table = {"bits": bits}
-    headline: dict = {"max_pairing_rate_hz": rate, "sigma_pairing": sp, "sigma_synapse": ss}
-    for model in MODELS:
-        p, s = sigmas[model]
-        need = [pairings_needed(b, config.a_max, p, s, config.confidence) for b in bits]
-        table[f"pairings_{model}"] = need
-        table[f"seconds_at_max_rate_{model}"] = [n / rate if rate > 0 else math.inf for n in need]
-        table[f"seconds_at_250hz_{model}"] = [n / 250.0 for n in need]
-        headline[model] = {}
-        for label, T in BUDGETS.items():
-            ok = [b for b, n in zip(bits, need) if rate > 0 and n / rate <= T]
-            headline[model][f"bits_within_{label}"] = max(ok) if ok else 0
-    # the article's scheme without noise: reset to 0 (1/a_max pairings), count up to the top level
-    n0 = n_reset(config.a_max, 0.0, 0.0)
-    delta8 = 1 / 255
-    m8 = max(1, math.ceil(delta8 / config.a_max - 1e-9))
-    headline["pairings_ideal_8bit"] = n0 + 255 * m8
-    headline["seconds_ideal_8bit_at_250hz"] = headline["pairings_ideal_8bit"] / 250.0
-    headline["pairings_best_8bit_no_noise"] = n0 + worst_level(8) * m8
-    headline["seconds_ideal_8bit_at_max_rate"] = headline["pairings_ideal_8bit"] / rate if rate > 0 else None
+    models = noise_models()
+    with progress_bar(progress, 5, "write-cost") as bar:
+        rates, scan = pairing_rates(config.lag_ms * ms)
+        bar.advance()
+        a, c = config.a_max, config.confidence
+        tables = {name: cost_table(m, config.max_bits, a, rates, c, config.quadrature) for name, m in models.items()}
+        bar.advance()
+        grid = bits_grid(config, rates, models)
+        bar.advance()
+        mc_table, by = mc_points(config, models, rates, seed, tables)
+        bar.advance()
+        loop_table, loop_head = closed_loop(config, models, rates, seed)
+        bar.advance()
 
-    # Monte Carlo against the analytic probability of landing on the worst level
-    mc = {"model": [], "bits": [], "m": [], "pairings": [], "p_mc": [], "p_analytic": [], "err_sd_mc": [],
-          "err_sd_analytic": []}
-    points = []
-    for model in ("pairing", "synapse", "none"):
-        p, s = sigmas[model]
-        for b in range(1, config.max_bits + 1):
-            k = worst_level(b)
-            m_req = substeps_needed(b, config.a_max, p, s, config.confidence)
-            m_base = max(1, math.ceil((1 / (2**b - 1)) / config.a_max - 1e-9))
-            grid = sorted({max(m_base, int(x)) for x in (m_req / 16, m_req / 4, m_req) if not math.isinf(x)} | {m_base})
-            for m in grid:
-                total = reset_pairings(b, m, config.a_max, p, s) + k * m
-                if total <= config.mc_max_pairings:
-                    points.append((model, b, m, p, s))
-    with progress_bar(progress, len(points), "write-cost Monte Carlo") as bar:
-        for i, (model, b, m, p, s) in enumerate(points):
-            p_mc, sd_mc = mc_point(config, b, m, p, s, seed, 1000 + 10 * i)
-            k = worst_level(b)
-            mc["model"].append(model)
-            mc["bits"].append(b)
-            mc["m"].append(m)
-            mc["pairings"].append(reset_pairings(b, m, config.a_max, p, s) + k * m)
-            mc["p_mc"].append(p_mc)
-            mc["p_analytic"].append(p_correct_analytic(b, m, p, s))
-            mc["err_sd_mc"].append(sd_mc)
-            mc["err_sd_analytic"].append(p * math.sqrt(k / m) if p > 0 else (s * k if s > 0 else 0.0))
-            bar.advance()
-    pair_rows = [i for i, mdl in enumerate(mc["model"]) if mdl == "pairing" and worst_level(mc["bits"][i]) > 0]
-    if pair_rows:
-        headline["mc_vs_analytic_max_abs_diff_pairing"] = max(abs(mc["p_mc"][i] - mc["p_analytic"][i]) for i in pair_rows)
-    notes = [f"Pairing rate limit from the triplet rule at +-{config.lag_ms:g} ms: {rate:.1f} Hz.",
-             "The article's 8-bit scheme counts 256 pairings (about 1 s at 4 ms per pairing); with the reset by "
-             f"saturating depression it takes {headline['pairings_ideal_8bit']} pairings, "
-             f"{headline['seconds_ideal_8bit_at_250hz']:.2f} s at 250 Hz, and 250 Hz is far above the rate at which "
-             "anti-causal pairings still depress.",
-             "Synapse noise (a fixed, unknown gain per synapse) leaves only the two bounds reliable: one bit."]
-    return Result(headline, {"cost_by_bits": table, "monte_carlo": mc, "triplet_rate_scan": rate_table}, notes)
+    n0 = n_reset(a, 0.0, 0.0)
+    f = np.asarray(scan["freq_hz"])
+    e_d = np.asarray(scan["efficiency_depress"])
+    below = int(np.flatnonzero((f < rates.zero_crossing_hz) & (e_d > 0)).max())
+    art = hard_code(8, a, models["none"], rates, c)
+    best8 = code_cost(8, a, models["none"], rates, c)  # the best open-loop scheme's slowest 8-bit level
+    headline: dict = {
+        "rates": {"depress_hz": rates.depress_hz, "depress_efficiency": rates.depress_efficiency,
+                  "potentiate_hz": rates.potentiate_hz, "potentiate_efficiency": rates.potentiate_efficiency,
+                  "zero_crossing_hz": rates.zero_crossing_hz, "lag_ms": config.lag_ms,
+                  "reset_seconds": float(rates.seconds(n0, 0)),
+                  "reset_seconds_near_zero_crossing": n0 / (f[below] * e_d[below]),
+                  "near_zero_crossing_hz": float(f[below]),
+                  "reset_seconds_old_accounting": n0 / rates.zero_crossing_hz},
+        "sigma": {"pairing_ltp": models["pairing"].sigma_up, "pairing_ltd": models["pairing"].sigma_down,
+                  "synapse_ltp": models["synapse_hard"].gain_up, "synapse_ltd": models["synapse_hard"].gain_down},
+        "article_8bit": {"pairings": int(art["article_pairings"]), "reset_pairings": int(art["up"]["reset"][-1]),
+                         "seconds": art["article_seconds"],
+                         "seconds_at_250hz": art["article_pairings"] / ARTICLE_RATE_HZ,
+                         "seconds_old_accounting": art["article_pairings"] / rates.zero_crossing_hz},
+        "bits_within": {name: {label: bits_value(t, T, config.max_bits) for label, T in BUDGETS.items()}
+                        for name, t in tables.items()},
+        "setting_a_max": a,
+        "mc": {},
+        "no_readback": loop_head,
+        "bartol": bartol_note(models, c),
+    }
+    headline["best_8bit"] = {"pairings": int(best8["pairings"]), "seconds": best8["seconds"], "level": best8["level"]}
+    for name in ("pairing",) + SYNAPSE:
+        entry = {f"p_{b}bit": v["est"] for (n, b), v in sorted(by.items()) if n == name}
+        if name != "pairing":
+            bits = mc_bits(by, name, c, config.mc_max_pairings)
+            if bits is not None:
+                entry["bits_reached"] = bits
+        headline["mc"][name] = entry
+    h1 = {name: headline["bits_within"][name]["1h"] for name in NOISY}
+    top = max(h1, key=lambda k: stats.point(h1[k]))
+    headline["scatter"] = {"max_bits_within_1h": h1[top], "min_bits_within_1h": int(min(stats.point(v) for v in
+                                                                                      h1.values()))}
+
+    kinds = {}
+    for k in ("depress_hz", "depress_efficiency", "potentiate_hz", "potentiate_efficiency", "zero_crossing_hz",
+              "near_zero_crossing_hz"):
+        kinds[f"rates.{k}"] = "deterministic"
+    for k in ("reset_seconds", "reset_seconds_near_zero_crossing", "reset_seconds_old_accounting"):
+        kinds[f"rates.{k}"] = "closed-form"
+    kinds["rates.lag_ms"] = "setting"
+    for k in headline["sigma"]:
+        kinds[f"sigma.{k}"] = "closed-form"
+    for k in headline["article_8bit"]:
+        kinds[f"article_8bit.{k}"] = "closed-form"
+    for k in headline.get("best_8bit", {}):
+        kinds[f"best_8bit.{k}"] = "closed-form"
+    for name, d in headline["bits_within"].items():
+        for label in d:
+            kinds[f"bits_within.{name}.{label}"] = "closed-form"
+    for name, d in loop_head.items():
+        kinds[f"no_readback.{name}.open_loop_possible"] = "closed-form"
+        if "open_seconds" in d:
+            kinds[f"no_readback.{name}.open_seconds"] = "closed-form"
+    for k in ("levels", "bits"):
+        kinds[f"bartol.{k}"] = "published"
+    for k in ("calibrated_gain_sd", "max_gain_sd_hard_bounds", "max_gain_sd_soft_independent", "pair_ratio_median"):
+        kinds[f"bartol.{k}"] = "closed-form"
+    kinds.update({"scatter.max_bits_within_1h": "closed-form", "scatter.min_bits_within_1h": "closed-form",
+                  "setting_a_max": "setting"})
+
+    cost = {"bits": tables["none"]["bits"]}
+    for name, t in tables.items():
+        cost[f"seconds_{name}"] = t["seconds"]
+        cost[f"pairings_{name}"] = t["pairings"]
+        cost[f"from_finer_{name}"] = t["from_finer"]
+        cost[f"code_bits_{name}"] = t["code_bits"]
+        cost[f"worst_level_{name}"] = t["level"]
+    art_rows = {"bits": [], "pairings": [], "seconds": []}
+    for b in tables["none"]["bits"]:
+        hc = hard_code(b, a, models["none"], rates, c)
+        art_rows["bits"].append(b)
+        art_rows["pairings"].append(hc["article_pairings"])
+        art_rows["seconds"].append(hc["article_seconds"])
+    sig_grid = np.round(np.geomspace(0.005, 1.0, 25), 4)
+    notes = [
+        f"Rates (triplet rule, +-{config.lag_ms:g} ms): depressing pairings at {rates.depress_hz:.1f} Hz "
+        f"(efficiency {rates.depress_efficiency:.2f}: most depression per second), potentiating at "
+        f"{rates.potentiate_hz:.1f} Hz; anti-causal pairings stop depressing at {rates.zero_crossing_hz:.1f} Hz.",
+        f"Reset of {n0} pairings: {headline['rates']['reset_seconds']:.1f} s at the throughput optimum, "
+        f"{headline['rates']['reset_seconds_near_zero_crossing']:.0f} s at {f[below]:.1f} Hz; the old accounting "
+        f"(every pairing a full step at {rates.zero_crossing_hz:.1f} Hz) gave "
+        f"{headline['rates']['reset_seconds_old_accounting']:.1f} s.",
+        "Cost formulation: the distance to a level is divided into whole pairings (n = ceil(d / a_max), steps of "
+        "d/n); cost(b) = min over b' >= b (a b-bit code may use levels of a finer code), which binds where "
+        "from_finer is true (unequal rates move the slowest level).",
+        "Without noise and with continuous steps, precision is free: only crossing the range costs time, so bits "
+        "jump from 0 to the cap. With one fixed step (levels multiples of a_max) at most log2(1/a_max + 1) bits.",
+        "Smaller steps are timed like full pairings (taken at a longer lag they would be slower): noisy write "
+        "times are optimistic; the soft-bound protocol is an achievable design, not a proven optimum.",
+        f"Bartol et al. 2015 (eLife 4:e10778): >= {BARTOL_LEVELS} distinguishable strengths ({BARTOL_BITS} bits) "
+        "for spine pairs with a shared history.",
+    ]
+    tables_out = {"cost_by_bits": cost, "article_scheme": art_rows, "bits_grid": grid, "monte_carlo": mc_table,
+                  "closed_loop": loop_table, "triplet_rate_scan": scan,
+                  "gain_sd_bits": bits_at_any_cost(sig_grid, 8, c)}
+    return Result(headline, tables_out, notes, kinds)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures, finding, verdicts
+# --------------------------------------------------------------------------------------------
+
+LABELS = {"none": "no noise", "none_fixed_step": "no noise, one fixed step", "pairing": "per-pairing noise",
+          "synapse_hard": "per-synapse gain, hard bounds", "synapse_soft_equal": "per-synapse gain, soft, equal gains",
+          "synapse_soft_independent": "per-synapse gain, soft, independent gains"}
+COLORS = {"none": "k", "none_fixed_step": "#777", "pairing": "#36a", "synapse_hard": "#c33",
+          "synapse_soft_equal": "#2a2", "synapse_soft_independent": "#e80"}
+
+
+def _cost_panel(ax, result: Result):
+    t = result.tables["cost_by_bits"]
+    bits = np.array(t["bits"])
+    for k, name in enumerate(LABELS):
+        y = np.array(t[f"seconds_{name}"], float)
+        fin = np.isfinite(y)
+        ax.semilogy(bits[fin], y[fin], "o--" if name == "none_fixed_step" else "o-", ms=3, color=COLORS[name],
+                    label=LABELS[name])
+        if not fin.all() and fin.any():  # the first code no protocol writes at 95 %
+            ax.plot([bits[~fin][0] + 0.12 * (k - 3)], [0.5], "x", color=COLORS[name], ms=7, mew=2)
+    art = result.tables["article_scheme"]
+    ax.semilogy(art["bits"], art["seconds"], ":", color="k", lw=1, label="no noise, article's scheme (0 -> top)")
+    for label, T in BUDGETS.items():
+        ax.axhline(T, color="#999", ls=":", lw=0.8)
+        ax.text(bits[-1], T * 1.2, label, fontsize=7, color="#666", ha="right")
+    ax.set_ylim(0.3, 1e11)
+    ax.set(xlabel="bits (2^b levels)", ylabel="time for the slowest level (s)",
+           title="open-loop write, 95 % right level (x at bottom: no 95 % at any cost)")
+    ax.legend(fontsize=6, loc="upper left")
+
+
+def _rate_panel(ax, result: Result):
+    s = result.tables["triplet_rate_scan"]
+    h = result.headline["rates"]
+    f = np.array(s["freq_hz"])
+    ax.semilogx(f, f * np.array(s["efficiency_depress"]), "-", color="#c33", label="depression per second, f e_d(f)")
+    ax.semilogx(f, f * np.minimum(np.array(s["efficiency_potentiate"]), 1), "-", color="#36a",
+                label="potentiation per second, f e_p(f)")
+    ax.axvline(h["depress_hz"], color="#c33", ls="--", lw=1, label=f"depress at {h['depress_hz']:.1f} Hz")
+    ax.axvline(h["potentiate_hz"], color="#36a", ls="--", lw=1, label=f"potentiate at {h['potentiate_hz']:.1f} Hz")
+    ax.axvline(h["zero_crossing_hz"], color="#999", ls=":", lw=1,
+               label=f"anti-causal dw = 0 at {h['zero_crossing_hz']:.1f} Hz")
+    ax.axhline(0, color="#999", lw=0.5)
+    ax.set_ylim(-10, 60)
+    ax.set(xlabel="pairing rate f (Hz)", ylabel="1 Hz steps per second", title="triplet rule: throughput of pairings")
+    ax.legend(fontsize=6, loc="upper left")
+
+
+def _mc_pairing_panel(ax, result: Result):
+    mc = result.tables["monte_carlo"]
+    rows = [i for i, m in enumerate(mc["model"]) if m == "pairing" and mc["level"][i] > 0]
+    for b in sorted({mc["bits"][i] for i in rows}):
+        rr = sorted((i for i in rows if mc["bits"][i] == b), key=lambda i: mc["pairings"][i])
+        x = np.array([mc["pairings"][i] for i in rr], float)
+        y = np.array([mc["p_mc"][i] for i in rr])
+        err = np.array([[y[k] - mc["p_mc_lo"][i], mc["p_mc_hi"][i] - y[k]] for k, i in enumerate(rr)]).T
+        ax.errorbar(x, y, yerr=err, fmt="o", color=f"C{b}", ms=4, capsize=2, label=f"{b} bits, MC (95 % CI)")
+        ax.plot(x * 1.06, [mc["p_closed_form"][i] for i in rr], "D", mfc="none", color=f"C{b}", ms=5)
+    ax.plot([], [], "D", mfc="none", color="#555", label="closed form (shifted right 6 %)")
+    ax.set_xscale("log")
+    from matplotlib.ticker import NullFormatter
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.axhline(0.95, color="#999", ls=":")
+    ax.set(xlabel="pairings of the write (reset + settle + count)", ylabel="P(slowest level right)",
+           title="per-pairing noise: Monte Carlo vs closed form")
+    ax.legend(fontsize=6, loc="lower right")
+
+
+def _mc_synapse_panel(ax, result: Result):
+    mc = result.tables["monte_carlo"]
+    offsets = {"synapse_hard": -0.22, "synapse_soft_equal": 0.0, "synapse_soft_independent": 0.22}
+    for name, off in offsets.items():
+        rr = [i for i, m in enumerate(mc["model"]) if m == name]
+        if not rr:
+            continue
+        b = np.array([mc["bits"][i] for i in rr], float)
+        y = np.array([mc["p_mc"][i] for i in rr])
+        lo = np.array([mc["p_mc_lo"][i] for i in rr])
+        hi = np.array([mc["p_mc_hi"][i] for i in rr])
+        ax.errorbar(b + off, y, yerr=[y - lo, hi - y], fmt="o", ms=4, capsize=2, color=COLORS[name],
+                    label=LABELS[name].replace("per-synapse gain, ", "") + ", MC")
+        ax.plot(b + off + 0.08, [mc["p_closed_form"][i] for i in rr], "D", mfc="none", ms=5, color=COLORS[name])
+    ax.plot([], [], "D", mfc="none", color="#555", label="exact (quadrature), offset right")
+    ax.axhline(0.95, color="#999", ls=":")
+    ax.set(xlabel="bits", ylabel="P(right level), hardest level", title="per-synapse gain: Monte Carlo vs exact",
+           ylim=(0, 1.05))
+    ax.legend(fontsize=6, loc="lower left")
+
+
+def _loop_panel(ax, result: Result):
+    t = result.tables["closed_loop"]
+    names = t["model"]
+    x = np.arange(len(names))
+    op = np.array(t["open_seconds"], float)
+    cl = np.array(t["closed_seconds_mean"], float)
+    lo, hi = np.array(t["closed_lo"]), np.array(t["closed_hi"])
+    ax.bar(x - 0.2, np.where(np.isfinite(op), op, np.nan), 0.4, color="#888", label="open loop (closed form)")
+    ax.bar(x + 0.2, cl, 0.4, yerr=[cl - lo, hi - cl], capsize=2, color="#36a", label="closed loop (MC, 95 % CI)")
+    for i in np.flatnonzero(~np.isfinite(op)):
+        ax.text(x[i] - 0.2, 1.0, "impossible\nat 95 %", rotation=90, fontsize=6, ha="center", va="bottom")
+    ax.set_yscale("log")
+    ax.set_xticks(x, [LABELS[n].replace("per-synapse gain, ", "gain, ") for n in names], rotation=25, ha="right",
+                  fontsize=6)
+    ax.set(ylabel="seconds to write the level", title=f"with and without read-back ({t['level'][0]} of 255)")
+    ax.legend(fontsize=6)
+
+
+def _bartol_panel(ax, result: Result):
+    t = result.tables["gain_sd_bits"]
+    h = result.headline["bartol"]
+    ax.semilogx(t["gain_sd"], t["bits_hard"], "o-", ms=3, color=COLORS["synapse_hard"], label="hard bounds")
+    ax.semilogx(np.array(t["gain_sd"]) * 1.04, t["bits_soft_independent"], "s-", ms=3,
+                color=COLORS["synapse_soft_independent"], label="soft bounds, independent gains")
+    ax.axhline(h["bits"], color="#2a2", ls="--", lw=1, label=f"Bartol et al. 2015: {h['bits']} bits")
+    ax.axvline(h["calibrated_gain_sd"], color="#c33", ls=":", lw=1,
+               label=f"calibrated gain SD {h['calibrated_gain_sd']:.2f}")
+    ax.set(xlabel="per-synapse gain SD", ylabel="bits at any cost (95 %)", title="what a fixed gain allows")
+    ax.legend(fontsize=6)
+
+
+def _grid_figure(result: Result):
+    """Bits within each budget as annotated maps: rows budget x noise scale, columns step a_max."""
+    from matplotlib.figure import Figure
+    g = result.tables["bits_grid"]
+    kinds = ["pairing", "synapse_hard", "synapse_soft_equal", "synapse_soft_independent"]
+    scales = sorted({f for f, n in zip(g["noise_scale"], g["noise"]) if n != "none_fixed_step"})
+    steps = sorted(set(g["a_max"]))
+    cap = max(g["bits"]) if g["bits"] else 1
+    look = {(n, f, a, bud): (b, c) for n, f, a, bud, b, c in zip(g["noise"], g["noise_scale"], g["a_max"], g["budget"],
+                                                                  g["bits"], g["at_cap"])}
+    fig = Figure(figsize=(14, 7.5))
+    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1] * 5})
+    panels = [("none_fixed_step", [0.0], "no noise, one fixed step\n(levels: multiples of a_max)")]
+    panels += [(k, scales, LABELS[k].replace("per-synapse gain, ", "gain, ").replace(", ", ",\n", 1)) for k in kinds]
+    im = None
+    for ax, (kind, fs, title) in zip(axes, panels):
+        rows = [(bud, f) for bud in BUDGETS for f in fs]
+        M = np.array([[look.get((kind, f, a, bud), (np.nan, False))[0] for a in steps] for bud, f in rows], float)
+        im = ax.imshow(M, aspect="auto", cmap="viridis", vmin=0, vmax=cap, origin="upper")
+        for i, (bud, f) in enumerate(rows):
+            for j, a in enumerate(steps):
+                b, at_cap = look.get((kind, f, a, bud), (None, False))
+                if b is not None:
+                    ax.text(j, i, (">=" if at_cap else "") + f"{b}", ha="center", va="center", fontsize=7,
+                            color="w" if b < 0.6 * cap else "k")
+        for k in range(1, len(BUDGETS)):
+            ax.axhline(k * len(fs) - 0.5, color="w", lw=2)
+        ax.set_xticks(range(len(steps)), [f"{a:.3g}" if a >= 0.01 else f"1/{round(1 / a)}" for a in steps],
+                      rotation=45, fontsize=7)
+        ax.set_yticks(range(len(rows)), [f"{bud}, {f:g}x" for bud, f in rows], fontsize=7)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel("step a_max", fontsize=8)
+    axes[0].set_ylabel("budget, noise SD (x calibrated; 0x: no noise, steps of any size)", fontsize=8)
+    fig.colorbar(im, cax=fig.add_axes([0.955, 0.25, 0.01, 0.5]), label="bits (>= : the max_bits cap)")
+    fig.suptitle("bits writable open-loop at 95 % right level within 1 s / 1 min / 1 h, against the step size and "
+                 "the noise (a_max = 1/255: the article's; 0.071: the binary burst synapse's)", fontsize=9)
+    fig.subplots_adjust(left=0.08, right=0.94, bottom=0.12, top=0.9, wspace=0.5)
+    return fig
 
 
 def figures(result: Result):
     from matplotlib.figure import Figure
-    t = result.tables["cost_by_bits"]
+    fig = Figure(figsize=(14, 8.5))
+    axes = fig.subplots(2, 3)
+    _cost_panel(axes[0, 0], result)
+    _rate_panel(axes[0, 1], result)
+    _loop_panel(axes[0, 2], result)
+    _mc_pairing_panel(axes[1, 0], result)
+    _mc_synapse_panel(axes[1, 1], result)
+    _bartol_panel(axes[1, 2], result)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.95, wspace=0.28, hspace=0.42)
+    return [("write_cost", fig), ("write_cost_bits_grid", _grid_figure(result))]
+
+
+def _fmt(v, digits=3, unit=""):
+    return stats.fmt(v, digits, False, unit)
+
+
+def _groups(mc: dict) -> str:
+    for entry in mc.values():
+        for v in entry.values():
+            if stats.is_estimate(v):
+                return str(v["n"])
+    return "the"
+
+
+def _reached(v) -> str:
+    if stats.is_bound(v):
+        return f"every code it ran, up to {stats.point(v):.0f} bits, landed right in at least 95 % of synapses"
+    return f"{stats.fmt(v)} bits reached"
+
+
+def finding(result: Result) -> str:
     h = result.headline
-    fig = Figure(figsize=(11, 4.2))
-    a1, a2, a3 = fig.subplots(1, 3)
-    colors = {"none": "k", "pairing": "#36a", "synapse": "#c33"}
-    rate = h["max_pairing_rate_hz"]
-    for model in MODELS:
-        y = np.array(t[f"pairings_{model}"], dtype=float)
-        a1.semilogy(t["bits"], np.where(np.isinf(y), np.nan, y), "o-", color=colors[model], label=f"{model} noise")
-    for label, T in BUDGETS.items():
-        if rate > 0:
-            a1.axhline(T * rate, color="#999", ls=":", lw=1)
-            a1.text(1, T * rate * 1.15, f"{label} at {rate:.0f} Hz", fontsize=7, color="#666")
-    a1.set(xlabel="bits (2^b levels)", ylabel="pairings for 95 % correct level", title="cost of an open-loop write")
-    a1.legend(fontsize=8)
-    mc = result.tables["monte_carlo"]
-    for model in ("pairing",):
-        for b in sorted({bb for bb, mm in zip(mc["bits"], mc["model"]) if mm == model and bb > 1}):
-            rows = [i for i in range(len(mc["bits"])) if mc["bits"][i] == b and mc["model"][i] == model]
-            x = [mc["pairings"][i] for i in rows]
-            a2.semilogx(x, [mc["p_mc"][i] for i in rows], "o", color=f"C{b}", label=f"{b} bits MC")
-            a2.semilogx(x, [mc["p_analytic"][i] for i in rows], "-", color=f"C{b}", alpha=0.6)
-    a2.axhline(0.95, color="#999", ls=":")
-    a2.set(xlabel="pairings (reset + write)", ylabel="P(worst level correct)", title="pairing noise: MC (dots) vs theory")
-    a2.legend(fontsize=7)
-    s = result.tables["triplet_rate_scan"]
-    a3.semilogx(s["freq_hz"], s["dw_causal"], "o-", ms=3, label="+lag (pre first)")
-    a3.semilogx(s["freq_hz"], s["dw_anticausal"], "o-", ms=3, label="-lag (post first)")
-    a3.axhline(0, color="#999", lw=0.5)
-    if rate > 0:
-        a3.axvline(rate, color="#c33", ls="--", lw=1, label=f"max rate {rate:.1f} Hz")
-    a3.set(xlabel="pairing frequency (Hz)", ylabel="dw after 60 pairings", title="triplet rule: how fast to pair")
-    a3.legend(fontsize=8)
-    fig.tight_layout()
-    return [("write_cost", fig)]
+    bw = h["bits_within"]
+    r = h["rates"]
+    nr = h["no_readback"]
+    mc = h["mc"]
+    b = h["bartol"]
+    s = (f"Pairings are timed by the triplet rule's throughput: depressing pairings at {r['depress_hz']:.1f} Hz "
+         f"(each {r['depress_efficiency']:.0%} of a 1 Hz step), potentiating ones at {r['potentiate_hz']:.1f} Hz; "
+         f"the reset of {h['article_8bit']['reset_pairings']} steps then takes {r['reset_seconds']:.1f} s "
+         f"({r['reset_seconds_near_zero_crossing']:.0f} s at {r['near_zero_crossing_hz']:.1f} Hz, where anti-causal "
+         f"pairings barely depress). Without noise and with steps up to a_max = {_amax_text(result)} "
+         + ("(one 8-bit level per pairing, the article's assumption)" if _amax_text(result) == "1/255" else
+            "(the article assumes 1/255)")
+         + f", the article's scheme (reset to 0, count up to the top level) takes "
+         f"{h['article_8bit']['pairings']} pairings and {h['article_8bit']['seconds']:.1f} s, not 256 pairings "
+         f"and 1 s ({h['article_8bit']['seconds_at_250hz']:.2f} s even at the article's 250 Hz); the best open-loop "
+         f"scheme (each level from the faster bound) takes {h['best_8bit']['pairings']} pairings and "
+         f"{h['best_8bit']['seconds']:.1f} s. Within an hour, at 95 % right level: "
+         f"{_fmt(bw['pairing']['1h'])} bits under per-pairing noise (hard bounds; {_fmt(bw['pairing']['1min'])} "
+         f"within a minute), {_fmt(bw['synapse_hard']['1h'])} bit under a calibrated per-synapse gain with hard bounds "
+         f"and {_fmt(bw['synapse_soft_independent']['1h'])} with soft bounds and independent LTP/LTD gains (the "
+         f"Monte Carlo finds P(2-bit write right) {_fmt(mc['synapse_hard'].get('p_2bit'))} and "
+         f"{_fmt(mc['synapse_soft_independent'].get('p_2bit'))}), but {_fmt(bw['synapse_soft_equal']['1h'])} bits "
+         f"with soft bounds and equal gains, where a write to a fixed point cancels the gain (Monte Carlo: "
+         f"{_reached(mc['synapse_soft_equal'].get('bits_reached'))}). Bi & Poo's "
+         f"scatter cannot tell these models apart. A closed-loop write that reads the weight before each pairing "
+         f"takes {_fmt(nr['none']['closed_seconds'])} s for the same 8-bit level without noise, "
+         f"{_fmt(nr['none']['ratio'])} times less than open loop; with per-pairing noise the factor is "
+         f"{_fmt(nr['pairing']['ratio'])}, and with per-synapse gains on hard bounds "
+         + ("open loop cannot reach that level at all" if not nr["synapse_hard"]["open_loop_possible"] else
+            f"the factor is {_fmt(nr['synapse_hard'].get('ratio'))}")
+         + f" while closed loop takes {_fmt(nr['synapse_hard']['closed_seconds'])} s. Bartol et al. (2015) find "
+         f"at least {b['levels']} distinguishable strengths ({b['bits']} bits) in spine pairs with a shared history; "
+         f"a fixed per-synapse gain would have to have an SD below {b['max_gain_sd_hard_bounds']:.3f} (hard bounds) "
+         f"or {b['max_gain_sd_soft_independent']:.3f} (soft, independent gains) for that, against "
+         f"{b['calibrated_gain_sd']:.2f} if Bi & Poo's scatter were all per-synapse gain (pairs would then differ "
+         f"by a median factor {b['pair_ratio_median']:.2f}): so if Bartol's precision holds, the scatter is mostly "
+         f"not a fixed gain, or LTP and LTD gains are matched on soft bounds. Conditions: triplet rule (minimal "
+         f"visual-cortex fit) at +-{r['lag_ms']:g} ms lag, steps up to a_max = {_amax_text(result)} of the range "
+         f"with smaller steps timed like full ones, confidence 95 %, each noise model alone carrying all of Bi & "
+         f"Poo's (1998) scatter; Monte "
+         f"Carlo intervals are 95 % over "
+         f"{_groups(mc)} replicate groups of synapses.")
+    return s
+
+
+def _amax_text(result: Result) -> str:
+    a = result.headline["setting_a_max"]
+    return f"1/{round(1 / a)}" if abs(1 / a - round(1 / a)) < 1e-6 else f"{a:.3g}"
+
+
+def verdicts(result: Result) -> list:
+    h = result.headline
+    art = h["article_8bit"]["seconds"]
+    v_256 = "supported" if art <= 2 * ARTICLE_SECONDS else "refuted"
+    bw = h["bits_within"]
+    below = [n for n in NOISY if stats.point(bw[n]["1h"]) < 8]
+    v_scatter = "supported" if len(below) == len(NOISY) else ("refuted" if not below else "qualified")
+    nr = h["no_readback"]
+    costly = []
+    for name in CLOSED:
+        e = nr[name]
+        if not e["open_loop_possible"]:
+            costly.append(name)
+        elif stats.is_estimate(e["ratio"]) and e["ratio"]["ci95"][0] > 2:
+            costly.append(name)
+    v_loop = "refuted" if not costly else "qualified"
+    per_model = "; ".join(f"{LABELS[n]} {stats.fmt(bw[n]['1h'])}" for n in NOISY)
+    return [
+        Verdict(claim="256-pairings", verdict=v_256, headline="article_8bit.seconds",
+                criterion="refuted if writing the article's worst 8-bit level without noise (reset to 0, count up to the top) "
+                          f"takes more than twice the article's {ARTICLE_SECONDS:g} s, supported otherwise",
+                conditions=f"{h['article_8bit']['pairings']} pairings ({h['article_8bit']['reset_pairings']} to reset, "
+                           f"{h['article_8bit']['pairings'] - h['article_8bit']['reset_pairings']} to count), no noise, "
+                           f"a_max = {_amax_text(result)}, depressing pairings at {h['rates']['depress_hz']:.1f} Hz and potentiating "
+                           f"at {h['rates']['potentiate_hz']:.1f} Hz (triplet rule, {h['rates']['lag_ms']:g} ms lag); "
+                           "even at 250 Hz it is "
+                           f"{h['article_8bit']['seconds_at_250hz']:.2f} s"),
+        Verdict(claim="scatter", verdict=v_scatter, headline="scatter.max_bits_within_1h",
+                criterion="supported if every noise model that reproduces Figure A's scatter allows fewer than the "
+                          "article's 8 bits within an hour (95 % right level), refuted if every one allows 8 or more, "
+                          "qualified if it depends on the model",
+                conditions=f"bits within 1 h: {per_model}; Bi & Poo's data cannot tell the models apart"),
+        Verdict(claim="no-readback", verdict=v_loop, headline="no_readback.none.ratio",
+                criterion="the premise (no read-back) is assumed, not tested; what is tested is whether it matters: "
+                          "refuted if under every noise model a closed-loop write (weight read before each pairing) "
+                          "is less than twice as fast as the open-loop one (lower 95 % bound of the time ratio <= 2), "
+                          "qualified (true if the premise holds, at the cost shown) if under some model it is at least "
+                          "twice as fast or open loop cannot reach the level at all",
+                conditions=(f"8-bit level {result.tables['closed_loop']['level'][0]}, open/closed time ratio: "
+                            + "; ".join(f"{LABELS[n]} " + (stats.fmt(nr[n]["ratio"]) if nr[n]["open_loop_possible"]
+                                                           else "open loop impossible at 95 %, closed loop "
+                                                           + stats.fmt(nr[n]["closed_seconds"]) + " s")
+                                        for n in CLOSED))),
+    ]
 
 
 register_experiment(Experiment(
     name="write-cost",
-    question="How many pairings, and how much time, does it take to write a synapse to one of 2^b levels without reading it?",
-    about=("A synapse cannot be read, so a weight is written open-loop: saturate it at a bound, then count pairings. "
-           "The left panel gives the pairings needed to land on the right one of 2^b levels with 95 % probability for no "
-           "noise and for each calibrated noise model; the dotted lines are what fits in 1 s, 1 min and 1 h at the "
-           "fastest pairing rate the triplet rule allows (right panel). The middle panel checks the Monte Carlo "
-           "against the closed form. It tests the article's claim that writing an 8-bit weight by STDP takes about "
-           "256 pairings and a second: with realistic noise, a pairing-noise synapse needs pairings growing as 4^b, "
-           "and a synapse-noise synapse holds one reliable bit."),
-    config=Config, quick=dict(n_synapses=4000), full=dict(n_synapses=100_000, mc_max_pairings=200_000),
-    run=run, figures=figures))
+    question="How many pairings, and how much time, does it take to write a synapse to one of 2^b levels without "
+             "reading it?",
+    about=("A synapse cannot be read, so a weight is written open-loop: saturate it at a bound and count pairings "
+           "(hard bounds), or pull it to a fixed point with a mix of potentiating and depressing pairings (soft "
+           "bounds). Each kind of pairing is timed at the rate where the triplet rule gives it most change per "
+           "second. Top left: time for the slowest level of a b-bit code at 95 % right level, for no noise and each "
+           "noise model that reproduces Bi & Poo's scatter; top right: the same level written with read-back. "
+           "Bottom: Monte Carlo against the closed forms, and what a fixed per-synapse gain allows against Bartol et "
+           "al.'s 4.7 bits. The second figure gives the bits writable within 1 s, 1 min and 1 h against the step "
+           "size and the noise level."),
+    config=Config, quick=dict(replicates=5, n_synapses=600, mc_max_pairings=8000),
+    full=dict(replicates=20, n_synapses=2000, mc_max_pairings=200_000,
+              grid_a_max=(1 / 4095, 1 / 1023, 1 / 255, 0.01, 0.02, 0.071, 0.1, 0.2), grid_quadrature=160,
+              grid_max_levels=513, quadrature=400),
+    run=run, figures=figures,
+    summary=(Headline("article_8bit.seconds", "time to write the article's worst 8-bit level (reset to 0, count up "
+                      "to the top), no noise", "s", digits=3),
+             Headline("bits_within.pairing.1h", "bits writable within an hour, per-pairing noise (hard bounds)", "bits"),
+             Headline("bits_within.synapse_hard.1h", "bits writable within an hour, calibrated per-synapse gain, "
+                      "hard bounds", "bits"),
+             Headline("no_readback.none.ratio", "open-loop / closed-loop time for an 8-bit level, no noise", "x")),
+    finding=finding, verdicts=verdicts))
