@@ -191,7 +191,7 @@ def write_index(out: Path, runs: list[tuple], size: str, seconds: float) -> Path
     headline tables; ``claims.json`` beside it."""
     from .claims import ARTICLE, decide
     claims = decide({exp.name: result for exp, _, _, result in runs})
-    _write_atomic(out / "claims.json", json.dumps(_jsonable([{k: v for k, v in row.items() if k != "display"}
+    _write_atomic(out / "claims.json", json.dumps(_jsonable([{k: v for k, v in row.items() if k not in ("display", "format")}
                                                              for row in claims]), indent=2))
     parts = [f"<h1>hebblab report ({size})</h1><p>hebblab {__version__}; {len(runs)} experiments; "
              f"{seconds:.1f} s in all. Each section links its run folder.</p>",

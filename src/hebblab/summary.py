@@ -39,8 +39,12 @@ def claim_rows(claims: list[dict]) -> list[tuple[str, str, str, str]]:
             out.append((row["claim"], "not run", "", row["experiment"]))
             continue
         h = _headline_for(exp, row["headline"])
-        label = h.label if h else row["headline"]
-        number = f"{label}: {value_text(exp, row['headline'], row['display'])}"
+        if h is not None:
+            number = f"{h.label}: {value_text(exp, row['headline'], row['display'])}"
+        else:
+            f = row.get("format", {})
+            text = fmt(row["display"], f.get("digits", 3), f.get("percent", False), f.get("unit", ""))
+            number = f"{row.get('label') or row['headline']}: {text}"
         out.append((row["claim"], row["verdict"], number, row["experiment"]))
     return out
 

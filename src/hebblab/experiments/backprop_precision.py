@@ -801,7 +801,10 @@ def verdicts(result: Result) -> list:
                   f"Read-back of the network's output (training in place) could correct fixed gains; not modelled. At "
                   f"the same cost per synapse ({per_syn:.2g} s) a 10^6-weight network would take about "
                   f"{per_syn * 1e6 / 86400:.0f} days of sequential pairings, noise-free.")
-    return [Verdict(claim="no-ml-weights", verdict=verdict, headline=key, criterion=criterion, conditions=conditions)]
+    label = {"accuracy_loss_synapse_gain_noise.zero_state_ei": "accuracy points lost when written (zero state, E/I) "
+             "with the calibrated per-synapse gain noise"}.get(key, "")
+    return [Verdict(claim="no-ml-weights", verdict=verdict, headline=key, criterion=criterion, conditions=conditions,
+                    label=label, percent=bool(label))]
 
 
 register_experiment(Experiment(

@@ -92,6 +92,8 @@ class Verdict:
     ``verdict``: supported, refuted, or qualified (true only under the stated ``conditions``).
     ``headline``: the dotted key of the deciding number in the experiment's results.
     ``criterion``: the rule, in words, by which that number gives the verdict.
+    ``label``, ``unit``, ``percent``, ``digits``: how to show the deciding number where the
+    experiment's ``summary`` does not declare it (as in :class:`Headline`).
     """
 
     claim: str
@@ -99,6 +101,10 @@ class Verdict:
     headline: str
     criterion: str
     conditions: str
+    label: str = ""
+    unit: str = ""
+    percent: bool = False
+    digits: int = 3
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

@@ -1042,7 +1042,8 @@ def verdicts(result: Result) -> list:
                 "step at every leak; qualified if it does at the first leak (0) but not at the others; refuted if "
                 "it does not at the first",
                 f"Brain Simulator II IF neuron, threshold 1, the 5 spikes in consecutive cycles, no other input; "
-                f"leaks {leaks} per cycle; scan step {step:g}"),
+                f"leaks {leaks} per cycle; scan step {step:g}",
+                label="smallest w whose burst of 5 spikes fires an IF neuron of threshold 1 without leak", digits=4),
         Verdict("one-burst", v_one, f"one_burst.p_write.{worst}",
                 "supported if one burst writes the bit without noise and the lower 95 % bound of the one-burst write "
                 "probability is >= 95 % under both calibrated noise models; refuted if it does not write without "
@@ -1051,7 +1052,8 @@ def verdicts(result: Result) -> list:
                 f"nearest-spike additive STDP, a+ = 0.08, default a-, 5 pairings at {ob['lag_ms']:g} ms lag and 5 ms "
                 f"ISI from w = 0, Bi & Poo-calibrated pairing or synapse noise; without noise one burst writes only "
                 f"for lags <= {ob['longest_lag_ms_closed_form']:.2f} ms, and with a- balanced for use only for lags <= "
-                f"{ob['balanced_a_minus']['longest_lag_ms_closed_form']:.2f} ms"),
+                f"{ob['balanced_a_minus']['longest_lag_ms_closed_form']:.2f} ms",
+                label=f"one-burst write probability at {ob['lag_ms']:g} ms lag, calibrated {worst} noise", percent=True),
         Verdict("immune", v_imm, "use.flips.balanced",
                 "supported if the upper 95 % bound of the fraction of bits flipped is below 1 %; refuted if the lower "
                 "bound is above 5 %; qualified otherwise",

@@ -1496,7 +1496,8 @@ def verdicts(result: Result) -> list:
                 criterion="supported if every noise model that reproduces Figure A's scatter allows fewer than the "
                           "article's 8 bits within an hour (95 % right level), refuted if every one allows 8 or more, "
                           "qualified if it depends on the model",
-                conditions=f"bits within 1 h: {per_model}; Bi & Poo's data cannot tell the models apart"),
+                conditions=f"bits within 1 h: {per_model}; Bi & Poo's data cannot tell the models apart",
+                label="most bits writable within an hour under any calibrated noise model", unit="bits"),
         Verdict(claim="no-readback", verdict=v_loop, headline="no_readback.none.ratio",
                 criterion="the premise (no read-back) is assumed, not tested; what is tested is whether it matters: "
                           "refuted if under every noise model a closed-loop write (weight read before each pairing) "
