@@ -95,3 +95,35 @@ def test_bench_threads_option():
     assert row.split("│")[2].strip() == "2"
     bad = run("bench", "recurrent-100", "--threads", "0")
     assert bad.exit_code == 2 and "--threads" in bad.output
+
+
+def test_a_check_across_settings_names_them_without_printing_the_whole_config(tmp_path):
+    from typer.testing import CliRunner
+    from pydantic import model_validator
+
+    from hebblab.cli import app
+    from hebblab.experiments import EXPERIMENTS
+    from hebblab.experiments.base import Experiment, ExperimentConfig, Result, register_experiment
+
+    class Cfg(ExperimentConfig):
+        replicates: int = 5
+        low: float = 0.1
+        high: float = 0.9
+
+        @model_validator(mode="after")
+        def _order(self):
+            if self.low >= self.high:
+                raise ValueError(f"low = {self.low} must be < high = {self.high}")
+            return self
+
+    exp = Experiment(name="cli-cross-check", question="?", about="", config=Cfg, quick={}, full={},
+                     run=lambda c, seed=1, progress=False: Result({}), figures=lambda r: [])
+    register_experiment(exp)
+    try:
+        r = CliRunner().invoke(app, ["run", "cli-cross-check", "--set", "low=0.95", "--out", str(tmp_path / "o")])
+    finally:
+        EXPERIMENTS.pop("cli-cross-check")
+    assert r.exit_code == 2
+    out = " ".join(r.output.split())
+    assert "low = 0.95 must be < high = 0.9" in out and "replicates" not in out
+    assert not (tmp_path / "o").exists()

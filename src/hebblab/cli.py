@@ -54,7 +54,10 @@ def _make_config(exp, size: str, overrides: dict):
         if first["type"] == "extra_forbidden":
             allowed = ", ".join(exp.config.model_fields)
             raise BadInput(f"--set {loc}: unknown key for {exp.name} (allowed: {allowed})") from None
-        raise BadInput(f"--set {loc}={first.get('input')!r}: {first['msg']}") from None
+        msg = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a check across several settings: its message names them
+            raise BadInput(f"{exp.name}: {msg}") from None
+        raise BadInput(f"--set {loc}={first.get('input')!r}: {msg}") from None
 
 
 def _experiment(name: str):
