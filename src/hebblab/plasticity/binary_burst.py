@@ -35,6 +35,25 @@ of a stored 0, so stored 0s still drift up (diffusion; measured in the binary-bu
 All-to-all pairing would instead give ``r1 r2 (a_plus tau_plus - a_minus tau_minus)``, which the
 default balances at every rate; this rule pairs nearest spikes.
 
+Variance rate under the same activity (:meth:`BinaryBurst.variance_rate`), away from the bounds:
+``lim Var w(t) / t``. Write ``alpha = 1/tau_plus``, ``beta = 1/tau_minus``, ``w = P - M`` with
+``P = sum_posts a_plus f(D)``, ``M = sum_pres a_minus g(E)`` (f, g the exponentials). With Palm
+calculus for the two independent Poisson processes (a post at s and a pre at u added to them;
+D(s) depends on the pre process only and E(u) on the post process only, so given the added points
+the two are independent), each term is an integral over the lag between two events:
+
+* ``Var-rate P = a+^2 [r2 r1/(r1 + 2 alpha) + 2 r2^2/(r1 + alpha) (r1/(r1 + 2 alpha) - r1^2/(r1 + alpha)^2)]``
+  (two posts x apart share their last pre with probability ``e^{-r1 x}``);
+* ``Var-rate M = a-^2 [r1 r2/(r2 + 2 beta) + 2 r1^2/(r2 + beta) (r2/(r2 + 2 beta) - r2^2/(r2 + beta)^2)]``;
+* ``Cov-rate(P, M) = a+ a- r1 r2 [r1/(r1 + alpha) beta/(r2 + beta)^2 + r2/(r2 + beta) alpha/(r1 + alpha)^2]``
+  (a pre just after a post depresses more, a post just after a pre potentiates more);
+
+``variance rate = Var-rate P + Var-rate M - 2 Cov-rate(P, M)``. The first terms alone,
+``r2 a+^2 r1/(r1 + 2 alpha) + r1 a-^2 r2/(r2 + 2 beta)``, treat the steps as independent and
+overstate the rate (at 10 Hz, a+ = 0.08, a- balanced: 0.00796 against 0.00561 per second; a
+plain-numpy continuous-time simulation gives 0.00560 +- 0.00006). On the engine's grid of 0.1 ms
+the engine gives the continuous value within its sampling error (1 %).
+
 On the engine's time grid (``dt`` given), Poisson sources fire in each step with probability
 p = r dt (:class:`~hebblab.neurons.PoissonSource`), so the lag d in steps from a post spike back
 to the last pre arrival is geometric from 0 (a same-step pre counts, dt = 0) and from a pre
@@ -142,6 +161,20 @@ class BinaryBurst(Rule):
         bounds, in continuous time or on the grid of step ``dt`` (module docstring)."""
         r1, r2, e_plus, e_minus = self._pairing_expectations(rate_hz, rate_post_hz, dt)
         return r2 * self.a_plus * e_plus - r1 * self.a_minus * e_minus
+
+    def variance_rate(self, rate_hz: float, rate_post_hz: float | None = None) -> float:
+        """Variance rate (per second) of w under independent Poisson pre (``rate_hz``) and post
+        (``rate_post_hz``, default the same) activity, away from the bounds, in continuous time,
+        covariances of the steps included (module docstring)."""
+        r1, r2, _, _ = self._pairing_expectations(rate_hz, rate_post_hz, None)
+        al, be = 1.0 / self.tau_plus, 1.0 / self.tau_minus
+        ap, am = self.a_plus, self.a_minus
+        var_p = ap**2 * (r2 * r1 / (r1 + 2 * al)
+                         + 2 * r2**2 / (r1 + al) * (r1 / (r1 + 2 * al) - (r1 / (r1 + al)) ** 2))
+        var_m = am**2 * (r1 * r2 / (r2 + 2 * be)
+                         + 2 * r1**2 / (r2 + be) * (r2 / (r2 + 2 * be) - (r2 / (r2 + be)) ** 2))
+        cov = ap * am * r1 * r2 * (r1 / (r1 + al) * be / (r2 + be) ** 2 + r2 / (r2 + be) * al / (r1 + al) ** 2)
+        return var_p + var_m - 2 * cov
 
     def _pairing_expectations(self, rate_hz, rate_post_hz, dt):
         """(r1, r2, E[e^{-D/tau+}] at a post spike, E[e^{-D/tau-}] at a pre arrival)."""
