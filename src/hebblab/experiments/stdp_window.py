@@ -25,26 +25,44 @@ README names the digitization), or a user CSV of the same shape (``--set data_cs
 3. Noise decomposition by likelihood: the residuals ``r = y - W(dt)`` of the fitted window, as
    independent normals with variance
 
-   * (a) ``floor^2``                                   a constant measurement noise only;
+   * (a) ``floor^2``                                   a constant floor only;
    * (b) ``floor^2 + c_side^2 W(dt)^2``, c+ for LTP, c- for LTD: what per-pairing noise
      (c = sigma_p / sqrt(60)) and a per-synapse gain (c = sigma_s) both predict after a fixed 60
      pairings, so these data cannot tell those two apart;
-   * (c) ``floor^2 + c+^2 W(dt)^2`` for LTP, ``floor^2`` for LTD: LTP depends on the initial
-     synaptic strength and LTD does not (Bi & Poo 1998; modelled by van Rossum, Bi & Turrigiano
-     2000 as additive LTP and multiplicative LTD), a deterministic per-cell factor; without each
-     cell's initial strength it looks like a random gain on the LTP side only.
+   * (c) ``floor^2 + c+^2 W(dt)^2`` for LTP, ``floor^2`` for LTD (``ltp_side_proportional``):
+     proportional noise on the LTP side only. Comparing (b) with (c) tests only whether c- > 0. It
+     is not a test of weight dependence (Bi & Poo 1998: LTP depends on the initial synaptic strength,
+     LTD does not), which needs each cell pair's initial EPSC amplitude beside its change; these
+     points do not carry it.
 
-   Maximum-likelihood fits (scipy), log-likelihoods and ``AIC = 2k - 2 ln L`` (the 4 window
+   The floor is the part of the scatter that does not scale with the window: measurement noise is
+   one reading of it, timing-independent change another (these points have no unpaired control).
+   Maximum-likelihood fits (Fisher scoring), log-likelihoods and ``AIC = 2k - 2 ln L`` (the 4 window
    parameters are common to all three and not counted). The nested models are also compared by the
-   likelihood ratio, with the chi-bar-square null of parameters on the boundary c = 0 (Self & Liang
-   1987, J. Am. Stat. Assoc. 82:605): one boundary parameter ``p = sf_chi2_1(LR) / 2``, two
-   ``p = sf_chi2_1(LR) / 2 + sf_chi2_2(LR) / 4``.
+   likelihood ratio, whose null has parameters on the boundary c = 0 (Self & Liang 1987, J. Am.
+   Stat. Assoc. 82:605): one boundary parameter, ``p = sf_chi2_1(LR) / 2``; two (c+ and c-, (a)
+   against (b)), the chi-bar-square ``p = sf_chi2_1(LR) / 2 + w2 sf_chi2_2(LR)`` with
+   ``w2 = 1/4 + asin(rho) / (2 pi)``, rho the correlation of the two estimates under the null
+   (:func:`boundary_correlation`; w2 = 1/4 only when they are uncorrelated).
 
-4. Noise recalibrated to the fitted window (:func:`hebblab.plasticity.calibrate_scatter` with the
-   data's bin statistics, the fitted amplitudes and taus, with and without the ML floor of model
-   (b)); the 60-pairing protocol simulated in the engine on ``replicates`` independent groups of
-   synapses (one network per noise model), the measurement floor added to the simulated changes
-   where it is modelled; simulated bin SDs are estimates over the groups, the data's SD a bootstrap.
+4. Noise recalibrated to the fitted window, each side on its own
+   (:func:`hebblab.plasticity.scatter.calibrate_side` with the data's bin statistics, the fitted
+   amplitudes and taus, with and without the ML floor of model (b); a side that fails is named in the
+   finding); the 60-pairing protocol simulated in the engine on ``replicates`` independent groups of
+   synapses (one network per noise model), the floor added to the simulated changes where it is
+   modelled; simulated bin SDs are estimates over the groups, the data's SD a bootstrap. The
+   calibration assumes non-interacting pairings: the config refuses a pairing rate at which the next
+   pairing's spikes, ``1/rate - max_lag`` away, would add more than 0.1 % of the window's peak
+   (``1/rate - max_lag >= ln(1000) max(tau+, tau-)`` for the fitted taus).
+
+5. The article's claim that weights change only by near-concurrent firing: beyond a cut-off
+   ``|dt| > far_lag`` a window confined to near-concurrent firing predicts no change. On each side
+   the far points' mean change is compared with that zero, as a fraction of the same side's bin
+   mean (``far_over_near``), beside what the fitted exponential's own tail predicts there. Sides are
+   kept apart: a mean over both would mix the LTP tail (+) with the LTD tail (-).
+
+Every bootstrap interval reports as ``n`` the number of data points its statistic uses (a bin's 14,
+the far points' 11, ...), not the 45 points resampled.
 """
 
 from __future__ import annotations
@@ -63,20 +81,23 @@ from .. import stats
 from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import PairSTDP, Scatter
-from ..plasticity.scatter import BI_POO_LTD_BIN, BI_POO_LTP_BIN, TAU_MINUS, TAU_PLUS, _exp_moments, calibrate_scatter
+from ..plasticity.scatter import BI_POO_LTD_BIN, BI_POO_LTP_BIN, TAU_MINUS, TAU_PLUS, _exp_moments, calibrate_side
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, progress_bar, register_experiment
 
 DT = 0.1 * ms
 W0, W_MAX = 1.0, 8.0  # percent change is relative to w0; the bound is far away
 TAU_RANGE_MS = (0.5, 1000.0)  # the fitted time constants are searched in this range
-#: The published bins (Bi & Poo 1998): LTP 0 < dt <= 10 ms, LTD -25 <= dt < -3 ms (edges in ms).
+#: The bins of the digitization's summary (shared/data/README.md): LTP 0 < dt <= 10 ms, LTD -25 <= dt < -3 ms.
 LTP_BIN_MS = (BI_POO_LTP_BIN[0][0] / ms, BI_POO_LTP_BIN[0][1] / ms)
 LTD_BIN_MS = (BI_POO_LTD_BIN[0][0] / ms, BI_POO_LTD_BIN[0][1] / ms)
 PACKAGED = "bi_poo_1998_fig7.csv"
-NOISE_MODELS = ("floor_only", "proportional", "weight_dependent")
+NOISE_MODELS = ("floor_only", "proportional", "ltp_side_proportional")
 SIMULATED = ("window_only", "pairing", "synapse", "pairing_floor", "synapse_floor")
 WINDOW_KEYS = ("a_plus_pct", "tau_plus_ms", "a_minus_pct", "tau_minus_ms")
+SIDES = ("ltp", "ltd")
+#: The next pairing may add at most this fraction of the window's peak (the pairings do not interact).
+INTERACTION_LIMIT = 1e-3
 
 
 class Config(ExperimentConfig):
@@ -85,16 +106,21 @@ class Config(ExperimentConfig):
     replicates: int = Field(5, ge=2, le=200, description="independent groups of simulated synapses (one network)")
     n_synapses: int = Field(3000, ge=100, le=1_000_000, description="simulated synapses in all (split into the groups)")
     n_pairings: int = Field(60, ge=1, le=10_000, description="pairings of the simulated protocol (Bi & Poo: 60)")
-    pairing_rate_hz: float = Field(1.0, gt=0, le=10, description="pairing rate of the simulated protocol (Bi & Poo: 1 Hz)")
+    pairing_rate_hz: float = Field(1.0, gt=0, le=10, description="pairing rate of the simulated protocol (Bi & Poo: "
+                                   "1 Hz); the calibration assumes pairings that do not interact, so a rate is refused "
+                                   "unless 1/rate - max_lag_ms >= ln(1000) x the longer fitted tau (the next pairing "
+                                   "adds at most 0.1 % of the window's peak; about 2.6 Hz for Bi & Poo's points)")
     max_lag_ms: float = Field(100.0, gt=1, le=500, description="simulated lags outside the bins span +- this")
-    ltd_min_lag_ms: float = Field(3.0, ge=0, le=50, description="LTD fit uses dt < -ltd_min_lag_ms")
-    far_lag_ms: float = Field(40.0, gt=0, le=500, description="|dt| beyond which a pairing counts as far from "
-                              "coincidence (floor, stdp-only criterion)")
+    ltd_min_lag_ms: float = Field(3.0, ge=0, le=3, description="LTD fit uses dt < -ltd_min_lag_ms; at most 3 ms, the "
+                                  "inner edge of the LTD bin (-25 <= dt < -3 ms), so that the bin the LTD noise is "
+                                  "calibrated on lies where the window is fitted")
+    far_lag_ms: float = Field(40.0, gt=10, le=500, description="|dt| beyond which a pairing counts as far from "
+                              "coincidence (floor, stdp-only criterion); above the LTP bin's 10 ms")
     bootstrap_resamples: int = Field(2000, ge=200, le=100_000, description="bootstrap resamples of the data points")
     ml_resamples: int = Field(400, ge=100, le=100_000, description="bootstrap resamples for the noise-model ML fit "
                               "(the first of the same resamples; at most bootstrap_resamples)")
-    far_near_limit: float = Field(0.25, gt=0, lt=1, description="stdp-only: far changes count as absent when "
-                                  "|far mean / near mean| stays below this")
+    far_near_limit: float = Field(0.25, gt=0, lt=1, description="stdp-only: on each side, far changes count as "
+                                  "absent when |far mean / same side's bin mean| stays below this")
 
     @field_validator("data_csv")
     @classmethod
@@ -109,6 +135,9 @@ class Config(ExperimentConfig):
             raise ValueError("n_synapses / replicates must be at least 30 (synapses per group)")
         if self.max_lag_ms <= self.far_lag_ms:
             raise ValueError("max_lag_ms must exceed far_lag_ms (the simulated far lags)")
+        dt_ms, pc = load_points(self.data_csv) if self.data_csv else packaged_points()
+        check_points(dt_ms, self)
+        check_rate(dt_ms, pc, self)
         return self
 
 
@@ -210,8 +239,8 @@ def window_values(dt_ms, win: dict) -> np.ndarray:
 
 
 def published_window() -> dict:
-    """tau+- from Bi & Poo 2001 (Annu. Rev. Neurosci. 24:139); amplitudes that put the window's
-    mean over each published bin at the bin's published mean (Bi & Poo 1998)."""
+    """The literature window: tau+- from Bi & Poo 2001 (Annu. Rev. Neurosci. 24:139); amplitudes that
+    put the window's mean over each bin at the bin's mean computed from the digitized points."""
     out = dict(tau_plus_ms=TAU_PLUS / ms, tau_minus_ms=TAU_MINUS / ms)
     for key, (bin_, mean, _, _), tau in (("a_plus_pct", BI_POO_LTP_BIN, TAU_PLUS), ("a_minus_pct", BI_POO_LTD_BIN, TAU_MINUS)):
         m1, _ = _exp_moments(bin_[0], bin_[1], tau)
@@ -231,7 +260,7 @@ def uniform_window_variance(win: dict, low_ms: float, high_ms: float):
 
 
 def in_bin(dt_ms, bin_ms) -> np.ndarray:
-    """Membership of the published bins: (0, 10] for LTP, [-25, -3) for LTD (edges from ``bin_ms``)."""
+    """Membership of the bins: (0, 10] for LTP, [-25, -3) for LTD (edges from ``bin_ms``)."""
     low, high = bin_ms
     dt_ms = np.asarray(dt_ms)
     return (dt_ms > low) & (dt_ms <= high) if low >= 0 else (dt_ms >= low) & (dt_ms < high)
@@ -249,11 +278,17 @@ def _weighted(c, v, min_n):
     return n, mean, var
 
 
+def _far_sides(dt_ms, far_lag_ms: float) -> dict:
+    dt_ms = np.asarray(dt_ms, float)
+    return {"ltp": dt_ms > far_lag_ms, "ltd": dt_ms < -far_lag_ms}
+
+
 def point_statistics(dt_ms, pc, ltd_min_lag_ms: float = 3.0, far_lag_ms: float = 40.0, counts=None) -> dict:
     """Every statistic of a set of points: the fitted window (:func:`fit_window`), the window's
-    share of each published bin's variance, R^2 over the fitted points, the bins' mean and SD, the
-    mean, RMS and RMS residual of the points at |dt| > far_lag. Floats, or with ``counts`` (b, n)
-    one value per row (a bootstrap resample), NaN where a statistic is undefined."""
+    share of each bin's variance, R^2 over the fitted points, the bins' mean and SD, the RMS and RMS
+    residual of the points at |dt| > far_lag, and on each side the far points' mean change, the
+    window's mean over them, and both as fractions of the side's bin mean. Floats, or with
+    ``counts`` (b, n) one value per row (a bootstrap resample), NaN where a statistic is undefined."""
     dt, y = np.asarray(dt_ms, float), np.asarray(pc, float)
     c = np.ones((1, dt.size)) if counts is None else np.asarray(counts, float)
     win = fit_window(dt, y, ltd_min_lag_ms, counts=c)
@@ -273,14 +308,37 @@ def point_statistics(dt_ms, pc, ltd_min_lag_ms: float = 3.0, far_lag_ms: float =
         _, _, var_f = _weighted(cf, y[None, :], 3)
         out["r2"] = 1 - (cf * (y - w) ** 2).sum(1) / (var_f * (cf.sum(1) - 1))
         cfar = c * (np.abs(dt) > far_lag_ms)
-        n_far, far_mean, _ = _weighted(cfar, y[None, :], 2)
+        n_far = cfar.sum(1)
         ok = n_far >= 2
         nf = np.where(ok, n_far, 1)
-        out["far_mean"] = far_mean
         out["far_rms"] = np.where(ok, np.sqrt((cfar * y * y).sum(1) / nf), np.nan)
         out["far_rms_residual"] = np.where(ok, np.sqrt((cfar * (y - w) ** 2).sum(1) / nf), np.nan)
-        out["far_over_near"] = far_mean / out["mean_ltp"]
+        for side, sel in _far_sides(dt, far_lag_ms).items():
+            cs = c * sel
+            _, far_mean, _ = _weighted(cs, y[None, :], 1)
+            _, far_window, _ = _weighted(cs, w, 1)
+            out[f"far_mean_{side}"] = far_mean
+            out[f"far_window_{side}"] = far_window
+            out[f"far_over_near_{side}"] = far_mean / out[f"mean_{side}"]
+            out[f"far_window_over_near_{side}"] = far_window / out[f"mean_{side}"]
     return {k: float(v[0]) for k, v in out.items()} if counts is None else out
+
+
+def statistic_points(dt_ms, ltd_min_lag_ms: float = 3.0, far_lag_ms: float = 40.0) -> dict:
+    """How many data points each :func:`point_statistics` value uses (the ``n`` its interval reports)."""
+    dt = np.asarray(dt_ms, float)
+    pos, neg = _sides(dt, ltd_min_lag_ms)
+    bins = {"ltp": in_bin(dt, LTP_BIN_MS), "ltd": in_bin(dt, LTD_BIN_MS)}
+    far = _far_sides(dt, far_lag_ms)
+    n = dict(a_plus_pct=pos.sum(), tau_plus_ms=pos.sum(), a_minus_pct=neg.sum(), tau_minus_ms=neg.sum(),
+             r2=(pos | neg).sum(), far_rms=(np.abs(dt) > far_lag_ms).sum(),
+             far_rms_residual=(np.abs(dt) > far_lag_ms).sum())
+    for side in SIDES:
+        for key in ("share", "sd", "mean", "share_uniform"):
+            n[f"{key}_{side}"] = bins[side].sum()
+        n[f"far_mean_{side}"] = n[f"far_window_{side}"] = far[side].sum()
+        n[f"far_over_near_{side}"] = n[f"far_window_over_near_{side}"] = (far[side] | bins[side]).sum()
+    return {k: int(v) for k, v in n.items()}
 
 
 class PointBootstrap:
@@ -301,10 +359,11 @@ class PointBootstrap:
         self.idx = idx
         self.batch = point_statistics(self.rows[:, 0], self.rows[:, 1], *self.args, counts=counts)
         self.point = point_statistics(self.rows[:, 0], self.rows[:, 1], *self.args)
+        self.n_points = statistic_points(self.rows[:, 0], *self.args)
 
     def interval(self, name: str) -> dict:
-        """The percentile bootstrap interval of one statistic."""
-        return stats.bootstrap_interval(self.point[name], self.batch[name], self.rows.shape[0])
+        """The percentile bootstrap interval of one statistic; ``n``: the data points it uses."""
+        return stats.bootstrap_interval(self.point[name], self.batch[name], self.n_points[name])
 
     def intervals(self) -> dict:
         return {k: self.interval(k) for k in self.batch}
@@ -372,21 +431,47 @@ def fit_noise_model(resid, window, model: str, max_iter: int = 200, tol: float =
                 aic=2 * k - 2 * ll)
 
 
-def compare_noise_models(resid, window) -> dict:
-    """ML fits of the three models, AIC differences from the best, likelihood-ratio p-values."""
+def boundary_correlation(window) -> float:
+    """Correlation of the ML estimates of c+^2 and c-^2 under the null c+ = c- = 0, the floor profiled
+    out. There v = floor^2 for every point, the information about (floor^2, c+^2, c-^2) is
+    ``X^T X / (2 floor^4)`` (columns 1, a = W^2 on the LTP side, b = W^2 on the LTD side; a b = 0), so
+    the information about (c+^2, c-^2) is ``M = [[S_aa - S_a^2/N, -S_a S_b/N], [-S_a S_b/N, S_bb -
+    S_b^2/N]]`` (times the same factor) and the estimates' correlation, from ``M^-1``, is
+    ``rho = (S_a S_b / N) / sqrt((S_aa - S_a^2/N) (S_bb - S_b^2/N))``."""
+    w = np.asarray(window, float)
+    a, b = np.where(w > 0, w * w, 0.0), np.where(w < 0, w * w, 0.0)
+    n = w.size
+    maa, mbb = np.sum(a * a) - a.sum() ** 2 / n, np.sum(b * b) - b.sum() ** 2 / n
+    if maa <= 0 or mbb <= 0:
+        return 0.0
+    return float(a.sum() * b.sum() / n / math.sqrt(maa * mbb))
+
+
+def lr_p_values(lr: dict, rho: float) -> dict:
+    """p-values of the likelihood-ratio statistics (module docstring): chi-bar-square with weights
+    (1/4 - asin(rho)/2pi, 1/2, 1/4 + asin(rho)/2pi) for the two boundary parameters of (a) against
+    (b), 50:50 chi2_0 : chi2_1 for one."""
     from scipy.stats import chi2
 
+    w2 = 0.25 + math.asin(max(-1.0, min(1.0, rho))) / (2 * math.pi)
+    two = lr["floor_only_vs_proportional"]
+    return {"floor_only_vs_proportional": float(0.5 * chi2.sf(two, 1) + w2 * chi2.sf(two, 2)),
+            "floor_only_vs_ltp_side_proportional": float(0.5 * chi2.sf(lr["floor_only_vs_ltp_side_proportional"], 1)),
+            "ltp_side_proportional_vs_proportional":
+                float(0.5 * chi2.sf(lr["ltp_side_proportional_vs_proportional"], 1))}
+
+
+def compare_noise_models(resid, window) -> dict:
+    """ML fits of the three models, AIC differences from the best, likelihood-ratio statistics and
+    their p-values (:func:`lr_p_values`, with :func:`boundary_correlation`)."""
     fits = {m: fit_noise_model(resid, window, m) for m in NOISE_MODELS}
     best = min(NOISE_MODELS, key=lambda m: fits[m]["aic"])
-    lr = {pair: max(0.0, 2 * (fits[pair[1]]["loglik"] - fits[pair[0]]["loglik"]))
-          for pair in (("floor_only", "proportional"), ("floor_only", "weight_dependent"),
-                       ("weight_dependent", "proportional"))}
-    p = {"floor_only_vs_proportional": 0.5 * chi2.sf(lr[("floor_only", "proportional")], 1)
-         + 0.25 * chi2.sf(lr[("floor_only", "proportional")], 2),
-         "floor_only_vs_weight_dependent": 0.5 * chi2.sf(lr[("floor_only", "weight_dependent")], 1),
-         "weight_dependent_vs_proportional": 0.5 * chi2.sf(lr[("weight_dependent", "proportional")], 1)}
+    lr = {f"{a}_vs_{b}": max(0.0, 2 * (fits[b]["loglik"] - fits[a]["loglik"]))
+          for a, b in (("floor_only", "proportional"), ("floor_only", "ltp_side_proportional"),
+                       ("ltp_side_proportional", "proportional"))}
+    rho = boundary_correlation(window)
     return dict(fits=fits, best=best, delta_aic={m: fits[m]["aic"] - fits[best]["aic"] for m in NOISE_MODELS},
-                lr_p={k: float(v) for k, v in p.items()})
+                lr=lr, rho=rho, lr_p=lr_p_values(lr, rho))
 
 
 def noise_residuals(dt_ms, pc, win: dict, ltd_min_lag_ms: float) -> tuple[np.ndarray, np.ndarray]:
@@ -415,7 +500,8 @@ def bootstrap_noise(boot: PointBootstrap, n_resamples: int) -> dict:
             vals[k][b] = fitted[k]
     win = {k: float(boot.point[k]) for k in WINDOW_KEYS}
     point = fit_noise_model(*noise_residuals(boot.rows[:, 0], boot.rows[:, 1], win, ltd_min), "proportional")
-    return {k: stats.bootstrap_interval(point[k], vals[k], boot.rows.shape[0]) for k in keys}
+    n_fit = int(np.sum(np.logical_or(*_sides(boot.rows[:, 0], ltd_min))))
+    return {k: stats.bootstrap_interval(point[k], vals[k], n_fit) for k in keys}
 
 
 # -------------------------------------------------------------------------------------- simulation
@@ -458,24 +544,28 @@ def draw_lags(rng, groups: int, per_group: int, max_lag_ms: float) -> tuple[np.n
 
 
 def calibrations(bins: dict, win: dict, n_pairings: int, floor: float) -> tuple[dict, list]:
-    """Noise SDs for each simulated model, calibrated to the data's bins and the fitted window;
-    a bin that the window and floor already over-explain gets SD 0 (named in the returned notes)."""
-    out, notes = {}, []
+    """Noise SDs for each simulated model, calibrated to the data's bins and the fitted window, each
+    side on its own (:func:`hebblab.plasticity.scatter.calibrate_side`). A side whose bin the window
+    and floor already spread more than the data gets SD 0 there, the other side keeps its
+    calibration; the failures are returned, one line each, for the notes and the finding."""
+    out, failed = {}, []
     for kind in ("pairing", "synapse"):
         for suffix, f in (("", 0.0), ("_floor", floor)):
-            try:
-                sp, sm = calibrate_scatter(kind, n_pairings, win["tau_plus_ms"] * ms, win["tau_minus_ms"] * ms,
-                                           ltp_bin=bins["ltp"], ltd_bin=bins["ltd"],
-                                           amplitudes=(win["a_plus_pct"], win["a_minus_pct"]), floor=f)
-            except ValueError as err:
-                notes.append(f"{kind}{suffix} noise set to 0: {err}")
-                sp = sm = 0.0
-            out[f"{kind}{suffix}"] = dict(sigma_plus=sp, sigma_minus=sm)
-    return out, notes
+            sig = {}
+            for side, name, sign in (("ltp", "plus", "+"), ("ltd", "minus", "-")):
+                try:
+                    sig[f"sigma_{name}"] = calibrate_side(kind, n_pairings, win[f"tau_{name}_ms"] * ms, bins[side],
+                                                          win[f"a_{name}_pct"], f)
+                except ValueError as err:
+                    sig[f"sigma_{name}"] = 0.0
+                    failed.append(f"{kind}{suffix} noise, {side.upper()} side not calibrated ({err}): its sigma{sign} "
+                                  "is set to 0")
+            out[f"{kind}{suffix}"] = sig
+    return out, failed
 
 
 def _group_spread(lags_ms, group, change, groups, far_lag_ms, win) -> dict:
-    """Per group: SD in each published bin, RMS of the change around the window at |dt| > far;
+    """Per group: SD in each bin, RMS of the change around the window at |dt| > far;
     estimates over groups."""
     per = {"ltp": [], "ltd": [], "far": []}
     for g in range(groups):
@@ -490,17 +580,36 @@ def _group_spread(lags_ms, group, change, groups, far_lag_ms, win) -> dict:
 
 # ------------------------------------------------------------------------------------------- run
 
-def check_points(dt_ms, config: Config) -> None:
-    """ValueError naming what the points lack: 3 a side for the fit, 3 in each published bin (the
-    calibration targets), 2 beyond the far lag (floor and stdp-only criterion)."""
+def check_points(dt_ms, config) -> None:
+    """ValueError naming what the points lack: 3 a side for the fit, 3 in each bin (the calibration
+    targets), 2 beyond the far lag on each side (floor and stdp-only criterion)."""
+    dt_ms = np.asarray(dt_ms, float)
     pos, neg = _sides(dt_ms, config.ltd_min_lag_ms)
+    far = config.far_lag_ms
     need = [(pos.sum(), 3, "points with dt > 0"), (neg.sum(), 3, f"points with dt < -{config.ltd_min_lag_ms:g} ms"),
             (in_bin(dt_ms, LTP_BIN_MS).sum(), 3, "points in the LTP bin 0 < dt <= 10 ms"),
             (in_bin(dt_ms, LTD_BIN_MS).sum(), 3, "points in the LTD bin -25 <= dt < -3 ms"),
-            ((np.abs(dt_ms) > config.far_lag_ms).sum(), 2, f"points with |dt| > far_lag_ms = {config.far_lag_ms:g}")]
+            ((dt_ms > far).sum(), 2, f"points with dt > far_lag_ms = {far:g} ms"),
+            ((dt_ms < -far).sum(), 2, f"points with dt < -far_lag_ms = -{far:g} ms")]
     for have, n, what in need:
         if have < n:
             raise ValueError(f"data: need at least {n} {what} (got {int(have)})")
+
+
+def check_rate(dt_ms, pc, config) -> None:
+    """ValueError unless the simulated pairings do not interact: the next pairing's spikes come
+    ``gap = 1/rate - max_lag`` after a pairing's last spike, and the window there is at most
+    ``e^{-gap/tau}`` of its peak; refused when that exceeds :data:`INTERACTION_LIMIT` for the longer
+    fitted tau (the calibration's assumption of independent pairings would not hold)."""
+    win = fit_window(dt_ms, pc, config.ltd_min_lag_ms)
+    tau = max(win["tau_plus_ms"], win["tau_minus_ms"])
+    gap = 1000.0 / config.pairing_rate_hz - config.max_lag_ms
+    need = math.log(1 / INTERACTION_LIMIT) * tau
+    if gap < need:
+        top = 1000.0 / (need + config.max_lag_ms)
+        raise ValueError(f"pairing_rate_hz={config.pairing_rate_hz:g}: pairings would interact (1/rate - max_lag_ms = "
+                         f"{gap:.0f} ms, need >= {need:.0f} ms = ln(1000) x tau {tau:.1f} ms); the noise calibration "
+                         f"assumes independent pairings: use at most {top:.2f} Hz")
 
 
 def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
@@ -524,7 +633,7 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         floor = prop["floor"]
         bins = {side: ((b[0] * ms, b[1] * ms), point[f"mean_{side}"], point[f"sd_{side}"],
                        int(in_bin(dt_ms, b).sum())) for side, b in (("ltp", LTP_BIN_MS), ("ltd", LTD_BIN_MS))}
-        sigmas, cal_notes = calibrations(bins, win, config.n_pairings, floor)
+        sigmas, cal_failed = calibrations(bins, win, config.n_pairings, floor)
         rng = np.random.default_rng(seed)
         per_group = config.n_synapses // config.replicates
         lags, group = draw_lags(rng, config.replicates, per_group, config.max_lag_ms)
@@ -541,31 +650,46 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         spread = {label: _group_spread(lags_ms, group, sims[label], config.replicates, config.far_lag_ms, win)
                   for label in SIMULATED}
         bar.advance()
-    headline, kinds = _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, spread, floor)
+    headline, kinds = _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, spread, floor,
+                                cal_failed)
     tables = _tables(dt_ms, pc, win, resampled.windows(), lags_ms, group, sims, config)
     notes = [f"Window fitted on {int((dt_ms > 0).sum())} LTP points (dt > 0) and "
              f"{int((dt_ms < -config.ltd_min_lag_ms).sum())} LTD points (dt < -{config.ltd_min_lag_ms:g} ms); "
              f"{int(((dt_ms <= 0) & (dt_ms >= -config.ltd_min_lag_ms)).sum())} points in between are left out of "
              "the fit, the residuals and R^2 (Bi & Poo's points there potentiate).",
-             "Bins as published (Bi & Poo 1998): LTP 0 < dt <= 10 ms, LTD -25 <= dt < -3 ms; the data's own mean "
-             "and SD in each bin are the calibration targets.",
+             "Bins: LTP 0 < dt <= 10 ms, LTD -25 <= dt < -3 ms (those of the digitization's summary, "
+             "shared/data/README.md); the data's own mean and SD in each bin are the calibration targets.",
              "Noise models (b) per-pairing and per-synapse noise give the same spread after a fixed number of "
              "pairings; they differ in what more pairings do (write-cost): pairing noise averages out, synapse "
-             "noise never does. Measurement noise (the floor) is added to the simulated changes of the *_floor "
-             "models, after the engine run.",
+             "noise never does. The floor (read as measurement noise) is added to the simulated changes of the "
+             "*_floor models, after the engine run.",
              "variance_explained.*_bin: Var W(dt_i) / Var y_i over the bin's points; *_uniform_lags: the closed-form "
              "variance of W over lags uniform in the bin (what the simulation samples) over the data's variance, "
              "which can exceed 1 on a resample.",
              f"Bootstrap: {config.bootstrap_resamples} resamples of the points (window refitted each time), "
-             f"{config.ml_resamples} for the noise-model ML fit."] + cal_notes
+             f"{config.ml_resamples} for the noise-model ML fit; each interval's n is the number of points its "
+             "statistic uses.",
+             f"Likelihood-ratio p of (a) against (b): chi-bar-square with w2 = 1/4 + asin(rho)/2pi, rho = "
+             f"{comparison['rho']:.3f} (the correlation of the c+^2 and c-^2 estimates under the null)."] + cal_failed
     return Result(headline, tables, notes, kinds)
 
 
-def _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, spread, floor):
+def _stdp_only(config, boot, dt_ms) -> dict:
+    far = _far_sides(dt_ms, config.far_lag_ms)
+    out = {side: dict(far_mean_change=boot[f"far_mean_{side}"], window_prediction=boot[f"far_window_{side}"],
+                      near_mean_change=boot[f"mean_{side}"], far_over_near=boot[f"far_over_near_{side}"],
+                      window_far_over_near=boot[f"far_window_over_near_{side}"], n_far=int(far[side].sum()))
+           for side in SIDES}
+    out.update(limit=config.far_near_limit, far_lag_ms=config.far_lag_ms)
+    return out
+
+
+def _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, spread, floor, cal_failed):
     fits = comparison["fits"]
     headline = dict(
         data=dict(source=source, packaged=not config.data_csv, n_points=int(dt_ms.size), n_ltp_bin=int(in_bin(dt_ms, LTP_BIN_MS).sum()),
-                  n_ltd_bin=int(in_bin(dt_ms, LTD_BIN_MS).sum()), n_far=int((np.abs(dt_ms) > config.far_lag_ms).sum())),
+                  n_ltd_bin=int(in_bin(dt_ms, LTD_BIN_MS).sum()), n_far=int((np.abs(dt_ms) > config.far_lag_ms).sum()),
+                  n_fitted=int(np.sum(np.logical_or(*_sides(dt_ms, config.ltd_min_lag_ms))))),
         protocol=dict(n_pairings=config.n_pairings, rate_hz=config.pairing_rate_hz),
         window={k: boot[k] for k in WINDOW_KEYS},
         variance_explained=dict(ltp_bin=boot["share_ltp"], ltd_bin=boot["share_ltd"], all_points_r2=boot["r2"],
@@ -575,15 +699,14 @@ def _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, sprea
         noise_models={m: dict(loglik=fits[m]["loglik"], aic=fits[m]["aic"], k=fits[m]["k"],
                               delta_aic=comparison["delta_aic"][m], floor=fits[m]["floor"],
                               c_plus=fits[m]["c_plus"], c_minus=fits[m]["c_minus"]) for m in NOISE_MODELS},
+        noise_lr=dict(comparison["lr"], rho=comparison["rho"]),
         noise_lr_p=comparison["lr_p"],
         noise_sd_floor_removed=dict(c_plus=noise_boot["c_plus"], c_minus=noise_boot["c_minus"]),
-        calibration={label: sigmas[label] for label in sigmas},
+        calibration=dict({label: sigmas[label] for label in sigmas}, failures="; ".join(cal_failed) or "none"),
         spread={side: dict(data=boot[f"sd_{side}"] if side != "far" else boot["far_rms_residual"],
                            **{label: spread[label][side] for label in SIMULATED}) for side in ("ltp", "ltd", "far")},
         bin_mean=dict(ltp=boot["mean_ltp"], ltd=boot["mean_ltd"]),
-        stdp_only=dict(far_mean_change=boot["far_mean"], near_mean_change=boot["mean_ltp"],
-                       far_over_near=boot["far_over_near"], limit=config.far_near_limit,
-                       far_lag_ms=config.far_lag_ms),
+        stdp_only=_stdp_only(config, boot, dt_ms),
     )
     headline["noise_models"]["best"] = comparison["best"]
     kinds = {"stdp_only.limit": "setting", "stdp_only.far_lag_ms": "setting", "protocol.n_pairings": "setting",
@@ -594,7 +717,7 @@ def _headline(config, source, dt_ms, boot, comparison, noise_boot, sigmas, sprea
 
 
 def _tables(dt_ms, pc, win, fits, lags_ms, group, sims, config):
-    x = np.linspace(-config.max_lag_ms, config.max_lag_ms, 401)
+    x = np.union1d(np.linspace(-config.max_lag_ms, config.max_lag_ms, 401), [-config.ltd_min_lag_ms])
     x = x[x != 0]
     curves = np.array([window_values(x, f) for f in fits])
     lo, hi = np.quantile(curves, [0.025, 0.975], axis=0)
@@ -604,6 +727,7 @@ def _tables(dt_ms, pc, win, fits, lags_ms, group, sims, config):
                      "window_percent": np.where(fitted, w, np.nan).tolist(), "in_fit": fitted.tolist()},
             "window_curve": {"delta_t_ms": x.tolist(), "window_percent": window_values(x, win).tolist(),
                              "band_low": lo.tolist(), "band_high": hi.tolist(),
+                             "fitted": ((x > 0) | (x <= -config.ltd_min_lag_ms)).tolist(),
                              "literature_percent": window_values(x, published_window()).tolist()},
             "simulated": {"lag_ms": lags_ms.tolist(), "group": group.tolist(),
                           **{f"percent_{k}": v.tolist() for k, v in sims.items()}}}
@@ -648,13 +772,20 @@ def figures(result: Result):
     fig_b = Figure(figsize=(6.5, 4.4))
     ax = fig_b.subplots()
     x = np.asarray(curve["delta_t_ms"])
-    for side in (x > 0, x < 0):
+    fitted = np.asarray(curve["fitted"], bool)
+    ltp, ltd, gap = x > 0, (x < 0) & fitted, (x < 0) & ~fitted
+    if gap.any():  # the LTD branch where it was not fitted (between its last fitted lag and dt = 0)
+        edge = gap | (x == x[ltd].max())
+        ax.plot(x[edge], np.asarray(curve["window_percent"])[edge], ":", color="#c33", lw=1,
+                label=f"LTD branch extrapolated ({x[ltd].max():g} < dt < 0 ms: not fitted)")
+    for side, lit in ((ltp, ltp), (ltd, x < 0)):
+        first = side is ltp
         ax.fill_between(x[side], np.asarray(curve["band_low"])[side], np.asarray(curve["band_high"])[side],
-                        color="#c33", alpha=0.2, lw=0, label="95 % bootstrap band" if side[-1] else None)
+                        color="#c33", alpha=0.2, lw=0, label="95 % bootstrap band" if first else None)
         ax.plot(x[side], np.asarray(curve["window_percent"])[side], "-", color="#c33",
-                label="fitted window" if side[-1] else None)
-        ax.plot(x[side], np.asarray(curve["literature_percent"])[side], "--", color="#555", lw=1,
-                label="literature tau+- (16.8, 33.7 ms), bin means" if side[-1] else None)
+                label="fitted window (where fitted)" if first else None)
+        ax.plot(x[lit], np.asarray(curve["literature_percent"])[lit], "--", color="#555", lw=1,
+                label="literature tau+- (16.8, 33.7 ms), bin means" if first else None)
     win = h["window"]
     ax.axhline(0, color="#999", lw=0.5)
     ax.set(xlabel="spike timing dt = t_post - t_pre (ms)",
@@ -685,9 +816,9 @@ def _noise_figure(result):
     xs = np.linspace(0, np.abs(w).max() * 1.05, 100)
     k = math.sqrt(2 / math.pi)  # E|r| = SD sqrt(2/pi) for a normal residual
     nm = h["noise_models"]
-    styles = {"floor_only": ("-", "#777"), "proportional": ("-", "k"), "weight_dependent": (":", "k")}
+    styles = {"floor_only": ("-", "#777"), "proportional": ("-", "k"), "ltp_side_proportional": (":", "k")}
     names = {"floor_only": "(a) floor only", "proportional": "(b) floor + proportional",
-             "weight_dependent": "(c) floor + LTP-only (initial strength)"}
+             "ltp_side_proportional": "(c) floor + proportional on the LTP side only"}
     for m in NOISE_MODELS:
         ls, col = styles[m]
         f, cp, cm = nm[m]["floor"], nm[m]["c_plus"], nm[m]["c_minus"]
@@ -742,6 +873,36 @@ def _tau_minus_words(tau: dict) -> str:
             f"literature's {lit:g} ms")
 
 
+def _calibration_words(h) -> str:
+    sp = h["spread"]["ltp"]
+    failures = h["calibration"]["failures"]
+    ok = ("Recalibrated to this window (each side on its own), the simulated LTP-bin SD is "
+          if failures == "none" else
+          f"Recalibration to this window did not succeed everywhere ({failures}); where it did, the simulated LTP-bin "
+          "SD is ")
+    return (ok + f"{stats.fmt(sp['pairing_floor'], 2, unit='%')} (per-pairing noise + floor) and "
+            f"{stats.fmt(sp['synapse_floor'], 2, unit='%')} (per-synapse gain + floor) against the data's "
+            f"{stats.fmt(sp['data'], 2, unit='%')}")
+
+
+def _far_words(so) -> str:
+    f = stats.fmt
+    parts = []
+    for side, name, sign in (("ltp", "LTP", "dt > +"), ("ltd", "LTD", "dt < -")):
+        d = so[side]
+        parts.append(f"on the {name} side ({sign}{so['far_lag_ms']:g} ms, {d['n_far']} points) the mean change is "
+                     f"{f(d['far_mean_change'], 2, unit='%')}, {f(d['far_over_near'], 2, percent=True)} of that side's "
+                     f"bin mean (the fitted exponential's own tail predicts "
+                     f"{f(d['window_far_over_near'], 2, percent=True)})")
+    undecided = [s.upper() for s in SIDES if so[s]["far_over_near"]["ci95"][0] <= 0 <= so[s]["far_over_near"]["ci95"][1]
+                 and so[s]["far_over_near"]["ci95"][0] <= so[s]["window_far_over_near"]["mean"]
+                 <= so[s]["far_over_near"]["ci95"][1]]
+    tail = (f"; on the {' and '.join(undecided)} side{'s' if len(undecided) > 1 else ''} the interval holds both 0 and "
+            "the tail's prediction, so these points cannot tell a window cut off there from the exponential's tail"
+            if undecided else "")
+    return "; ".join(parts) + tail
+
+
 def finding(result: Result) -> str:
     h = result.headline
     f = stats.fmt
@@ -749,75 +910,92 @@ def finding(result: Result) -> str:
     sp, so, far = h["spread"], h["stdp_only"], h["stdp_only"]["far_lag_ms"]
     best = nm["best"]
     names = {"floor_only": "a constant floor", "proportional": "a floor plus noise proportional to the window",
-             "weight_dependent": "a floor plus an LTP-only (initial-strength) factor"}
+             "ltp_side_proportional": "a floor plus noise proportional to the window on the LTP side only"}
     others = " and ".join(f"by {nm[m]['delta_aic']:.1f} than {names[m]}" for m in NOISE_MODELS if m != best)
     p_floor = lr["floor_only_vs_proportional"]
     floor_words = ("a floor alone is rejected" if p_floor < 0.05 else "a floor alone is not rejected")
     c_minus = h["noise_sd_floor_removed"]["c_minus"]
-    p_ltd = lr["weight_dependent_vs_proportional"]
-    ltd_words = (f"noise proportional to the window on the LTD side too (c- > 0) has likelihood-ratio p = {p_ltd:.2g}"
-                 + (", but its bootstrap interval reaches 0" if c_minus["ci95"][0] <= 1e-9 else ""))
+    p_ltd = lr["ltp_side_proportional_vs_proportional"]
+    ltd_words = (f"proportional noise on the LTD side too (c- > 0) against the LTP side only has likelihood-ratio "
+                 f"p = {p_ltd:.2g}" + (", but its bootstrap interval reaches 0" if c_minus["ci95"][0] <= 1e-9 else ""))
+    n = h["data"]
     return (
-        f"Fitted to {h['data']['source']}, the window has A+ = {f(win['a_plus_pct'], 2, unit='%')}, "
-        f"tau+ = {f(win['tau_plus_ms'], 2, unit='ms')}, A- = {f(win['a_minus_pct'], 2, unit='%')} and "
-        f"tau- = {f(win['tau_minus_ms'], 2, unit='ms')} (95 % bootstrap intervals over points): "
+        f"Fitted to {n['source']}, the window has A+ = {f(win['a_plus_pct'], 2, unit='%')}, "
+        f"tau+ = {f(win['tau_plus_ms'], 2, unit='ms')} ({win['tau_plus_ms']['n']} points with dt > 0), "
+        f"A- = {f(win['a_minus_pct'], 2, unit='%')} and tau- = {f(win['tau_minus_ms'], 2, unit='ms')} "
+        f"({win['tau_minus_ms']['n']} points; 95 % bootstrap intervals over points): "
         f"{_tau_minus_words(win['tau_minus_ms'])}. Timing decides the sign and the mean of the change (R^2 of the "
-        f"window over all fitted points {f(ve['all_points_r2'], 2, percent=True)}), but within the published bins "
-        f"it explains only {f(ve['ltp_bin'], 2, percent=True)} of the variance of the LTP bin (0 < dt <= 10 ms) and "
-        f"{f(ve['ltd_bin'], 2, percent=True)} of the LTD bin (-25 <= dt < -3 ms) at the points' own timings. "
+        f"window over the {n['n_fitted']} fitted points {f(ve['all_points_r2'], 2, percent=True)}), but within the "
+        f"bins it explains only {f(ve['ltp_bin'], 2, percent=True)} of the variance of the LTP bin "
+        f"(0 < dt <= 10 ms, {n['n_ltp_bin']} points) and {f(ve['ltd_bin'], 2, percent=True)} of the LTD bin "
+        f"(-25 <= dt < -3 ms, {n['n_ltd_bin']} points) at the points' own timings. "
         f"Compared by likelihood, the residuals are best described by {names[best]} (AIC lower {others}); "
-        f"{floor_words} (likelihood-ratio p = {p_floor:.2g}) and {ltd_words}. The measurement floor is "
-        f"{f(h['floor']['ml'], 2, unit='%')} (ML); the RMS change of pairings at |dt| > {far:g} ms is "
-        f"{f(h['floor']['rms_far'], 2, unit='%')} and its RMS around the window "
-        f"{f(sp['far']['data'], 2, unit='%')}, where the calibrated noise models without a floor give "
-        f"{f(sp['far']['pairing'], 2, unit='%')} (per-pairing) and {f(sp['far']['synapse'], 2, unit='%')} "
-        f"(per-synapse) and with it {f(sp['far']['pairing_floor'], 2, unit='%')} and "
+        f"{floor_words} (likelihood-ratio p = {p_floor:.2g}) and {ltd_words}. That last comparison tests only "
+        f"whether c- > 0, not whether the change depends on the synapse's strength: Bi & Poo report that LTP "
+        f"depends on the initial synaptic strength and LTD does not, and testing that needs each cell pair's initial "
+        f"EPSC amplitude beside its change (their percent change against initial EPSC amplitude), which these points "
+        f"do not carry. The noise floor, the SD of the scatter that does not scale with the window (ML, floor plus "
+        f"proportional noise), is {f(h['floor']['ml'], 2, unit='%')} ({n['n_fitted']} points); the RMS around the "
+        f"window at |dt| > {far:g} ms is {f(sp['far']['data'], 2, unit='%')} ({n['n_far']} points; the RMS change "
+        f"there, {f(h['floor']['rms_far'], 2, unit='%')}, also holds the window's own tail). Measurement noise is one "
+        f"reading of the floor; timing-independent change is another, and these points have no unpaired control to "
+        f"tell them apart. Far from coincidence the calibrated noise models without a floor give an RMS around the "
+        f"window of {f(sp['far']['pairing'], 2, unit='%')} (per-pairing) and {f(sp['far']['synapse'], 2, unit='%')} "
+        f"(per-synapse), with it {f(sp['far']['pairing_floor'], 2, unit='%')} and "
         f"{f(sp['far']['synapse_floor'], 2, unit='%')}. With the floor removed the noise proportional to the window "
         f"is c+ = {f(h['noise_sd_floor_removed']['c_plus'], 2)} and c- = {f(c_minus, 2)} (relative SD of the change "
-        f"after the protocol). Recalibrated to this window, the simulated LTP-bin SD is "
-        f"{f(sp['ltp']['pairing_floor'], 2, unit='%')} (per-pairing noise + floor) and "
-        f"{f(sp['ltp']['synapse_floor'], 2, unit='%')} (per-synapse gain + floor) against the data's "
-        f"{f(sp['ltp']['data'], 2, unit='%')}. Per-pairing noise and a per-synapse gain predict the same spread "
-        f"after a fixed number of pairings, and an initial-strength factor looks like either on the LTP side: telling "
-        f"them apart needs each cell's initial EPSC (a deterministic factor correlates with it) and protocols "
-        f"with other numbers of pairings (per-pairing noise shrinks as 1/sqrt(n)). Far from coincidence "
-        f"(|dt| > {far:g} ms) the mean change is {f(so['far_mean_change'], 2, unit='%')}, "
-        f"{f(so['far_over_near'], 2, percent=True)} of the LTP-bin mean. Conditions: "
-        + ("Bi & Poo's cultured hippocampal neurons" if h["data"]["packaged"] else "the CSV's points (one cell pair "
-           "each)") + f", {h['protocol']['n_pairings']} pairings at {h['protocol']['rate_hz']:g} Hz (simulated), "
-        "one timing per cell pair, each change measured once."
+        f"after the protocol). {_calibration_words(h)}. Per-pairing noise and a per-synapse gain predict the same "
+        f"spread after a fixed number of pairings: telling them apart needs protocols with other numbers of pairings "
+        f"(per-pairing noise shrinks as 1/sqrt(n)). Beyond the cut-off |dt| > {far:g} ms, where a window confined to "
+        f"near-concurrent firing predicts no change: {_far_words(so)}. Conditions: "
+        + ("Bi & Poo's cultured hippocampal neurons" if n["packaged"] else "the CSV's points (one cell pair each)")
+        + f", {h['protocol']['n_pairings']} pairings at {h['protocol']['rate_hz']:g} Hz (simulated; pairings far "
+        "enough apart not to interact), one timing per cell pair, each change measured once."
     )
+
+
+def stdp_only_decision(so: dict) -> tuple[str, str, str]:
+    """``(verdict, deciding side, how)`` for the stdp-only claim from each side's far/near interval
+    (criterion in :func:`verdicts`)."""
+    lim = so["limit"]
+    iv = {side: so[side]["far_over_near"]["ci95"] for side in SIDES}
+    reach = {side: max(abs(iv[side][0]), abs(iv[side][1])) for side in SIDES}
+    beyond = [side for side in SIDES if iv[side][0] > lim or iv[side][1] < -lim]
+    if beyond:
+        side = max(beyond, key=lambda sd: abs(so[sd]["far_over_near"]["mean"]))
+        return "refuted", side, f"on the {side.upper()} side far pairings change weights by more than the limit"
+    straddle = [side for side in SIDES if not (-lim < iv[side][0] and iv[side][1] < lim)]
+    if straddle:
+        side = max(straddle, key=reach.get)
+        return "qualified", side, f"the {side.upper()} side's interval straddles the limit: these data do not decide"
+    return "supported", max(SIDES, key=reach.get), "on both sides far pairings change weights by less than the limit"
 
 
 def verdicts(result: Result) -> list:
     from .base import Verdict
-    so = result.headline["stdp_only"]
-    lo, hi = so["far_over_near"]["ci95"]
-    lim = so["limit"]
-    if -lim < lo and hi < lim:
-        verdict, how = "qualified", "far pairings change weights by less than the limit"
-    elif hi < -lim or lo > lim:
-        verdict, how = "refuted", "far pairings change weights by more than the limit"
-    else:
-        verdict, how = "qualified", "the interval straddles the limit: these data do not decide"
-    ve = result.headline["variance_explained"]
     h = result.headline
+    so, ve = h["stdp_only"], h["variance_explained"]
+    lim, far = so["limit"], so["far_lag_ms"]
+    verdict, side, how = stdp_only_decision(so)
     source = (f"{h['data']['source']}, {h['protocol']['n_pairings']} pairings at {h['protocol']['rate_hz']:g} Hz"
               + (" (cultured hippocampal neurons)" if h["data"]["packaged"] else ""))
+    tails = " and ".join(f"{stats.fmt(so[sd]['window_far_over_near'], 2, percent=True)} ({sd.upper()})" for sd in SIDES)
     return [Verdict(
-        claim="stdp-only", verdict=verdict, headline="stdp_only.far_over_near",
-        criterion=(f"mean change of pairings far from coincidence (|dt| > {so['far_lag_ms']:g} ms) divided by the "
-                   f"LTP-bin mean "
-                   f"(0 < dt <= 10 ms), bootstrap 95 % interval: refuted if it lies entirely beyond +-{lim:g}; "
-                   f"within +-{lim:g} the changes are confined to near-concurrent firing within the protocol, which "
-                   "is the most these data can give (qualified): Bi & Poo's protocol only ever pairs the two neurons, "
-                   "so it cannot show that no other mechanism changes weights; supported would need experiments "
-                   f"that vary something other than timing. Here: {how}."),
-        conditions=(f"{source}. Timing decides the sign and "
-                    f"mean of the change, but explains only {stats.fmt(ve['ltp_bin'], 2, percent=True)} of the "
-                    f"LTP-bin variance; the rest is noise or per-cell factors (initial strength) the data cannot "
-                    "separate, and the spread far from coincidence may be measurement noise or timing-independent "
-                    "change (no unpaired control in these points)."))]
+        claim="stdp-only", verdict=verdict, headline=f"stdp_only.{side}.far_over_near",
+        label=f"far change (|dt| > {far:g} ms) / bin mean, {side.upper()} side", percent=True, digits=2,
+        criterion=(f"Beyond a cut-off |dt| > {far:g} ms a window confined to near-concurrent firing predicts no change. "
+                   f"On each side separately, the mean change of the pairings beyond the cut-off divided by the same "
+                   f"side's bin mean (LTP 0 < dt <= 10 ms, LTD -25 <= dt < -3 ms; positive = the bin's direction), bootstrap "
+                   f"95 % interval: supported "
+                   f"if both intervals lie within +-{lim:g}, refuted if either lies entirely beyond +-{lim:g}, "
+                   f"qualified (these data do not decide) otherwise; the deciding number is the side that decides "
+                   f"(the one beyond, straddling, or nearest the limit). Here: {how}."),
+        conditions=(f"{source}. Within the pairing protocol only: every point pairs the two neurons and there is no "
+                    "unpaired control, so change without any pairing is not tested. The fitted exponential's own "
+                    f"tail predicts {tails} of the bin mean beyond the cut-off. Timing decides the sign and mean of "
+                    f"the change but explains only {stats.fmt(ve['ltp_bin'], 2, percent=True)} of the LTP-bin "
+                    "variance; the rest is noise or per-cell factors (initial strength) the data cannot separate, "
+                    "and the floor may be measurement noise or timing-independent change."))]
 
 
 register_experiment(Experiment(
@@ -827,9 +1005,9 @@ register_experiment(Experiment(
     about=("Figure A shows the change of every connection in Bi &amp; Poo's (1998) Fig. 7 after 60 pre/post "
            "pairings at 1 Hz, beside the same protocol simulated on many synapses with noise calibrated to these "
            "points. Figure B is the idealized window (least-squares exponential on each side) with its bootstrap "
-           "band. Figure C compares, by likelihood, what the scatter around the window is: a constant measurement "
-           "floor, noise proportional to the window (per-pairing noise or a per-synapse gain, indistinguishable after "
-           "60 pairings), or an LTP-only initial-strength factor. Figure D compares the spread of the data with the "
+           "band. Figure C compares, by likelihood, what the scatter around the window is: a constant floor, noise "
+           "proportional to the window (per-pairing noise or a per-synapse gain, indistinguishable after 60 pairings), "
+           "or proportional noise on the LTP side only. Figure D compares the spread of the data with the "
            "simulated noise models. It decides the article's claim that synapses change only by near-concurrent "
            "firing. Pass a CSV of points with <code>--set data_csv=FILE</code> to fit your own data."),
     config=Config,
@@ -840,9 +1018,9 @@ register_experiment(Experiment(
         Headline("variance_explained.ltp_bin", "share of the LTP-bin variance (0 < dt <= 10 ms) the timing window "
                  "explains", percent=True, digits=2),
         Headline("window.tau_minus_ms", "LTD time constant tau- fitted to Bi & Poo's points", unit="ms", digits=2),
-        Headline("floor.rms_far", "RMS change far from coincidence (|dt| > far_lag_ms, default 40 ms): the noise "
-                 "floor", unit="%", digits=2),
-        Headline("stdp_only.far_over_near", "mean change far from coincidence / mean change in the LTP bin",
-                 percent=True, digits=2),
+        Headline("floor.ml", "noise floor: SD of the scatter around the window that does not scale with it (ML; "
+                 "measurement noise or timing-independent change)", unit="%", digits=2),
+        Headline("stdp_only.ltd.far_over_near", "mean change beyond the cut-off (dt < -far_lag_ms, default -40 ms) / "
+                 "mean change in the LTD bin", percent=True, digits=2),
     ),
     finding=finding, verdicts=verdicts))

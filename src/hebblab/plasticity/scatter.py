@@ -1,10 +1,10 @@
 r"""Scatter: the trial-to-trial and synapse-to-synapse variability of STDP, calibrated to data.
 
 Bi & Poo (1998, J. Neurosci. 18:10464, Fig. 7) paired pre and post 60 times at 1 Hz and measured
-the EPSC change of each cell pair. Summary of their points (cited facts, from the digitization
-described in ``shared/data/README.md``): for ``0 < dt <= 10 ms`` mean +52 %, SD 31 % (n = 14); for
-``-25 <= dt < -3 ms`` mean -18 %, SD 12 % (n = 13). How much of that spread is per-pairing noise
-and how much per-synapse gain is not known, so both are modelled:
+the EPSC change of each cell pair. Summary of their points, computed from the digitization of Fig. 7
+described in ``shared/data/README.md`` (not numbers printed in the paper): for ``0 < dt <= 10 ms``
+mean +52 %, SD 31 % (n = 14); for ``-25 <= dt < -3 ms`` mean -18 %, SD 12 % (n = 13). How much of
+that spread is per-pairing noise and how much per-synapse gain is not known, so both are modelled:
 
 * ``kind="pairing"``: every update is multiplied by ``1 + sigma * xi`` with a fresh standard normal
   xi. After n pairings the relative spread of the total is ``sigma / sqrt(n)``: it averages out.
@@ -12,7 +12,7 @@ and how much per-synapse gain is not known, so both are modelled:
   (``g = exp(s xi - s^2/2)``, ``s^2 = ln(1 + sigma^2)``), drawn once: it never averages out.
 
 Calibration (:func:`calibrate_scatter`): with dt uniform in the bin and the mean change
-``W(dt) = c exp(-|dt|/tau)`` scaled to the published mean m, the total change after n pairings is
+``W(dt) = c exp(-|dt|/tau)`` scaled to the bin's mean m, the total change after n pairings is
 ``C = W g`` (synapse) or ``C = W (1 + sigma xibar)``, ``xibar ~ N(0, 1/n)`` (pairing), so
 
     Var C = E[W^2] (1 + sigma_s^2) - m^2          =>  sigma_s^2 = (SD^2 + m^2) / E[W^2] - 1
@@ -33,6 +33,9 @@ SD f (the floor, in percent), the bin's variance is
 
 Without ``amplitudes`` the window is scaled to the bin's mean (E[W] = m), which with f = 0 is the
 formula above: the defaults reproduce the Bi & Poo 1998 calibration exactly.
+
+Each side is calibrated on its own (:func:`calibrate_side`): a bin whose spread the window and the
+floor already exceed has no noise SD, and that says nothing about the other side.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from dataclasses import dataclass
 from .. import _validate as V
 from ..units import ms
 
-#: Bi & Poo 1998 Fig. 7 summary: (dt_low, dt_high) in seconds, mean %, SD %, n.
+#: Bins of Bi & Poo 1998 Fig. 7 as computed from the digitized points (see the module docstring):
+#: (dt_low, dt_high) in seconds, mean %, SD %, n.
 BI_POO_LTP_BIN = ((0.0, 10 * ms), 52.0, 31.0, 14)
 BI_POO_LTD_BIN = ((-25 * ms, -3 * ms), -18.0, 12.0, 13)
 #: The exponential window time constants fitted to the Bi & Poo data (Bi & Poo 2001,
@@ -74,6 +78,22 @@ def _sigma_synapse(bin_, tau: float, amplitude: float | None = None, floor: floa
         raise ValueError(f"the bin's SD ({sd:.3g} %) is smaller than the spread of the window over the bin "
                          f"and the floor ({floor:.3g} %) alone")
     return math.sqrt(s2)
+
+
+def calibrate_side(kind: str, n_pairings: int, tau: float, bin_, amplitude: float | None = None,
+                   floor: float = 0.0) -> float:
+    """Noise SD for one side of the window: ``sigma_s`` (``kind="synapse"``) or ``sigma_p = sqrt(n)
+    sigma_s`` (``kind="pairing"``) that gives ``bin_ = ((dt_low, dt_high) in s, mean %, SD %, n)`` its
+    SD after ``n_pairings``, for the window ``amplitude e^{-|dt|/tau}`` (None: scaled to the bin's
+    mean) and a measurement floor of SD ``floor`` percent (module docstring). ValueError when the
+    window and the floor alone already spread the bin more than its SD."""
+    V.one_of("kind", kind, ("pairing", "synapse"))
+    V.positive_int("n_pairings", n_pairings)
+    bin_ = _check_bin("bin", bin_)
+    V.non_negative("floor", floor)
+    amp = None if amplitude is None else V.positive("amplitude", float(amplitude))
+    s = _sigma_synapse(bin_, V.positive("tau", tau), amp, floor)
+    return s * math.sqrt(n_pairings) if kind == "pairing" else s
 
 
 def _check_bin(name: str, bin_) -> tuple:
