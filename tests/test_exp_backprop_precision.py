@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from scipy.stats import t as student_t
 
+from hebblab import stats
 from hebblab.experiments import backprop_precision as bp
 
 A_INV = 255  # 1 / a_max, the default: one pairing moves a synapse by 1/255 of its range
@@ -361,7 +362,11 @@ def test_quick_report_numbers_and_verdict(quick_run):
         assert h["bits_for_1pct_loss"]["mean"] == pytest.approx(np.mean(bits))
         sd = np.std(bits, ddof=1)
         half = student_t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-        assert h["bits_for_1pct_loss"]["ci95"] == pytest.approx([np.mean(bits) - half, np.mean(bits) + half])
+        if sd > 0:  # the t interval, clipped to the range 1..8
+            lo, hi = max(1, np.mean(bits) - half), min(8, np.mean(bits) + half)
+            assert h["bits_for_1pct_loss"]["ci95"] == pytest.approx([lo, hi])
+    lo, hi = h["bits_for_1pct_loss"]["ci95"]
+    assert 1 <= lo < hi <= 8  # never zero-width, never outside the range
     assert h["weights"] == 64 * 32 + 32 * 10 and h["biases"] == 42
     assert h["one_shot_synapses_all_training_images"] == 64 * (1797 - math.ceil(0.3 * 1797))
     # the verdict follows from the two numbers by the stated criterion
@@ -374,5 +379,97 @@ def test_quick_report_numbers_and_verdict(quick_run):
     else:
         assert v.verdict == "qualified"
     assert v.claim == "no-ml-weights" and "sequential" in v.conditions and "read-back" in v.conditions
+    assert "Nadeau & Bengio" in v.conditions and "hippocampal" in v.conditions
     text = bp.finding(result)
     assert "[" in text and "Conditions:" in text
+    assert result.all_kinds()["one_shot_units_equal_synapses"] == "deterministic"
+    for key, value in stats.leaves(h):  # no interval claims certainty or leaves a fraction's range
+        if stats.is_estimate(value) and key.startswith(("accuracy_by", "accuracy_float", "one_shot_binary")):
+            assert 0 <= value["ci95"][0] < value["ci95"][1] <= 1, key
+
+
+def _est(lo, hi):
+    return {"mean": (lo + hi) / 2, "ci95": [lo, hi], "n": 5}
+
+
+@pytest.mark.parametrize("T, D, expect", [
+    ((5, 20), (0.001, 0.008), "refuted"),      # writable within a day, noise keeps the accuracy
+    ((30, 40), (0.05, 0.2), "supported"),      # neither
+    ((5, 20), (0.05, 0.2), "qualified"),       # time fine, noise not
+    ((30, 40), (0.001, 0.008), "qualified"),   # noise fine, time not
+    ((20, 30), (0.001, 0.008), "qualified"),   # time straddles a day
+    ((30, 40), (0.005, 0.02), "qualified"),    # loss straddles the tolerance
+])
+def test_verdict_each_branch_flips_as_stated(T, D, expect):
+    h = {"write_zero_state_ei": {"hours": _est(*T)}, "loss_tolerance": 0.01,
+         "accuracy_loss_synapse_gain_noise": {"zero_state_ei": _est(*D)}}
+    verdict, key = bp._decide(h)
+    assert verdict == expect
+    if expect == "qualified":  # the failing (or undecided) number decides
+        noise_ok = D[1] <= 0.01
+        assert key == ("write_zero_state_ei.hours" if noise_ok else "accuracy_loss_synapse_gain_noise.zero_state_ei")
+    # a lower bound on the hours (some replicate needs > 8 bits) above a day counts as too long
+    h["write_zero_state_ei"]["hours"] = stats.at_least(30.0)
+    assert bp._decide(h)[0] == ("supported" if D[0] > 0.01 else "qualified")
+
+
+def test_discrete_bits_intervals_never_claim_certainty():
+    """Bits per replicate: the t interval clipped to 1..8 where they differ; where all agree, the
+    common value +- the Wilson upper bound of 0 of n (written out: n = 5 gives 0.4345); a lower
+    bound where some replicate needs more than 8."""
+    z = 1.959963984540054
+    n = 5
+    u = (z * z / (2 * n) + z * math.sqrt(z * z / (4 * n * n))) / (1 + z * z / n)
+    assert u == pytest.approx(0.43449, abs=1e-4)
+    v = bp.discrete_bits(np.array([4.0] * 5))
+    assert v["mean"] == 4 and v["ci95"] == pytest.approx([4 - u, 4 + u])
+    v = bp.discrete_bits(np.array([8.0] * 5))
+    assert v["ci95"] == pytest.approx([8 - u, 8])
+    x = np.array([4.0, 4, 5, 4, 5])
+    half = student_t.ppf(0.975, 4) * x.std(ddof=1) / math.sqrt(5)
+    assert bp.discrete_bits(x)["ci95"] == pytest.approx([x.mean() - half, x.mean() + half])
+    x = np.array([1.0, 1, 1, 1, 3])
+    assert bp.discrete_bits(x)["ci95"][0] == 1  # clipped to the range
+    assert stats.is_bound(bp.discrete_bits(np.array([4.0, np.inf, 5, 4, 4])))
+
+
+def test_write_seconds_time_each_pairing_at_its_step():
+    """Scheme (b) at 4 bits, one weight per level, written out: level k holds |2k - 15| / 15 of the
+    range, n = ceil(255 d) pairings of step d / (n a_max), each at the window model's time
+    1 / min(47.315, 1 / (2 (0.01 + 0.0168 ln(1/s)))); scheme (a): 255 full-step resets (depressing
+    at 1 / (23.714 x 0.974)) plus the count; M times the pairings of 1/M the step for the sweep."""
+    from hebblab.experiments.write_cost import PairingRates
+    rates = PairingRates(23.714, 0.974, 47.315, 1.0, 35.9, 0.01)
+
+    def t_up(s):
+        return 1 / min(47.315, 1 / (2 * (0.01 + 0.0168 * math.log(1 / s))))
+
+    def t_down(s):
+        return 1 / (min(23.714, 1 / (2 * (0.01 + 0.0337 * math.log(1 / s)))) * 0.974)
+
+    lim = 1.0
+    k = np.arange(16)
+    w = (2 * k / 15 - 1) * lim
+    p = bp.Params(w.reshape(1, 1, 16), np.zeros((1, 1, 16)), np.full((1, 16, 1), 1.0), np.zeros((1, 1, 1)))
+    q = bp.quantize_params(p, 4)
+    levels = np.concatenate([k, np.full(16, 8), np.full(16, 15), [8]])  # W1; b1 = 0 (level 8, ties up); W2 = lim; b2
+    for M in (1, 12.5):
+        got = bp.write_seconds(bp.write_pairings(q, "zero_state_ei", 1 / A_INV), rates, M)["total"][0]
+        expect = 0.0
+        for kk in levels:
+            d = abs(2 * kk - 15) / 15
+            n = math.ceil(d * 255 - 1e-9)
+            expect += M * n * t_up(d / (n / 255) / M)
+        assert got == pytest.approx(expect, rel=1e-9)
+    cost = bp.write_pairings(q, "reset_then_count", 1 / A_INV)
+    got = bp.write_seconds(cost, rates)
+    expect_reset = 0.0
+    for kk in levels:
+        expect_reset += 255 * (t_down(1.0) if kk <= 7 else t_up(1.0))
+    assert got["reset"][0] == pytest.approx(expect_reset, rel=1e-9)
+
+
+def test_config_refuses_a_lag_below_the_engines_resolution():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError):
+        bp.Config(lag_ms=0.01)
