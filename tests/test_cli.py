@@ -31,14 +31,19 @@ def test_help_on_every_command_has_an_example():
 
 
 def test_run_writes_a_folder_and_show_reads_it(tmp_path):
-    r = run("run", "song-abbott", "--quick", "--set", "duration_s=5", "--set", "n_inputs=100", "--out", str(tmp_path))
+    small = ["duration_s=20", "n_inputs=100", "replicates=2", "sweep_duration_s=2", "multiplicative_s=2",
+             "compare_at_s=10", "samples=20"]
+    r = run("run", "song-abbott", "--quick", *[a for kv in small for a in ("--set", kv)], "--out", str(tmp_path))
     assert r.exit_code == 0, r.output
     folders = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(folders) == 1 and folders[0].name.startswith("song-abbott-")
     cfg = json.loads((folders[0] / "config.json").read_text())
-    assert cfg["config"]["duration_s"] == 5 and cfg["config"]["n_inputs"] == 100
+    assert cfg["config"]["duration_s"] == 20 and cfg["config"]["n_inputs"] == 100
+    results = json.loads((folders[0] / "results.json").read_text())
     r = run("show", str(folders[0]))
-    assert r.exit_code == 0 and "frac_low_additive" in r.output
+    assert r.exit_code == 0
+    assert "duration_s" in r.output and "setting" in r.output and "[" in r.output  # intervals and kinds shown
+    assert results["kinds"]["duration_s"] == "setting"
 
 
 @pytest.mark.parametrize("args, words", [
