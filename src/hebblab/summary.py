@@ -58,6 +58,11 @@ def headline_rows(runs) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _html(text: str) -> str:
+    import html
+    return html.escape(str(text), quote=False)
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -74,10 +79,13 @@ def markdown(runs, claims: list[dict], seed: int = 1) -> str:
               "", "| experiment | headline | value |", "|---|---|---|"]
     for exp, label, text in headline_rows(runs):
         lines.append(f"| {exp} | {_md_cell(label)} | {_md_cell(text)} |")
-    lines += ["", "### What the experiments found", ""]
+    lines += ["", "### What the experiments found", "",
+              "Each paragraph gives the numbers with their 95 % intervals and the conditions they hold under "
+              "(click to open).", ""]
     for exp, result in runs:
         if exp.finding is not None:
-            lines.append(f"- **{exp.name}.** {exp.finding(result)}")
+            lines += [f"<details><summary><b>{exp.name}</b>: {_html(exp.question)}</summary>", "",
+                      _html(exp.finding(result)), "", "</details>", ""]
     lines += ["", END]
     return "\n".join(lines)
 
