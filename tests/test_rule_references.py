@@ -77,7 +77,7 @@ def test_bs2_hebbian3_matches_reference(rng):
     pre = [np.flatnonzero(rng.random(300) < 0.2).astype(float) for _ in range(N_TRAINS)]
     post = [np.flatnonzero(rng.random(300) < 0.2).astype(float) for _ in range(N_TRAINS)]
     w = drive(rule, pre, post, 0.3, dt=1.0).w
-    ref = [rule.reference(p.astype(int), q.astype(int), 0.3) for p, q in zip(pre, post)]
+    ref = [rule.reference(p, q, 0.3, dt=1.0) for p, q in zip(pre, post)]
     np.testing.assert_allclose(w, ref, rtol=1e-12)
 
 

@@ -38,6 +38,7 @@ import numpy as np
 from . import _validate as V
 from .connectivity import build as build_connectivity
 from .connectivity import build_csc, post_pre_index, pre_lookup
+from .contract import check_model_class, check_rule_instance
 from .deferred import Deferral
 from .distributions import Normal, Uniform
 from .monitors import SpikeMonitor, StateMonitor
@@ -283,6 +284,7 @@ class Network:
     def add(self, model: Model) -> Population:
         if not isinstance(model, Model):
             raise ValueError(f"add() takes a population model such as hl.LIF(...) (got {type(model).__name__})")
+        check_model_class(type(model))
         model.validate_dt(self.dt)
         pop = Population(self, model, len(self.populations))
         self.populations.append(pop)
@@ -295,6 +297,8 @@ class Network:
                 raise ValueError(f"{name} must be a population added to this network")
         if rule is not None and not isinstance(rule, Rule):
             raise ValueError(f"rule must be None or a plasticity rule (got {type(rule).__name__})")
+        if rule is not None:
+            check_rule_instance(rule)
         proj = Projection(self, pre, post, rule, w, delay, connectivity, len(self.projections))
         self.projections.append(proj)
         return proj

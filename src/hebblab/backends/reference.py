@@ -12,6 +12,8 @@ import importlib
 
 import numpy as np
 
+from ..contract import scalar_weight
+
 
 def _py(fn):
     return getattr(fn, "py_func", fn)
@@ -74,8 +76,9 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                     else:
                         S_post[row_e, i] += x
                     if rule is not None:
-                        proj.w[s] = rule["syn_pre"](t, s, i, j, float(proj.w[s]), syns[proj.index], proj.pre_vars,
-                                                    proj.post_vars, proj.P, seed, proj.stream)
+                        proj.w[s] = scalar_weight(proj.rule, "syn_pre", rule["syn_pre"](
+                            t, s, i, j, float(proj.w[s]), syns[proj.index], proj.pre_vars, proj.post_vars, proj.P,
+                            seed, proj.stream))
                 if rule is not None:
                     rule["pre_spike"](t, j, proj.pre_vars, proj.P)
         # 4. post-synaptic plasticity
@@ -85,8 +88,9 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
             pre_of = pre_index[proj.index]
             for i in spikes[proj.post.index]:
                 for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
-                    proj.w[s] = rule["syn_post"](t, s, i, pre_of[s], float(proj.w[s]), syns[proj.index],
-                                                 proj.pre_vars, proj.post_vars, proj.P, seed, proj.stream)
+                    proj.w[s] = scalar_weight(proj.rule, "syn_post", rule["syn_post"](
+                        t, s, i, pre_of[s], float(proj.w[s]), syns[proj.index], proj.pre_vars, proj.post_vars,
+                        proj.P, seed, proj.stream))
                 rule["post_spike"](t, i, proj.post_vars, proj.P)
         # 5. spike monitors
         for m in net.spike_monitors:

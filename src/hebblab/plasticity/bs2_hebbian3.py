@@ -45,8 +45,14 @@ class BS2Hebbian3(Rule):
     def pack(self, dt):
         return np.array(UP + DOWN + (FLOOR, CAP))
 
-    def reference(self, pre_steps, post_steps, w0, delay_steps=0):
-        """Final weight from spike steps (cycles), written out directly."""
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """Final weight from spike times, written out directly. Lags are counted in cycles
+        (steps of ``dt``; ``dt=None`` means the times are already in cycles); deterministic, so
+        ``seed``, ``stream`` and ``s`` are not used."""
+        step = 1.0 if dt is None else float(dt)
+        pre_steps = [int(round(t / step)) for t in pre_times]
+        post_steps = [int(round(t / step)) for t in post_times]
+        delay_steps = int(round(delay / step))
         events = sorted([(t + delay_steps, 0) for t in pre_steps] + [(t, 1) for t in post_steps])
         w = float(w0)
         last_pre = last_post = None

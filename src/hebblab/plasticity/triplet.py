@@ -73,8 +73,9 @@ class TripletSTDP(Rule):
             off += tab.size
         return np.concatenate([head] + tables)
 
-    def reference(self, pre_times, post_times, w0, delay=0.0):
-        """Final weight by explicit sums over earlier spikes (no traces)."""
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """Final weight by explicit sums over earlier spikes (no traces); deterministic, so
+        ``dt``, ``seed``, ``stream`` and ``s`` are not used."""
         pre = [t + delay for t in pre_times]
         events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post_times])
         w = float(w0)

@@ -67,8 +67,11 @@ class TwoStateStochastic(Rule):
         return np.array([self.q_plus, self.q_minus, round(self.window_plus / dt),
                          round(self.window_minus / dt), self.w_low, self.w_high])
 
-    def reference(self, pre_times, post_times, w0, dt, seed=0, stream=0, s=0, delay=0.0):
-        """Final state of one synapse from its spike lists (times on the dt grid)."""
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """Final state of one synapse from its spike lists (times on the dt grid; ``dt`` is
+        required: the windows and the random keys are counted in steps)."""
+        if dt is None:
+            raise ValueError("TwoStateStochastic.reference needs dt (the windows are counted in steps)")
         pre = [int(round((t + delay) / dt)) for t in pre_times]
         post = [int(round(t / dt)) for t in post_times]
         events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
