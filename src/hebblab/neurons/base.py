@@ -30,6 +30,9 @@ class Model:
 
     float_vars: ClassVar[tuple[str, ...]] = ()
     int_vars: ClassVar[tuple[str, ...]] = ()
+    #: Integer variables that only the compiled loop's own data structures use (the reference
+    #: backend need not keep them; ``hebblab.testing.check_model`` does not compare them).
+    internal_int_vars: ClassVar[tuple[str, ...]] = ()
     #: "split": positive weights add to row e, negative ones subtract from row i by magnitude;
     #: "signed": the signed weight is added to row e; None: a source; spikes delivered to it are dropped
     #: (plasticity still sees its spikes).

@@ -45,6 +45,7 @@ class PoissonSource(Model):
 
     float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
+    internal_int_vars: ClassVar[tuple[str, ...]] = ("link",)  # the wheel's lists
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
     def __post_init__(self):

@@ -81,6 +81,17 @@ class Rule:
         return np.zeros((n_syn, k_syn)), pre, post
 
 
+def arrival_times(times, delay: float = 0.0, dt: float | None = None) -> np.ndarray:
+    """Spike times plus ``delay`` as a rule's slow reference should see them: continuous when
+    ``dt`` is None, else on the step grid as the engine runs them (each time and the delay
+    rounded to whole steps, then times = steps * dt), so that a pre arrival and a post spike in
+    the same step compare equal instead of differing by a rounding error."""
+    t = np.asarray(times, float)
+    if dt is None:
+        return t + delay
+    return (np.round(t / dt) + round(delay / dt)) * dt
+
+
 @njit(cache=True, inline="always")
 def decay(value, last_step, t, dt_over_tau):
     """Exact exponential decay of a trace from step ``last_step`` to step ``t``."""

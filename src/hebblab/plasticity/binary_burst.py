@@ -83,7 +83,7 @@ from numba import njit
 from .. import _validate as V
 from ..units import ms
 from . import pair_stdp
-from .base import Rule, register_rule
+from .base import Rule, arrival_times, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
 from .scatter import Scatter
 
@@ -205,7 +205,8 @@ class BinaryBurst(Rule):
         import math
         if self.noise is not None:
             return pair_reference(self._pair(), pre_times, post_times, w0, delay, dt, seed, stream, s)
-        events = sorted([(t + delay, 0) for t in pre_times] + [(t, 1) for t in post_times])
+        events = sorted([(t, 0) for t in arrival_times(pre_times, delay, dt)]
+                        + [(t, 1) for t in arrival_times(post_times, 0.0, dt)])
         w = float(w0)
         last_pre = last_post = None
         for t, kind in events:

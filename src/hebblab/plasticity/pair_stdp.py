@@ -37,7 +37,7 @@ from numba import njit
 from .. import _validate as V
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import Rule, decay_lut, decay_table, register_rule
+from .base import Rule, arrival_times, decay_lut, decay_table, register_rule
 from .scatter import Scatter
 
 PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred")
@@ -237,10 +237,10 @@ def pair_reference(rule: PairSTDP, pre_times, post_times, w0, delay=0.0, dt=None
     ``dw = a_plus f+(w) sum_k exp(-(t - tpre_k)/tau_plus)`` over the pre arrivals the scheme pairs
     with it; at a pre arrival ``dw = -a_minus f-(w) sum_k exp(-(t - tpost_k)/tau_minus)`` over the
     earlier posts it pairs with. Noise needs ``dt`` (to compute the step keys) and the synapse's
-    key (seed, stream, s).
+    key (seed, stream, s). With ``dt`` the times are taken on the step grid (:func:`arrival_times`).
     """
-    pre = np.asarray(pre_times, float) + delay
-    post = np.asarray(post_times, float)
+    pre = arrival_times(pre_times, delay, dt)
+    post = arrival_times(post_times, 0.0, dt)
     events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
     w = float(w0)
     seen_pre: list[float] = []

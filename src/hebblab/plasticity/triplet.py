@@ -25,7 +25,7 @@ from numba import njit
 
 from .. import _validate as V
 from ..units import ms
-from .base import Rule, decay_lut, decay_table, register_rule
+from .base import Rule, arrival_times, decay_lut, decay_table, register_rule
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
 N_HEAD = 17  # then for each of tau_plus, tau_x, tau_minus, tau_y: (offset, length) at 9 + 2k
@@ -74,10 +74,12 @@ class TripletSTDP(Rule):
         return np.concatenate([head] + tables)
 
     def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
-        """Final weight by explicit sums over earlier spikes (no traces); deterministic, so
-        ``dt``, ``seed``, ``stream`` and ``s`` are not used."""
-        pre = [t + delay for t in pre_times]
-        events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post_times])
+        """Final weight by explicit sums over earlier spikes (no traces); with ``dt`` the times
+        are taken on the step grid (:func:`arrival_times`); deterministic, so ``seed``,
+        ``stream`` and ``s`` are not used."""
+        pre = arrival_times(pre_times, delay, dt)
+        post = arrival_times(post_times, 0.0, dt)
+        events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
         w = float(w0)
         seen_pre, seen_post = [], []
         for t, kind in events:

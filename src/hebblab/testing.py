@@ -1,0 +1,186 @@
+"""The conformance checks every built-in rule and model passes, public so a user's own is tested
+exactly like ours.
+
+``check_rule(rule)`` checks, on random spike trains it draws itself (``seed``):
+
+1. the kernel contract (:mod:`hebblab.contract`): pieces present, numba-compiled, right arities;
+2. the compiled loop against the rule's own slow ``reference`` (spike lists, no traces), one
+   synapse per pair of random trains, with and without a delay of ``delay_steps`` steps;
+3. the compiled backend equal to the reference backend (the step order of ``network.py`` in plain
+   Python), on a random network with two projections (all-to-all without delay, fixed
+   probability with a delay), run in one call, split in two calls, and on two threads;
+4. every weight inside ``rule.bounds()`` after the runs, from weights drawn over the whole range;
+5. no spikes, no change: a projection whose neurons never fire keeps its weights.
+
+``check_model(model)`` checks the compiled update against the model's ``reference_update`` (spikes
+and every state variable but the compiled loop's own bookkeeping, ``internal_int_vars``), a split run, two threads (when the model splits by neuron ranges),
+spike indices ascending and in range, and state finite.
+
+Both raise ``AssertionError`` naming the failed check; they return a dict of what was compared.
+Comparisons are exact for the backends (``atol``/``rtol`` 0 by default) and at ``rtol`` 1e-10
+against a rule's own reference, whose floating-point order differs from the traces'.
+
+Example (a user's rule module)::
+
+    from hebblab.testing import check_rule
+    check_rule(MyRule(a=0.01))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .contract import check_model_class, check_rule_instance
+
+
+def _trains(rng, n: int, steps: int, p_spike: float, dt: float) -> list[np.ndarray]:
+    """``n`` spike-time arrays on the dt grid, Bernoulli per step (at most one spike per step)."""
+    return [np.flatnonzero(rng.random(steps) < p_spike) * dt for _ in range(n)]
+
+
+def _one_to_one(rule, pre_trains, post_trains, w0, delay, dt, seed, backend="numba"):
+    import hebblab as hl
+    n = len(pre_trains)
+    pre_t = np.concatenate(pre_trains)
+    pre_i = np.concatenate([np.full(len(tr), k) for k, tr in enumerate(pre_trains)])
+    post_t = np.concatenate(post_trains)
+    post_i = np.concatenate([np.full(len(tr), k) for k, tr in enumerate(post_trains)])
+    net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=1)
+    pre = net.add(hl.SpikeSource(n=n, times=pre_t, indices=pre_i))
+    post = net.add(hl.SpikeSource(n=n, times=post_t, indices=post_i))
+    proj = net.connect(pre, post, rule=rule, w=w0, delay=delay, connectivity="one_to_one")
+    last = max([0.0, float(pre_t.max(initial=0.0)) + delay, float(post_t.max(initial=0.0))])
+    net.run(last + 10 * dt)
+    return proj
+
+
+def _random_network(rule, dt, seed, rates, steps, delay_steps, backend, calls, threads):
+    import hebblab as hl
+    lo, hi = rule.bounds()
+    net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=threads)
+    pre = net.add(hl.PoissonSource(n=24, rate=rates[0]))
+    post = net.add(hl.PoissonSource(n=10, rate=rates[1]))
+    a = net.connect(pre, post, rule=rule, w=hl.Uniform(lo, hi))
+    b = net.connect(post, pre, rule=rule, w=hl.Uniform(lo, hi), delay=delay_steps * dt,
+                    connectivity=hl.FixedProbability(0.5))
+    spikes = net.monitor(post)
+    for k in range(calls):  # whole steps per call, the same total for every split
+        n = steps // calls if k < calls - 1 else steps - (calls - 1) * (steps // calls)
+        net.run(n * dt, threads=threads)
+    return [a.w.copy(), b.w.copy()], spikes.i
+
+
+def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
+               p_spike: float = 0.005, delay_steps: int = 3, rtol: float = 1e-10, atol: float = 1e-12,
+               w0: float | None = None, threads: bool = True) -> dict:
+    """Run the conformance checks above on ``rule`` (an instance); see the module docstring.
+
+    ``p_spike`` is the probability of a spike per step on each side (0.005 at 0.1 ms: 50 Hz);
+    rules that count lags in steps (Brain Simulator II's) want denser trains and ``dt`` = 1 cycle.
+    ``w0``: the start weight for the reference comparison (default: the middle of the bounds).
+    """
+    check_rule_instance(rule)
+    name = type(rule).__name__
+    if not hasattr(rule, "reference"):
+        raise AssertionError(f"{name}: check_rule needs the rule's slow reference(pre_times, post_times, w0, "
+                             "delay=0.0, dt=None, seed=0, stream=0, s=0)")
+    rng = np.random.default_rng(seed)
+    lo, hi = (float(x) for x in rule.bounds())
+    w_start = 0.5 * (lo + hi) if w0 is None else float(w0)
+    report = {"rule": name, "reference_synapses": 0}
+    changed = False
+    for delay in (0.0, delay_steps * dt):
+        pre = _trains(rng, n_trains, steps, p_spike, dt)
+        post = _trains(rng, n_trains, steps, p_spike, dt)
+        proj = _one_to_one(rule, pre, post, w_start, delay, dt, seed)
+        ref = np.array([rule.reference(p, q, w_start, delay=delay, dt=dt, seed=seed, stream=proj.stream, s=k)
+                        for k, (p, q) in enumerate(zip(pre, post))], dtype=float)
+        got = np.asarray(proj.w, float)
+        bad = ~np.isclose(got, ref, rtol=rtol, atol=atol)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise AssertionError(f"{name}: compiled loop differs from the rule's reference at delay {delay:g} s on "
+                                 f"{bad.sum()} of {len(ref)} synapses (first: synapse {k}, {got[k]!r} vs {ref[k]!r})")
+        changed |= bool(np.any(np.abs(got - w_start) > 1e-9 * max(1.0, abs(hi - lo))))
+        report["reference_synapses"] += len(ref)
+    if not changed:
+        raise AssertionError(f"{name}: no weight changed on the random trains, so the comparison with the reference "
+                             "tested nothing; choose denser trains (p_spike) or a larger learning rate")
+
+    rates = (p_spike / dt, p_spike / dt)
+    base_w, base_spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, "reference", 1, 1)
+    variants = {"compiled": ("numba", 1, 1), "compiled, split run": ("numba", 3, 1)}
+    if threads:
+        variants["compiled, 2 threads"] = ("numba", 2, 2)
+    for label, (backend, calls, nthr) in variants.items():
+        w, spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, backend, calls, nthr)
+        if not np.array_equal(spikes, base_spikes):
+            raise AssertionError(f"{name}: {label}: the sources' spikes differ from the reference backend's")
+        for k, (a, b) in enumerate(zip(w, base_w)):
+            if not np.allclose(a, b, rtol=0.0, atol=0.0):
+                i = int(np.flatnonzero(a != b)[0])
+                raise AssertionError(f"{name}: {label} differs from the reference backend in projection {k} on "
+                                     f"{int(np.sum(a != b))} of {a.size} synapses (first: synapse {i}, {a[i]!r} vs {b[i]!r})")
+    for k, b in enumerate(base_w):
+        if not (np.all(np.isfinite(b)) and b.min() >= lo and b.max() <= hi):
+            raise AssertionError(f"{name}: weights left the bounds [{lo:g}, {hi:g}] in projection {k} "
+                                 f"(range {b.min():g} to {b.max():g})")
+    report["backend_variants"] = list(variants)
+
+    import hebblab as hl
+    for backend in ("numba", "reference"):
+        net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=1)
+        a = net.add(hl.SpikeSource(n=5, times=[], indices=[]))
+        b = net.add(hl.SpikeSource(n=4, times=[], indices=[]))
+        proj = net.connect(a, b, rule=rule, w=hl.Uniform(lo, hi))
+        w_before = proj.w.copy()
+        net.run(200 * dt)
+        if not np.array_equal(proj.w, w_before):
+            raise AssertionError(f"{name}: weights changed without any spike ({backend} backend)")
+    report["no_spikes_no_change"] = True
+    return report
+
+
+def check_model(model, *, dt: float = 1e-4, seed: int = 0, steps: int = 2000, drive_rate: float = 200.0,
+                drive_w: float | None = None, threads: bool = True) -> dict:
+    """Run the model conformance checks (module docstring) on ``model`` (an instance with its
+    ``n``). Models with synaptic input get Poisson drive (``drive_rate`` Hz per source, 20
+    sources, fixed weights ``drive_w``, which should make the neurons fire; default 0: no drive)."""
+    import hebblab as hl
+    from .neurons.base import has_range_update
+
+    check_model_class(type(model))
+    name = type(model).__name__
+
+    def run(backend, calls, nthr):
+        net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=nthr)
+        pop = net.add(model)
+        if model.input_mode is not None and drive_w:
+            src = net.add(hl.PoissonSource(n=20, rate=drive_rate))
+            net.connect(src, pop, w=drive_w)
+        mon = net.monitor(pop)
+        for k in range(calls):
+            n = steps // calls if k < calls - 1 else steps - (calls - 1) * (steps // calls)
+            net.run(n * dt, threads=nthr)
+        public = [k for k, v in enumerate(model.int_vars) if v not in model.internal_int_vars]
+        return mon.steps.copy(), mon.i.copy(), pop.S.copy(), pop.I[public].copy()
+
+    base = run("reference", 1, 1)
+    variants = {"compiled": ("numba", 1, 1), "compiled, split run": ("numba", 3, 1)}
+    if threads and has_range_update(model):
+        variants["compiled, 2 threads"] = ("numba", 1, 2)
+    for label, args in variants.items():
+        got = run(*args)
+        for what, a, b in zip(("spike steps", "spike indices", "float state", "integer state"), got, base):
+            if not np.array_equal(a, b):
+                raise AssertionError(f"{name}: {label}: {what} differ from the reference backend")
+    steps_, idx, S, _ = base
+    if idx.size and (idx.min() < 0 or idx.max() >= model.n):
+        raise AssertionError(f"{name}: spike indices outside [0, {model.n})")
+    for t in np.unique(steps_):
+        at = idx[steps_ == t]
+        if np.any(np.diff(at) <= 0):
+            raise AssertionError(f"{name}: spike indices of step {t} not strictly ascending")
+    if not np.all(np.isfinite(S)):
+        raise AssertionError(f"{name}: state not finite after {steps} steps")
+    return {"model": name, "spikes": int(idx.size), "backend_variants": list(variants)}
