@@ -91,3 +91,80 @@ def test_two_main_scripts_with_different_rules_get_different_kernels(tmp_path):
         compiled, reference = _run(script, tmp_path, cache)
         assert reference == pytest.approx(expected, abs=1e-6)
         assert compiled == pytest.approx(reference)
+
+
+SMALL = textwrap.dedent('''
+    import logging, sys
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    import hebblab as hl
+    net = hl.Network(dt=1e-3, seed=1)
+    pre = net.add(hl.SpikeSource(n=2, times=[0.01, 0.02], indices=[0, 1]))
+    post = net.add(hl.SpikeSource(n=2, times=[0.015, 0.03], indices=[1, 0]))
+    p = net.connect(pre, post, rule=hl.rules.PairSTDP(), w=0.5)
+    net.run(0.05)
+    print(" ".join(repr(float(x)) for x in p.w))
+''')
+
+
+def _small(tmp_path, env_extra, drop=("HEBBLAB_CACHE",)):
+    script = tmp_path / "small.py"
+    script.write_text(SMALL)
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_a_corrupted_kernel_file_heals_itself_and_the_message_shows_compilation(tmp_path):
+    cache = tmp_path / "cache"
+    first = _small(tmp_path, {"HEBBLAB_CACHE": str(cache)})
+    assert first.returncode == 0, first.stderr
+    assert "compiling kernels for a new network structure (once, " in first.stderr
+    again = _small(tmp_path, {"HEBBLAB_CACHE": str(cache)})
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert "compiling kernels" not in again.stderr  # found compiled in the cache
+    kernels = sorted((cache / "kernels").glob("hebblab_kernel_*.py"))
+    assert kernels
+    good = {k: k.read_text() for k in kernels}
+    for k in kernels:  # truncated, garbage: every later run used to fail with SyntaxError
+        k.write_text(good[k][: len(good[k]) // 2] + "\ndef kernel(:\n")
+    healed = _small(tmp_path, {"HEBBLAB_CACHE": str(cache)})
+    assert healed.returncode == 0, healed.stderr
+    assert healed.stdout == first.stdout
+    assert {k: k.read_text() for k in kernels} == good
+
+
+def test_a_kernel_folder_others_can_write_is_refused(tmp_path):
+    from hebblab.backends import cache as kc
+    root = tmp_path / "shared-cache"
+    (root / "kernels").mkdir(parents=True)
+    os.chmod(root / "kernels", 0o777)
+    os.environ["HEBBLAB_CACHE"], old = str(root), os.environ.get("HEBBLAB_CACHE")
+    try:
+        with pytest.raises(kc.CacheError, match=r"can be written by other users"):
+            kc.kernel_dir()
+    finally:
+        if old is None:
+            del os.environ["HEBBLAB_CACHE"]
+        else:
+            os.environ["HEBBLAB_CACHE"] = old
+
+
+def test_the_cache_honours_xdg_cache_home_and_is_private(tmp_path):
+    xdg = tmp_path / "xdg"
+    r = _small(tmp_path, {"XDG_CACHE_HOME": str(xdg)})
+    assert r.returncode == 0, r.stderr
+    kernels = xdg / "hebblab" / "kernels"
+    assert list(kernels.glob("hebblab_kernel_*.py"))
+    assert (kernels.stat().st_mode & 0o077) == 0
+
+
+def test_cache_info_and_clear(tmp_path, monkeypatch):
+    from hebblab.backends import cache as kc
+    monkeypatch.setenv("HEBBLAB_CACHE", str(tmp_path / "c"))
+    assert kc.info()["kernels"] == 0 and kc.clear() == 0
+    d = kc.kernel_dir()
+    (d / "hebblab_kernel_0123.py").write_text("def kernel(): pass\n")
+    info = kc.info()
+    assert info["kernels"] == 1 and info["compiled"] == 0 and info["bytes"] > 0
+    assert kc.clear() == 1 and kc.info()["kernels"] == 0

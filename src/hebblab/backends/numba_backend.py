@@ -1,7 +1,8 @@
 """The compiled backend: the whole time loop runs in one numba function.
 
 The loop's source is generated per network structure (:mod:`.codegen`), written once to
-``$HEBBLAB_CACHE`` (default ``~/.cache/hebblab/kernels``) under a name that hashes the source and
+the kernel cache (:mod:`.cache`: ``$HEBBLAB_CACHE`` or the user's cache directory, private,
+verified before import) under a name that hashes the source and
 the content of every module the kernel inlines (:mod:`.kernel_key`: the rules' and models'
 modules, a user's own included, and what they call), and compiled with numba's on-disk cache, so a later process with the same
 structure starts its first step without compiling. Python regains control only when ``run``
@@ -12,45 +13,47 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
+import logging
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 from . import codegen
+from .cache import compile_message, ensure_kernel_file, is_compiled, kernel_dir, record_compile_time
 from .kernel_key import inlined_digest
 
 _LOADED: dict[str, object] = {}
+log = logging.getLogger("hebblab")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("HEBBLAB_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "hebblab")
-    d = Path(base) / "kernels"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    """The kernel folder (:func:`hebblab.backends.cache.kernel_dir`: private, created if missing)."""
+    return kernel_dir()
 
 
 def kernel_for(net, parallel: bool = False):
+    """The compiled loop for ``net``'s structure, and whether numba still has to compile it
+    (no compilation of it in the on-disk cache yet)."""
     key = codegen.structure_key(net, parallel)
     if key in net._kernel_cache:
-        return net._kernel_cache[key]
+        return net._kernel_cache[key], False
     src = codegen.generate_parallel(net) if parallel else codegen.generate(net)
     digest = hashlib.sha256((src + inlined_digest(src)).encode()).hexdigest()[:20]
     name = f"hebblab_kernel_{digest}"
+    fresh = False
     if name not in _LOADED:
         path = cache_dir() / f"{name}.py"
-        if not path.exists():
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(src)
-            os.replace(tmp, path)
+        ensure_kernel_file(path, src)  # imported only if it holds exactly the generated source
+        fresh = not is_compiled(path)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
         _LOADED[name] = module.kernel
     net._kernel_cache[key] = _LOADED[name]
-    return _LOADED[name]
+    return _LOADED[name], fresh
 
 
 def _run_threads(kernel, net, t: int, stop: int, nthr: int, final: bool) -> int:
@@ -84,16 +87,27 @@ def _run_threads(kernel, net, t: int, stop: int, nthr: int, final: bool) -> int:
 def run(net, t_start: int, t_stop: int, progress: bool = False, threads: int = 1) -> None:
     """Run steps ``t_start..t_stop-1``. ``threads`` > 1 runs the parallel loop on that many
     threads (codegen.generate_parallel); the result is the same for every value."""
-    kernel = kernel_for(net, threads > 1)
+    kernel, compiling = kernel_for(net, threads > 1)
     bar = None
     chunk = t_stop - t_start
+    if compiling:
+        log.info(compile_message())
     if progress:
         from rich import get_console
         from rich.progress import Progress
         bar = Progress(transient=True, console=get_console())
         bar.start()
-        task = bar.add_task("simulating", total=t_stop - t_start)
+        task = bar.add_task(compile_message() if compiling else "simulating", total=t_stop - t_start)
         chunk = max(1, (t_stop - t_start) // 50)
+    if compiling:  # compile now, on a zero-step call, so the bar and the log time the compilation alone
+        started = time.perf_counter()
+        if threads > 1:
+            _run_threads(kernel, net, t_start, t_start, threads, False)
+        else:
+            kernel(*codegen.arguments(net, t_start, t_start, None, False))
+        record_compile_time(time.perf_counter() - started)
+        if bar is not None:
+            bar.update(task, description="simulating")
     try:
         t = t_start
         while t < t_stop:
