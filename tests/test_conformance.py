@@ -16,10 +16,12 @@ from hebblab.testing import check_model, check_rule
 RULE_CASES = {
     "pair-stdp": [hl.rules.PairSTDP(),
                   hl.rules.PairSTDP(mu=1.0, pairing="nearest-pre-centred", a_plus=0.05, a_minus=0.05),
-                  hl.rules.PairSTDP(noise=(Scatter("pairing", 0.5, 0.5), Scatter("synapse", 0.3, 0.3)))],
+                  hl.rules.PairSTDP(noise=(Scatter("pairing", 0.5, 0.5), Scatter("synapse", 0.3, 0.3))),
+                  hl.rules.PairSTDP(pairing="nearest-restricted"),
+                  hl.rules.PairSTDP(mu=1.0, pairing="nearest-symmetric", coincident="ignore")],
     "binary-burst": [hl.rules.BinaryBurst()],
     "bs2-hebbian3": [hl.rules.BS2Hebbian3()],
-    "triplet-stdp": [hl.rules.TripletSTDP()],
+    "triplet-stdp": [hl.rules.TripletSTDP(), hl.rules.TripletSTDP(coincident="ignore")],
     "two-state": [hl.rules.TwoStateStochastic(q=0.3)],
 }
 STEP_RULES = {"bs2-hebbian3": dict(dt=1e-3, p_spike=0.2, steps=600)}  # lags counted in cycles

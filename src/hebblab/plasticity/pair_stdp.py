@@ -20,6 +20,20 @@ with traces that decay exactly, ``x(t) = x(t0) exp(-(t - t0)/tau)``:
 * ``nearest-pre-centred``: each pre spike pairs with the last post before it and the first post
   after it. The pre trace is per synapse, incremented at pre arrivals and reset to 0 after a post
   spike used it; the post trace resets to 1.
+* ``nearest-restricted`` (Fig. 7C; NEST's ``stdp_nn_restr_synapse``): a post pairs with the
+  nearest pre before it only if no other post came between them, and a pre with the nearest post
+  before it only if no other pre came between them: only neighbours in the merged spike sequence
+  pair, so no spike takes part in two potentiating or two depressing pairs.
+
+Coincidences (``coincident``): a pre arrival and a post spike in the same step are a causal pair
+with dt = 0 (``"causal"``, the default, as Brian2 orders its pathways), or no pair at all
+(``"ignore"``, NEST's convention: the spikes then pair with their next-nearest partners, e.g.
+pre = {10, 20} ms and post = {20} ms give the potentiating pair 10 -> 20 under the nearest
+schemes). NEST applies a post's potentiation before the depression of an arrival in the same
+step, and so does ``"ignore"``: a synapse keeps its weight from before the arrival's depression
+(one more float per synapse) and a post in that step potentiates from it, then depresses again.
+The restricted scheme's pre that arrives with a post in its step and no post since the previous
+pre is depressed after that post by the post before it, as NEST does.
 
 Noise (:mod:`hebblab.plasticity.scatter`): each LTP/LTD update is multiplied by a per-pairing
 factor ``1 + sigma xi`` and/or a fixed per-synapse log-normal gain.
@@ -37,17 +51,23 @@ from numba import njit
 from .. import _validate as V
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import Rule, arrival_times, decay_lut, decay_table, register_rule
+from .base import NO_SPIKE, Rule, arrival_times, decay_lut, decay_table, register_rule
 from .scatter import Scatter
 
-PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred")
-ALL, NEAREST, PRE_CENTRED = 0, 1, 2
+PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred", "nearest-restricted")
+ALL, NEAREST, PRE_CENTRED, RESTRICTED = 0, 1, 2, 3
+COINCIDENT = ("causal", "ignore")
 
 # Packed parameter slots
 A_PLUS, A_MINUS, DTP, DTM, W_MAX, MU_P, MU_M, SCHEME = 0, 1, 2, 3, 4, 5, 6, 7
 PAIR_NOISE, SIG_PP, SIG_PM, COL_GAIN, COL_XS = 8, 9, 10, 11, 12
+COL_WB = 18  # "ignore": per-synapse column holding w before this step's depression (or -1)
 OFF_P, N_P, OFF_M, N_M = 13, 14, 15, 16  # decay tables (see base.decay_table)
-N_PACKED = 17
+IGNORE = 17  # 1.0: same-step pre arrival and post do not pair
+N_PACKED = 19
+# pre-neuron state: trace, last arrival step, and (nearest schemes ignoring coincidences,
+# restricted) the arrival step before the last
+PRE_TRACE, PRE_LAST, PRE_PREV = 0, 1, 2
 
 
 @register_rule
@@ -65,10 +85,16 @@ class PairSTDP(Rule):
     noise: Scatter | tuple | None = None
     mu_plus: float | None = None
     mu_minus: float | None = None
+    coincident: str = "causal"
 
     rule_name: ClassVar[str] = "pair-stdp"
     kernel_module: ClassVar[str] = "hebblab.plasticity.pair_stdp"
-    deferrable: ClassVar[bool] = True  # syn_post reads no post state
+
+    @property
+    def deferrable(self) -> bool:
+        """syn_post reads no post state, except in the restricted scheme (the previous post) and
+        under coincident="ignore" (the post trace, to redo a same-step depression after it)."""
+        return self.pairing != "nearest-restricted" and self.coincident == "causal"
 
     def __post_init__(self):
         V.non_negative("a_plus", self.a_plus)
@@ -78,6 +104,7 @@ class PairSTDP(Rule):
         V.positive("w_max", self.w_max)
         V.in_range("mu", self.mu, 0.0, 1.0)
         V.one_of("pairing", self.pairing, PAIRINGS)
+        V.one_of("coincident", self.coincident, COINCIDENT)
         for name in ("mu_plus", "mu_minus"):
             val = getattr(self, name)
             object.__setattr__(self, name, self.mu if val is None else V.in_range(name, val, 0.0, 1.0))
@@ -108,8 +135,18 @@ class PairSTDP(Rule):
         return 0.0, self.w_max
 
     def layout(self):
-        k_syn = (2 if self._scatter("synapse") else 0) + (1 if self.pairing == "nearest-pre-centred" else 0)
-        return k_syn, 2, 2
+        k_syn = ((2 if self._scatter("synapse") else 0) + (1 if self.pairing == "nearest-pre-centred" else 0)
+                 + (1 if self._keeps_w_before() else 0))
+        return k_syn, 3 if self._needs_prev() else 2, 2
+
+    def _keeps_w_before(self) -> bool:
+        """With "ignore", a post in the step of an arrival is applied before that arrival's
+        depression (NEST's order), so the synapse keeps w from before the depression."""
+        return self.coincident == "ignore" and self.pairing != "nearest-restricted"
+
+    def _needs_prev(self) -> bool:
+        return self.pairing == "nearest-restricted" or (self.pairing == "nearest-symmetric"
+                                                        and self.coincident == "ignore")
 
     def pack(self, dt, extra=()):
         """Header (N_PACKED slots), then ``extra`` (for rules built on this one), then the tables."""
@@ -127,6 +164,9 @@ class PairSTDP(Rule):
             P[COL_GAIN] = col
             col += 2
         P[COL_XS] = col if self.pairing == "nearest-pre-centred" else -1
+        col += 1 if self.pairing == "nearest-pre-centred" else 0
+        P[COL_WB] = col if self._keeps_w_before() else -1
+        P[IGNORE] = 1.0 if self.coincident == "ignore" else 0.0
         tp, tm = decay_table(P[DTP]), decay_table(P[DTM])
         P[OFF_P] = N_PACKED + len(extra)
         P[N_P] = tp.size
@@ -136,6 +176,7 @@ class PairSTDP(Rule):
 
     def init_state(self, n_syn, n_pre, n_post, seed, stream):
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
+        pre[:, PRE_LAST:] = NO_SPIKE  # last and (if kept) previous arrival
         sn = self._scatter("synapse")
         if sn is not None:
             idx = np.arange(n_syn)
@@ -174,13 +215,7 @@ def _dm(value, last, t, P):
 
 
 @njit(cache=True, inline="always")
-def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
-    if syn is not None and P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
-        c = int(P[COL_XS])
-        syn[s, c] = _dp(syn[s, c], pre[j, 1], t, P) + 1.0
-    y = _dm(post[i, 0], post[i, 1], t, P)
-    if y == 0.0:
-        return w
+def _depress(t, s, w, syn, y, P, seed, stream):
     dw = P[A_MINUS] * _wpow(w, P[MU_M]) * y
     if syn is not None and P[COL_GAIN] >= 0:
         dw *= syn[s, int(P[COL_GAIN]) + 1]
@@ -191,15 +226,84 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
 
 
 @njit(cache=True, inline="always")
-def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    if syn is not None and P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
+        c = int(P[COL_XS])
+        syn[s, c] = _dp(syn[s, c], pre[j, PRE_LAST], t, P) + 1.0
+    if syn is not None and P[COL_WB] >= 0:
+        syn[s, int(P[COL_WB])] = w
+    if P[SCHEME] == RESTRICTED:
+        # only if a post came after the previous arrival (causal: a post in that arrival's own
+        # step came after it; ignore: it did not pair with it, so it does not count)
+        if post[i, 1] < pre[j, PRE_LAST] or (P[IGNORE] > 0.0 and post[i, 1] == pre[j, PRE_LAST]):
+            return w
+    y = _dm(post[i, 0], post[i, 1], t, P)
+    if y == 0.0:
+        return w
+    return _depress(t, s, w, syn, y, P, seed, stream)
+
+
+@njit(cache=True, inline="always")
+def _pre_trace(t, s, j, syn, pre, P):
+    """The pre trace a post spike at step t pairs with, leaving out (``coincident="ignore"``) an
+    arrival in step t."""
+    same = P[IGNORE] > 0.0 and pre[j, PRE_LAST] == t
     if syn is not None and P[COL_XS] >= 0:
         c = int(P[COL_XS])
-        x = _dp(syn[s, c], pre[j, 1], t, P)
-        syn[s, c] = 0.0
-    else:
-        x = _dp(pre[j, 0], pre[j, 1], t, P)
+        x = _dp(syn[s, c], pre[j, PRE_LAST], t, P)
+        if same:  # the arrival in this step stays unpaired, for the next post
+            x -= 1.0
+            syn[s, c] = 1.0
+        else:
+            syn[s, c] = 0.0
+        return x
+    if P[SCHEME] == ALL:
+        x = _dp(pre[j, PRE_TRACE], pre[j, PRE_LAST], t, P)
+        return x - 1.0 if same else x
+    last = pre[j, PRE_PREV] if same else pre[j, PRE_LAST]
+    return _dp(1.0, last, t, P)
+
+
+@njit(cache=True, inline="always")
+def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    if P[SCHEME] == RESTRICTED:
+        return _restricted_post(t, s, i, j, w, syn, pre, post, P, seed, stream)
+    x = _pre_trace(t, s, j, syn, pre, P)
     if x == 0.0:
         return w
+    if syn is not None and P[COL_WB] >= 0 and pre[j, PRE_LAST] == t:
+        # an arrival in this step was depressed first: redo it after this potentiation
+        w = _potentiate(t, s, syn[s, int(P[COL_WB])], syn, x, P, seed, stream)
+        y = _dm(post[i, 0], post[i, 1], t, P)
+        return _depress(t, s, w, syn, y, P, seed, stream) if y != 0.0 else w
+    return _potentiate(t, s, w, syn, x, P, seed, stream)
+
+
+@njit(cache=True, inline="always")
+def _restricted_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    """Restricted scheme at a post spike in step t (``post[i, 1]``: the previous post)."""
+    q = post[i, 1]
+    if P[IGNORE] == 0.0:  # causal: the last arrival pairs unless that post came after it
+        if pre[j, PRE_LAST] > q:
+            x = _dp(1.0, pre[j, PRE_LAST], t, P)
+            if x != 0.0:
+                w = _potentiate(t, s, w, syn, x, P, seed, stream)
+        return w
+    same = pre[j, PRE_LAST] == t
+    nearest = pre[j, PRE_PREV] if same else pre[j, PRE_LAST]  # the last arrival before step t
+    if q <= nearest:  # no post since it (one in its own step did not pair with it)
+        x = _dp(1.0, nearest, t, P)
+        if x != 0.0:
+            w = _potentiate(t, s, w, syn, x, P, seed, stream)
+        if same:  # the arrival in this step was not depressed (no post was seen since `nearest`):
+            y = _dm(post[i, 0], q, t, P)  # NEST depresses it by the post before it
+            if y != 0.0:
+                w = _depress(t, s, w, syn, y, P, seed, stream)
+    return w
+
+
+@njit(cache=True, inline="always")
+def _potentiate(t, s, w, syn, x, P, seed, stream):
     dw = P[A_PLUS] * _wpow(P[W_MAX] - w, P[MU_P]) * x
     if syn is not None and P[COL_GAIN] >= 0:
         dw *= syn[s, int(P[COL_GAIN])]
@@ -212,10 +316,12 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
 @njit(cache=True, inline="always")
 def pre_spike(t, j, pre, P):
     if P[SCHEME] == ALL:
-        pre[j, 0] = _dp(pre[j, 0], pre[j, 1], t, P) + 1.0
+        pre[j, PRE_TRACE] = _dp(pre[j, PRE_TRACE], pre[j, PRE_LAST], t, P) + 1.0
     else:
-        pre[j, 0] = 1.0
-    pre[j, 1] = t
+        pre[j, PRE_TRACE] = 1.0
+    if pre.shape[1] > PRE_PREV:
+        pre[j, PRE_PREV] = pre[j, PRE_LAST]
+    pre[j, PRE_LAST] = t
 
 
 @njit(cache=True, inline="always")
@@ -233,7 +339,8 @@ transmit = None  # the weight itself is transmitted
 def pair_reference(rule: PairSTDP, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
     """Final weight of one synapse from its spike lists, by explicit pair sums (no traces).
 
-    Events are processed in time order, pre arrivals before posts at equal times. At a post spike
+    Events are processed in time order, pre arrivals before posts at equal times (posts first,
+    not pairing with them, under ``coincident="ignore"``). At a post spike
     ``dw = a_plus f+(w) sum_k exp(-(t - tpre_k)/tau_plus)`` over the pre arrivals the scheme pairs
     with it; at a pre arrival ``dw = -a_minus f-(w) sum_k exp(-(t - tpost_k)/tau_minus)`` over the
     earlier posts it pairs with. Noise needs ``dt`` (to compute the step keys) and the synapse's
@@ -241,7 +348,6 @@ def pair_reference(rule: PairSTDP, pre_times, post_times, w0, delay=0.0, dt=None
     """
     pre = arrival_times(pre_times, delay, dt)
     post = arrival_times(post_times, 0.0, dt)
-    events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
     w = float(w0)
     seen_pre: list[float] = []
     seen_post: list[float] = []
@@ -262,32 +368,60 @@ def pair_reference(rule: PairSTDP, pre_times, post_times, w0, delay=0.0, dt=None
     def step_of(t):
         return int(round(t / dt))
 
-    for t, kind in events:
+    ignore = rule.coincident == "ignore"
+
+    def depress(w, t, y):
+        dw = rule.a_minus * f_minus(w) * y * gains[1]
+        if pn is not None:
+            dw *= 1.0 + pn.sigma_minus * float(normal(seed, stream, step_of(t), 2 * s + 1)[()])
+        return min(max(w - dw, 0.0), rule.w_max)
+
+    def potentiate(w, t, x):
+        dw = rule.a_plus * f_plus(w) * x * gains[0]
+        if pn is not None:
+            dw *= 1.0 + pn.sigma_plus * float(normal(seed, stream, step_of(t), 2 * s)[()])
+        return min(max(w + dw, 0.0), rule.w_max)
+
+    # Same-time order: a pre arrival before a post (causal); with "ignore" the two do not pair
+    # and the post's potentiation comes first, then the arrival's depression (NEST's order: it
+    # applies both when the pre spike is delivered, potentiation first).
+    events = sorted([(t, 1 if ignore else 0, 0) for t in pre] + [(t, 0 if ignore else 1, 1) for t in post])
+    last_kind = None  # restricted: the kind of the previous event in the merged order
+    for t, _, kind in events:
         if kind == 0:
-            if seen_post:
-                if rule.pairing == "all-to-all":
-                    y = sum(math.exp(-(t - tp) / rule.tau_minus) for tp in seen_post)
+            earlier_posts = [tp for tp in seen_post if tp < t]
+            if rule.pairing == "nearest-restricted":
+                prev_pre = seen_pre[-1] if seen_pre else None
+                if ignore:  # a post since the previous arrival (one in this step counts), paired
+                    # with the last post before this step
+                    pairs = any(prev_pre is None or tp > prev_pre for tp in seen_post)
                 else:
-                    y = math.exp(-(t - seen_post[-1]) / rule.tau_minus)
-                dw = rule.a_minus * f_minus(w) * y * gains[1]
-                if pn is not None:
-                    dw *= 1.0 + pn.sigma_minus * float(normal(seed, stream, step_of(t), 2 * s + 1)[()])
-                w = min(max(w - dw, 0.0), rule.w_max)
+                    pairs = last_kind == 1
+                if pairs and earlier_posts:
+                    w = depress(w, t, math.exp(-(t - earlier_posts[-1]) / rule.tau_minus))
+            elif earlier_posts:
+                if rule.pairing == "all-to-all":
+                    y = sum(math.exp(-(t - tp) / rule.tau_minus) for tp in earlier_posts)
+                else:
+                    y = math.exp(-(t - earlier_posts[-1]) / rule.tau_minus)
+                w = depress(w, t, y)
             seen_pre.append(t)
             unpaired_pre.append(t)
-        else:
+        else:  # seen_pre holds only earlier arrivals under "ignore"
             if rule.pairing == "all-to-all":
                 partners = seen_pre
             elif rule.pairing == "nearest-symmetric":
                 partners = seen_pre[-1:]
-            else:
+            elif rule.pairing == "nearest-pre-centred":
                 partners = unpaired_pre
+            elif ignore:  # restricted: the last arrival before this step, if no post came since
+                prev_post = seen_post[-1] if seen_post else None
+                partners = seen_pre[-1:] if seen_pre and (prev_post is None or prev_post <= seen_pre[-1]) else []
+            else:
+                partners = seen_pre[-1:] if last_kind == 0 else []
             if partners:
-                x = sum(math.exp(-(t - tp) / rule.tau_plus) for tp in partners)
-                dw = rule.a_plus * f_plus(w) * x * gains[0]
-                if pn is not None:
-                    dw *= 1.0 + pn.sigma_plus * float(normal(seed, stream, step_of(t), 2 * s)[()])
-                w = min(max(w + dw, 0.0), rule.w_max)
+                w = potentiate(w, t, sum(math.exp(-(t - tp) / rule.tau_plus) for tp in partners))
             unpaired_pre = []
             seen_post.append(t)
+        last_kind = kind
     return w

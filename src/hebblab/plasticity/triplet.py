@@ -12,6 +12,10 @@ A2- = 7.1e-3, A3- = 0, tau_plus = 16.8 ms, tau_minus = 33.7 ms, tau_y = 114 ms; 
 enter the minimal model (A3- = 0), 101 ms is the full model's value. This rule reproduces the
 frequency dependence of Sjöström et al. 2001: depression of post-pre pairs at low pairing
 frequency, potentiation for both orders at 40-50 Hz.
+
+``coincident``: a pre arrival and a post spike in the same step pair with dt = 0 (``"causal"``,
+default) or not at all (``"ignore"``, NEST's ``stdp_triplet_synapse``: r1 at the post leaves out
+the arrival in its step).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from ..units import ms
 from .base import Rule, arrival_times, decay_lut, decay_table, register_rule
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
-N_HEAD = 17  # then for each of tau_plus, tau_x, tau_minus, tau_y: (offset, length) at 9 + 2k
+IGNORE = 17  # 1.0: a pre arrival and a post in the same step do not pair (NEST's convention)
+N_HEAD = 18  # slots 9-16: for each of tau_plus, tau_x, tau_minus, tau_y (offset, length) at 9 + 2k
 
 
 @register_rule
@@ -45,6 +50,7 @@ class TripletSTDP(Rule):
     tau_minus: float = 33.7 * ms
     tau_y: float = 114 * ms
     w_max: float = 1.0
+    coincident: str = "causal"
 
     rule_name: ClassVar[str] = "triplet-stdp"
     kernel_module: ClassVar[str] = "hebblab.plasticity.triplet"
@@ -54,6 +60,7 @@ class TripletSTDP(Rule):
             V.non_negative(name, getattr(self, name))
         for name in ("tau_plus", "tau_x", "tau_minus", "tau_y", "w_max"):
             V.positive(name, getattr(self, name))
+        V.one_of("coincident", self.coincident, ("causal", "ignore"))
 
     def bounds(self):
         return 0.0, self.w_max
@@ -65,6 +72,7 @@ class TripletSTDP(Rule):
         head = np.zeros(N_HEAD)
         head[:9] = [self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt / self.tau_plus,
                     dt / self.tau_x, dt / self.tau_minus, dt / self.tau_y, self.w_max]
+        head[IGNORE] = 1.0 if self.coincident == "ignore" else 0.0
         tables, off = [], N_HEAD
         for k, slot in enumerate((DTP, DTX, DTM, DTY)):
             tab = decay_table(head[slot])
@@ -89,7 +97,8 @@ class TripletSTDP(Rule):
                 w = min(max(w - o1 * (self.a2_minus + self.a3_minus * r2), 0.0), self.w_max)
                 seen_pre.append(t)
             else:
-                r1 = sum(math.exp(-(t - q) / self.tau_plus) for q in seen_pre)
+                r1 = sum(math.exp(-(t - q) / self.tau_plus) for q in seen_pre
+                         if self.coincident == "causal" or q < t)
                 o2 = sum(math.exp(-(t - q) / self.tau_y) for q in seen_post)
                 w = min(max(w + r1 * (self.a2_plus + self.a3_plus * o2), 0.0), self.w_max)
                 seen_post.append(t)
@@ -115,6 +124,8 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
 @njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     r1 = _d(pre[j, 0], pre[j, 2], t, P, 0)
+    if P[IGNORE] > 0.0 and pre[j, 2] == t:
+        r1 -= 1.0  # leave out the arrival in this step
     if r1 == 0.0:
         return w
     o2 = _d(post[i, 1], post[i, 2], t, P, 3)
