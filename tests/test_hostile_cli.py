@@ -268,6 +268,9 @@ def test_show_refuses_a_damaged_folder_in_one_line(tmp_path, how, words):
 def test_show_prints_odd_values_and_hostile_keys_escaped(tmp_path):
     folder = write_fake_run(tmp_path)
     res = folder / "results.json"
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["experiment"] = "[/x]\x1b[2J"
+    (folder / "config.json").write_text(json.dumps(cfg))
     res.write_text(json.dumps({"headline": {"[/x]": 1, "[bold]b": "\x1b[2J\x1b]0;title\x07\r", "x": {"mean": "a", "ci95": 3, "n": None},
                                             "y": [1, {"z": 2}]}, "kinds": {"[/x]": "\x1b[31m"}}))
     r = invoke("show", folder)
@@ -418,6 +421,44 @@ def test_two_writers_of_the_same_folder_never_crash_or_mix_files(tmp_path):
     assert (f / "tables" / "t.csv").read_text().split() == ["writer"] + [writer] * 3
     assert (f / "COMPLETE").is_file()
     assert invoke("show", f).exit_code == 0
+
+
+TERM_CHILD = textwrap.dedent("""
+    import dataclasses, sys, time
+    sys.path.insert(0, {tests!r})
+    from test_hostile_cli import FAKE_EXP
+    from hebblab.cli import app
+    from hebblab.experiments.base import register_experiment
+    register_experiment(dataclasses.replace(FAKE_EXP, figures=lambda r: time.sleep(60) or []))
+    app(["run", FAKE_EXP.name, "--out", sys.argv[1]])
+""")
+
+
+def test_sigterm_while_writing_exits_143_and_leaves_no_temporary(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    env = dict(os.environ, PYTHONPATH=SRC)
+    p = subprocess.Popen([sys.executable, "-c", TERM_CHILD.format(tests=str(Path(__file__).parent)), str(out)],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # until the temporary exists (its figures then sleep)
+            if _hidden(out) or p.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert _hidden(out), p.communicate(timeout=5)
+        p.send_signal(signal.SIGTERM)
+        _, errs = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 143, errs[-2000:]
+    assert "Traceback" not in errs
+    assert sorted(q.name for q in out.iterdir()) == [".hebblab.lock"]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e9"])
+def test_bench_duration_must_be_finite_and_bounded(value):
+    line = one_line_error(invoke("bench", "recurrent-100", "--duration", value))
+    assert "--duration" in line
 
 
 def test_a_run_folder_has_its_marker_and_no_lock_left_inside(tmp_path):

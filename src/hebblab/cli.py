@@ -10,9 +10,11 @@ interpreted and control characters (an ESC sequence, a carriage return) are show
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
 import time
 import unicodedata
@@ -32,7 +34,9 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+_ABORTS = tuple({typer.Abort, getattr(click, "Abort", typer.Abort)})  #: ^C at a prompt, EOF
 MAX_SEED = 2**32 - 1
+MAX_BENCH_S = 10_000.0  #: longest --duration of hebblab bench
 MAX_VALUE_CHARS = 10_000  #: a --set value longer than this is refused
 
 
@@ -79,7 +83,7 @@ class _OneLineErrors(TyperGroup):
             hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
             err.print(f"[bold red]error:[/] {safe(msg)}{safe(hint)}", highlight=False, soft_wrap=True)
             rv = e.exit_code
-        except click.exceptions.Abort:
+        except _ABORTS:
             err.print("aborted", highlight=False)
             rv = 1
         return self._done(rv, standalone_mode)
@@ -205,9 +209,28 @@ def _run_one(exp, size, seed, overrides, out: Path, progress: bool = True):
     return folder, info, result
 
 
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """SIGTERM as SystemExit(143) while a run writes, so that its temporary folder is removed (a
+    SIGKILL cannot be caught: the next writer removes what it leaves)."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _guard(fn):
     try:
-        return fn()
+        with _terminate_cleanly():
+            return fn()
     except (typer.Exit, KeyboardInterrupt, SystemExit):
         raise
     except BadInput as e:
@@ -427,6 +450,8 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
     """
     def go():
         names = list(BENCHES) if name is None else [name]
+        if duration is not None and not (0 < duration <= MAX_BENCH_S):  # also NaN
+            raise BadInput(f"--duration {duration!r}: allowed 0 < --duration <= {MAX_BENCH_S:g} (biological seconds)")
         for n in names:
             if n not in BENCHES:
                 raise BadInput(f"unknown benchmark {n!r} (allowed: {', '.join(BENCHES)})")
