@@ -423,6 +423,27 @@ def test_two_writers_of_the_same_folder_never_crash_or_mix_files(tmp_path):
     assert invoke("show", f).exit_code == 0
 
 
+def test_a_failed_rename_in_puts_the_old_folder_back(tmp_path, monkeypatch):
+    import errno
+
+    from hebblab import report
+    out = tmp_path / "o"
+    folder = write_fake_run(out, writer="old")
+    real = os.rename
+
+    def rename(src, dst):
+        if Path(dst) == folder and Path(src).name.startswith("."):
+            raise OSError(errno.EIO, "Input/output error")
+        return real(src, dst)
+
+    monkeypatch.setattr(report.os, "rename", rename)
+    with pytest.raises(OSError):
+        write_fake_run(out, writer="new")
+    monkeypatch.setattr(report.os, "rename", real)
+    assert json.loads((folder / "results.json").read_text())["headline"]["writer"] == "old"
+    assert _hidden(out) == []
+
+
 TERM_CHILD = textwrap.dedent("""
     import dataclasses, sys, time
     sys.path.insert(0, {tests!r})
@@ -469,7 +490,8 @@ def test_a_run_folder_has_its_marker_and_no_lock_left_inside(tmp_path):
 
 # ----------------------------------------------------------------------------------- fuzzing
 
-COUNTS: dict[str, Counter] = {"run": Counter(), "show": Counter()}
+KEYS = ("tried", "clean", "unclean", "hangs", "crashes", "half-written")
+COUNTS: dict[str, Counter] = {k: Counter(dict.fromkeys(KEYS, 0)) for k in ("run", "show", "config")}
 SLOW_S = 20.0  #: an example slower than this is counted as a hang (recorded, not asserted)
 EXAMPLES = int(os.environ.get("HEBBLAB_FUZZ_EXAMPLES", "40"))  #: examples per experiment (show: 3 x this)
 
@@ -550,6 +572,36 @@ def test_fuzz_run_validation(name, tmp_path, monkeypatch, data):
     c["clean" if clean else "unclean"] += 1
     c["valid" if r.exit_code == 0 else "refused"] += 1
     assert clean, (args, r.exit_code, r.output[-2000:], r.exception)
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+@settings(max_examples=2 * EXAMPLES, deadline=None)
+@given(data=st.data())
+def test_fuzz_config_checks_across_fields(name, data):
+    """Every field at once inside its declared bounds (the combinations the checks across fields
+    judge): the config is valid, or refused with a ValidationError naming a field; nothing else
+    (no math domain error, ZeroDivisionError, OverflowError)."""
+    from pydantic import ValidationError
+    exp = EXPERIMENTS[name]
+    values = {}
+    for key in exp.config.model_fields:
+        inside = _in_range(exp, key)
+        if inside is not None and data.draw(st.booleans(), label=f"set {key}"):
+            values[key] = json.loads(data.draw(inside, label=key))
+    c = COUNTS["config"]
+    c["tried"] += 1
+    try:
+        exp.make_config("quick", values)
+        c["valid"] += 1
+    except ValidationError as e:
+        first = e.errors()[0]
+        assert first["loc"] or any(f in first["msg"] for f in exp.config.model_fields), first
+        c["refused"] += 1
+    except Exception:
+        c["crashes"] += 1
+        c["unclean"] += 1
+        raise
+    c["clean"] += 1
 
 
 json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),

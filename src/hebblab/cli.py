@@ -355,9 +355,7 @@ def _print_claims(path: Path):
 def show(folder: str = typer.Argument(..., help="a run folder")):
     """Print the headline table of a run folder.  Example: hebblab show runs/song-abbott-*-seed1
 
-    Refused (one line, exit 2): a folder that is not a complete run folder (no COMPLETE marker, a
-    temporary of an interrupted run), config.json or results.json missing, not regular files, too
-    large, malformed or of the wrong shape."""
+    Refused in one line, exit 2: no COMPLETE marker; config.json or results.json missing, not a file, huge or malformed."""
     def go():
         from .report import read_run
         if not folder.strip():

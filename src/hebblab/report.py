@@ -326,15 +326,27 @@ def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba")
     with _Lock(out / OUT_LOCK):
         clean_stale(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=out))
-        writer = _Lock(tmp / WRITER_LOCK)
+        try:
+            writer = _Lock(tmp / WRITER_LOCK)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     try:
         _fill(tmp, exp, run_info, result)
         with _Lock(out / OUT_LOCK):
-            aside = None
-            if os.path.lexists(final):
-                aside = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=out))
-                os.rename(final, aside / "run")  # rename the old folder aside ...
-            os.rename(tmp, final)  # ... the new one in ...
+            aside, moved = None, False
+            try:
+                if os.path.lexists(final):
+                    aside = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=out))
+                    os.rename(final, aside / "run")  # rename the old folder aside ...
+                    moved = True
+                os.rename(tmp, final)  # ... the new one in ...
+            except BaseException:
+                if moved and not os.path.lexists(final):
+                    os.rename(aside / "run", final)  # nothing lost: the old one back
+                if aside is not None:
+                    shutil.rmtree(aside, ignore_errors=True)
+                raise
             _fsync_dir(out)
             if aside is not None:
                 shutil.rmtree(aside, ignore_errors=True)  # ... then delete the old one
