@@ -1,22 +1,101 @@
 """The ``hebblab`` command.
 
-Exit codes: 0 success, 2 bad input (one line naming the problem), 1 internal error.
+Exit codes: 0 success, 2 bad input (one line on stderr naming the problem; nothing created), 1 an
+error of the machine or of hebblab (one line too: a full disk, an internal error; ``HEBBLAB_DEBUG=1``
+shows the traceback of an internal error).
+
+Every string that comes from the user or from a run folder is printed escaped: rich markup is not
+interpreted and control characters (an ESC sequence, a carriage return) are shown as ``\\x1b``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import signal
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+try:  # typer >= 0.20 carries its own copy of click
+    from typer import _click as click
+except ImportError:  # pragma: no cover
+    import click
 from rich import get_console
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+_ABORTS = tuple({typer.Abort, getattr(click, "Abort", typer.Abort)})  #: ^C at a prompt, EOF
+MAX_SEED = 2**32 - 1
+MAX_BENCH_S = 10_000.0  #: longest --duration of hebblab bench
+MAX_VALUE_CHARS = 10_000  #: a --set value longer than this is refused
+
+
+def clean(s) -> str:
+    """``s`` as text safe for a terminal: control and format characters written as escapes."""
+    s = str(s)
+    if s.isprintable():
+        return s
+    out = []
+    for ch in s:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif unicodedata.category(ch)[0] in "CZ" and ord(ch) < 0x10000:
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def safe(s) -> str:
+    """``s`` cleaned of control characters and escaped for rich markup."""
+    return escape(clean(s))
+
+
+def short(value, limit: int = 60) -> str:
+    """repr of a value, cut to ``limit`` characters (a 5000-digit number is not echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 20]}...({len(text)} characters)"
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr, exit 2 (not typer's box)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                              **extra)
+        except click.ClickException as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # bare `hebblab`: the help, as asked for
+                click.echo(e.ctx.get_help())
+                return self._done(0, standalone_mode)
+            msg = " ".join(e.format_message().split())
+            ctx = getattr(e, "ctx", None)
+            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            err.print(f"[bold red]error:[/] {safe(msg)}{safe(hint)}", highlight=False, soft_wrap=True)
+            rv = e.exit_code
+        except _ABORTS:
+            err.print("aborted", highlight=False)
+            rv = 1
+        return self._done(rv, standalone_mode)
+
+    @staticmethod
+    def _done(rv, standalone_mode):
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
                   help="hebblab: how synapses learn in spiking networks. Example: hebblab report --quick")
 console = get_console()
 err = Console(stderr=True)
@@ -27,20 +106,45 @@ class BadInput(Exception):
 
 
 def _fail(msg: str, code: int = 2):
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {safe(' '.join(str(msg).split()))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def _parse_sets(sets: list[str]) -> dict:
+def _allowed(exp, key: str) -> str:
+    from .experiments.base import allowed_range
+    text = allowed_range(exp.config, key)
+    return f" (allowed: {text})" if text else ""
+
+
+_BIG_INT = re.compile(r"\s*[+-]?\d{400,}\s*")
+
+
+def _parse_sets(sets: list[str], exp=None) -> dict:
+    """``--set key=value`` items as a dict; values parsed as JSON (else kept as text). Refused with one
+    line: no ``=``, an empty key, a key given twice, a value too long or not a number Python can hold."""
     out = {}
     for item in sets or []:
         if "=" not in item:
-            raise BadInput(f"--set {item!r}: expected key=value")
+            raise BadInput(f"--set {short(item)}: expected key=value")
         key, value = item.split("=", 1)
+        key = key.strip()
+        if not key:
+            raise BadInput(f"--set {short(item)}: empty key (expected key=value)")
+        if key in out:
+            raise BadInput(f"--set {key}: given twice ({short(out[key])} and {short(value)}); give each key once")
+        allowed = _allowed(exp, key) if exp is not None else ""
+        if len(value) > MAX_VALUE_CHARS:
+            raise BadInput(f"--set {key}={short(value)}: too long (at most {MAX_VALUE_CHARS:,} characters){allowed}")
+        if _BIG_INT.fullmatch(value):
+            raise BadInput(f"--set {key}={short(value)}: number out of range{allowed}")
         try:
-            out[key.strip()] = json.loads(value)
+            out[key] = json.loads(value)
         except json.JSONDecodeError:
-            out[key.strip()] = value
+            out[key] = value
+        except RecursionError:
+            raise BadInput(f"--set {key}={short(value)}: nested too deeply{allowed}") from None
+        except ValueError as e:
+            raise BadInput(f"--set {key}={short(value)}: not a value ({e}){allowed}") from None
     return out
 
 
@@ -50,20 +154,28 @@ def _make_config(exp, size: str, overrides: dict):
         return exp.make_config(size, overrides)
     except ValidationError as e:
         first = e.errors()[0]
-        loc = ".".join(str(x) for x in first["loc"]) or "config"
+        loc = first["loc"]
         if first["type"] == "extra_forbidden":
             allowed = ", ".join(exp.config.model_fields)
-            raise BadInput(f"--set {loc}: unknown key for {exp.name} (allowed: {allowed})") from None
+            raise BadInput(f"--set {loc[0] if loc else 'config'}: unknown key for {exp.name} (allowed: {allowed})") from None
         msg = first["msg"].removeprefix("Value error, ")
-        if not first["loc"]:  # a check across several settings: its message names them
+        if not loc:  # a check across several settings: its message names them
             raise BadInput(f"{exp.name}: {msg}") from None
-        raise BadInput(f"--set {loc}={first.get('input')!r}: {msg}") from None
+        key = str(loc[0])
+        value = overrides.get(key, first.get("input"))
+        where = f" (item {loc[1]})" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        allowed = _allowed(exp, key)
+        if allowed and allowed[len(" (allowed: "):-1] in msg:
+            allowed = ""
+        raise BadInput(f"--set {key}={short(value)}{where}: {msg}{allowed}") from None
+    except RecursionError:
+        raise BadInput(f"{exp.name}: a --set value nested too deeply") from None
 
 
 def _experiment(name: str):
     from .experiments import EXPERIMENTS
     if name not in EXPERIMENTS:
-        raise BadInput(f"unknown experiment {name!r} (allowed: {', '.join(EXPERIMENTS)})")
+        raise BadInput(f"unknown experiment {short(name)} (allowed: {', '.join(EXPERIMENTS)})")
     return EXPERIMENTS[name]
 
 
@@ -71,6 +183,18 @@ def _size(quick: bool, full: bool) -> str:
     if quick and full:
         raise BadInput("choose one of --quick and --full")
     return "full" if full else "quick"
+
+
+def _out(out: str) -> Path:
+    from .report import check_writable
+    if not out.strip():
+        raise BadInput("--out '': an empty path (give a folder, e.g. --out runs)")
+    path = Path(out)
+    try:
+        check_writable(path)
+    except ValueError as e:
+        raise BadInput(str(e)) from None
+    return path
 
 
 def _run_one(exp, size, seed, overrides, out: Path, progress: bool = True):
@@ -85,13 +209,42 @@ def _run_one(exp, size, seed, overrides, out: Path, progress: bool = True):
     return folder, info, result
 
 
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """SIGTERM as SystemExit(143) while a run writes, so that its temporary folder is removed (a
+    SIGKILL cannot be caught: the next writer removes what it leaves)."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _guard(fn):
     try:
-        return fn()
+        with _terminate_cleanly():
+            return fn()
+    except (typer.Exit, KeyboardInterrupt, SystemExit):
+        raise
     except BadInput as e:
         _fail(str(e))
     except ValueError as e:
         _fail(str(e))
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        _fail(f"{where}{e.strerror or e} (errno {e.errno})" if e.errno else f"{where}{e}", code=1)
+    except Exception as e:  # an internal error: one line, the traceback on request
+        if os.environ.get("HEBBLAB_DEBUG"):
+            raise
+        _fail(f"internal error ({type(e).__name__}: {short(str(e), 200)}); HEBBLAB_DEBUG=1 shows the traceback",
+              code=1)
 
 
 @app.command("list")
@@ -108,20 +261,27 @@ def list_cmd():
 def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)"),
         quick: bool = typer.Option(False, "--quick", help="small size, seconds (default)"),
         full: bool = typer.Option(False, "--full", help="publication size, minutes"),
-        seed: int = typer.Option(1, "--seed", min=0, help="random seed"),
+        seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED, help="random seed"),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a config value: key=value"),
-        out: Path = typer.Option(Path("runs"), "--out", help="folder for run folders")):
+        out: str = typer.Option("runs", "--out", help="folder for run folders"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="check the settings and --out, run nothing, write nothing")):
     """Run one experiment and write its run folder.  Example: hebblab run write-cost --quick --set n_synapses=2000"""
     def go():
         exp = _experiment(name)
         size = _size(quick, full)
-        overrides = _parse_sets(set_)
-        _make_config(exp, size, overrides)  # validate before touching the disk
-        from .report import check_writable
-        check_writable(out)
+        overrides = _parse_sets(set_, exp)
+        config = _make_config(exp, size, overrides)  # validate before touching the disk
+        folder = _out(out)
+        if dry_run:
+            from .report import config_hash
+            target = folder / f"{exp.name}-{config_hash(exp.name, config.model_dump(mode='json'))}-seed{seed}"
+            console.print(f"ok: {safe(exp.name)} {size} seed {seed} would write {safe(target)}", highlight=False,
+                          soft_wrap=True)
+            return
         t0 = time.perf_counter()
-        folder, _, result = _run_one(exp, size, seed, overrides, out)
-        console.print(f"{exp.name}: {time.perf_counter() - t0:.1f} s -> {folder}/report.html")
+        written, _, result = _run_one(exp, size, seed, overrides, folder)
+        console.print(f"{safe(exp.name)}: {time.perf_counter() - t0:.1f} s -> {safe(written)}/report.html",
+                      highlight=False, soft_wrap=True)
         _print_headline(result.headline, result.all_kinds())
     _guard(go)
 
@@ -129,39 +289,52 @@ def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)
 @app.command()
 def report(quick: bool = typer.Option(False, "--quick", help="small sizes, about a minute (default)"),
            full: bool = typer.Option(False, "--full", help="publication sizes"),
-           seed: int = typer.Option(1, "--seed", min=0),
-           out: Path = typer.Option(Path("runs/report"), "--out", help="folder for the report and run folders"),
+           seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED),
+           out: str = typer.Option("runs/report", "--out", help="folder for the report and run folders"),
            only: Optional[List[str]] = typer.Option(None, "--only", help="run only these experiments")):
     """Run every experiment and write one HTML page with all figures.  Example: hebblab report --quick --out runs/report"""
     def go():
         from .experiments import EXPERIMENTS
-        from .report import check_writable, write_index
+        from .report import write_index
         size = _size(quick, full)
         names = list(only) if only else list(EXPERIMENTS)
         exps = [_experiment(n) for n in names]
         for exp in exps:
             _make_config(exp, size, {})
-        check_writable(out)
+        folder = _out(out)
         t0 = time.perf_counter()
         runs = []
         for exp in exps:
             t1 = time.perf_counter()
-            folder, info, result = _run_one(exp, size, seed, {}, out)
-            console.print(f"  {exp.name:<20} {time.perf_counter() - t1:6.1f} s")
-            runs.append((exp, folder, info, result))
-        path = write_index(out, runs, size, time.perf_counter() - t0)
-        _print_claims(out / "claims.json")
-        console.print(f"report: {path} ({time.perf_counter() - t0:.1f} s); verdicts in {out / 'claims.json'}")
+            written, info, result = _run_one(exp, size, seed, {}, folder)
+            console.print(f"  {exp.name:<20} {time.perf_counter() - t1:6.1f} s", highlight=False)
+            runs.append((exp, written, info, result))
+        path = write_index(folder, runs, size, time.perf_counter() - t0)
+        _print_claims(folder / "claims.json")
+        console.print(f"report: {safe(path)} ({time.perf_counter() - t0:.1f} s); verdicts in "
+                      f"{safe(folder / 'claims.json')}", highlight=False, soft_wrap=True)
     _guard(go)
+
+
+def _cell(v) -> Text:
+    """A table cell: plain text (no markup), control characters escaped."""
+    return Text(clean(v))
+
+
+def _value_text(v) -> str:
+    from .stats import fmt
+    try:
+        return fmt(v, 4)
+    except Exception:  # a value of a damaged or foreign results.json
+        return short(v, 80)
 
 
 def _print_headline(headline: dict, kinds: dict | None = None):
     from .report import flatten
-    from .stats import fmt
-    kinds = kinds or {}
+    kinds = kinds if isinstance(kinds, dict) else {}
     t = Table("name", "value [95 % interval]", "kind")
     for k, v in flatten(headline):
-        t.add_row(k, fmt(v, 4), kinds.get(k, ""))
+        t.add_row(_cell(k), _cell(_value_text(v)), _cell(kinds.get(k, "")))
     console.print(t)
 
 
@@ -174,20 +347,24 @@ def _print_claims(path: Path):
             number += f" [{r['ci95'][0]:.4g}, {r['ci95'][1]:.4g}]"
         if r.get("bound"):
             number = number.replace(" = ", " >= " if r["bound"] == "at_least" else " <= ")
-        t.add_row(r["claim"], r["verdict"], number, r["experiment"])
+        t.add_row(_cell(r["claim"]), _cell(r["verdict"]), _cell(number), _cell(r["experiment"]))
     console.print(t)
 
 
 @app.command()
-def show(folder: Path = typer.Argument(..., help="a run folder")):
-    """Print the headline table of a run folder.  Example: hebblab show runs/song-abbott-*-seed1"""
+def show(folder: str = typer.Argument(..., help="a run folder")):
+    """Print the headline table of a run folder.  Example: hebblab show runs/song-abbott-*-seed1
+
+    Refused in one line, exit 2: no COMPLETE marker; config.json or results.json missing, not a file, huge or malformed."""
     def go():
-        path = folder / "results.json"
-        if not path.is_file():
-            raise BadInput(f"{folder}: not a run folder (no results.json)")
-        cfg = json.loads((folder / "config.json").read_text())
-        console.print(f"{cfg['experiment']} (seed {cfg['seed']}, hebblab {cfg['hebblab_version']}, {cfg['date']})")
-        results = json.loads(path.read_text())
+        from .report import read_run
+        if not folder.strip():
+            raise BadInput("show '': an empty path")
+        if "\0" in folder:
+            raise BadInput("show: the path contains a NUL character")
+        cfg, results = read_run(Path(folder))
+        console.print(Text(clean(f"{cfg['experiment']} (seed {cfg['seed']}, hebblab {cfg['hebblab_version']}, "
+                                 f"{cfg['date']})")), soft_wrap=True)
         _print_headline(results.get("headline", {}), results.get("kinds", {}))
     _guard(go)
 
@@ -271,6 +448,8 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
     """
     def go():
         names = list(BENCHES) if name is None else [name]
+        if duration is not None and not (0 < duration <= MAX_BENCH_S):  # also NaN
+            raise BadInput(f"--duration {duration!r}: allowed 0 < --duration <= {MAX_BENCH_S:g} (biological seconds)")
         for n in names:
             if n not in BENCHES:
                 raise BadInput(f"unknown benchmark {n!r} (allowed: {', '.join(BENCHES)})")

@@ -4,8 +4,9 @@ A run folder ``<out>/<experiment>-<config hash>-seed<seed>/`` holds ``config.jso
 config, hebblab version, seed, backend, date), ``results.json`` (``headline``: the numbers by
 name; ``kinds``: for each dotted key whether it is an estimate over replicates, a bound, or a
 deterministic, closed-form, published or set number, see :mod:`hebblab.stats`; ``notes``), one
-CSV per table under ``tables/``, ``figures/*.png`` and a self-contained ``report.html``. Folders are
-written under a temporary name and renamed when complete, so a failed run leaves nothing behind.
+CSV per table under ``tables/``, ``figures/*.png``, a self-contained ``report.html`` and, written
+last, the completion marker ``COMPLETE``. Folders are written under a temporary name and renamed
+when complete, so a failed or killed run leaves no visible folder behind (see :func:`write_run`).
 The report folder adds ``report.html`` (the article's claims with their verdicts first, then every
 experiment) and ``claims.json``.
 """
@@ -21,9 +22,16 @@ import io
 import json
 import math
 import os
+import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover  (not POSIX: no locks; stale temporaries are then only removed by hand)
+    fcntl = None
 
 import numpy as np
 
@@ -53,13 +61,178 @@ def _jsonable(x):
 
 
 def check_writable(out: Path) -> None:
-    """Raise ValueError (one line) unless ``out`` can hold run folders."""
+    """Raise ValueError (one line) unless ``out`` is, or can be made, a writable folder; creates nothing
+    (``write_run`` makes the folder when it has a complete run to put there)."""
+    if not str(out).strip():
+        raise ValueError("--out '': an empty path (give a folder, e.g. --out runs)")
+    if "\0" in str(out):
+        raise ValueError("--out: the path contains a NUL character")
+    probe = out
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".hebblab-probe-"):
-            pass
+        while True:
+            try:
+                st = os.stat(probe)
+                break
+            except FileNotFoundError:
+                if probe.parent == probe:
+                    raise
+                probe = probe.parent
+        if not stat.S_ISDIR(st.st_mode):
+            raise ValueError(f"--out {out}: not a writable folder ({probe} is not a folder)")
+        if probe == out:
+            with tempfile.NamedTemporaryFile(dir=out, prefix=".hebblab-probe-"):
+                pass
+        elif not os.access(probe, os.W_OK | os.X_OK):
+            raise ValueError(f"--out {out}: not a writable folder ({probe} is not writable)")
     except OSError as e:
         raise ValueError(f"--out {out}: not a writable folder ({e.strerror or e})") from None
+
+
+# ------------------------------------------------------------------ crash-safe run folders
+#
+# A run folder is written under a hidden temporary sibling ``.<name>.tmp-<pid>-<random>`` that holds a
+# lock file (``.writer.lock``, locked with flock while its writer lives), every file fsynced, then the
+# completion marker ``COMPLETE`` written last, then renamed into place. An existing folder of the same
+# name is renamed aside (``.<name>.old-<pid>-<random>``) first, the new one renamed in, and the old one
+# deleted: at every instant the visible name is a complete folder or absent, never a mix. Creating a
+# temporary, the swap and the clean-up of stale temporaries all hold ``<out>/.hebblab.lock``, so two
+# processes writing the same folder neither crash nor mix files (the last to finish wins), and a
+# temporary whose writer lock is free belongs to a dead process: the next writer removes it (or renames
+# it in when it is complete and its final name is absent, the case of a kill between the two renames).
+
+MARKER = "COMPLETE"
+OUT_LOCK = ".hebblab.lock"
+WRITER_LOCK = ".writer.lock"
+_TEMP = re.compile(r"^\.(?P<final>.+)\.(?P<kind>tmp|old)-(?P<pid>\d+)-[A-Za-z0-9_]+$")
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a folder name is one of the hidden temporaries of :func:`write_run`."""
+    return _TEMP.match(name) is not None
+
+
+class _Lock:
+    """An exclusive flock on ``path`` (created if absent), held until released or the process dies."""
+
+    def __init__(self, path: Path, blocking: bool = True):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BaseException:
+                os.close(self.fd)
+                raise
+
+    def release(self):
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the flock
+            self.fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
+def _writer_alive(folder: Path) -> bool:
+    """Whether the process writing a temporary still holds its lock."""
+    lock = folder / WRITER_LOCK
+    if fcntl is None or not lock.is_file():
+        return False
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes | str) -> None:
+    """Write and fsync one file."""
+    if isinstance(data, str):
+        data = data.encode()
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def clean_stale(out: Path) -> list[str]:
+    """Remove the temporaries of dead writers in ``out`` (caller holds the out lock); a complete one
+    whose final name is absent is renamed in instead. Returns what was done, one line each."""
+    done = []
+    try:
+        entries = sorted(os.scandir(out), key=lambda e: e.name)
+    except OSError:
+        return done
+    temps = [(e, _TEMP.match(e.name)) for e in entries]
+    temps = [(e, m) for e, m in temps if m and e.is_dir(follow_symlinks=False)]
+    for e, m in sorted(temps, key=lambda t: t[1]["kind"] != "tmp"):  # complete new ones first
+        path = Path(e.path)
+        if m["kind"] == "tmp" and _writer_alive(path):
+            continue
+        final = out / m["final"]
+        if m["kind"] == "tmp" and (path / MARKER).is_file() and not os.path.lexists(final):
+            try:
+                (path / WRITER_LOCK).unlink(missing_ok=True)
+                os.rename(path, final)
+                done.append(f"completed {final.name} from an interrupted write")
+                continue
+            except OSError:
+                pass
+        shutil.rmtree(path, ignore_errors=True)
+        done.append(f"removed stale {e.name}")
+    if done:
+        _fsync_dir(out)
+    return done
+
+
+def _fill(tmp: Path, exp, run_info: dict, result) -> None:
+    _write_file(tmp / "config.json", json.dumps(run_info, indent=2))
+    results = dict(headline=result.headline, kinds=result.all_kinds(), notes=result.notes)
+    _write_file(tmp / "results.json", json.dumps(_jsonable(results), indent=2))
+    (tmp / "tables").mkdir()
+    for name, table in result.tables.items():
+        cols = list(table)
+        n = max((len(table[c]) for c in cols), default=0)
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf)
+        w.writerow(cols)
+        for r in range(n):
+            w.writerow([_jsonable(table[c][r]) if r < len(table[c]) else "" for c in cols])
+        _write_file(tmp / "tables" / f"{name}.csv", buf.getvalue())
+    (tmp / "figures").mkdir()
+    pngs = {}
+    from matplotlib.figure import Figure  # noqa: F401  (object API only)
+    for name, fig in exp.figures(result):
+        data = _fig_png(fig)
+        _write_file(tmp / "figures" / f"{name}.png", data)
+        pngs[name] = data
+    _write_file(tmp / "report.html", page(f"hebblab: {exp.name}", experiment_section(exp, run_info, result, pngs)))
+    for sub in ("tables", "figures"):
+        _fsync_dir(tmp / sub)
+    _write_file(tmp / MARKER, f"{run_info['experiment']} seed {run_info['seed']} {run_info['date']}\n")
+    _fsync_dir(tmp)
 
 
 def _fig_png(fig) -> bytes:
@@ -144,46 +317,58 @@ def page(title: str, body: str) -> str:
 
 
 def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba") -> Path:
-    """Write a complete run folder atomically and return its path."""
+    """Write a complete run folder atomically and return its path (see the crash-safety notes above)."""
     cfg = config.model_dump(mode="json")
     run_info = dict(experiment=exp.name, config=cfg, hebblab_version=__version__, seed=seed, backend=backend,
                     date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     final = out / f"{exp.name}-{config_hash(exp.name, cfg)}-seed{seed}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=out))
+    out.mkdir(parents=True, exist_ok=True)
+    with _Lock(out / OUT_LOCK):
+        clean_stale(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=out))
+        try:
+            writer = _Lock(tmp / WRITER_LOCK)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     try:
-        (tmp / "config.json").write_text(json.dumps(run_info, indent=2))
-        results = dict(headline=result.headline, kinds=result.all_kinds(), notes=result.notes)
-        (tmp / "results.json").write_text(json.dumps(_jsonable(results), indent=2))
-        (tmp / "tables").mkdir()
-        for name, table in result.tables.items():
-            cols = list(table)
-            n = max((len(table[c]) for c in cols), default=0)
-            with open(tmp / "tables" / f"{name}.csv", "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(cols)
-                for r in range(n):
-                    w.writerow([_jsonable(table[c][r]) if r < len(table[c]) else "" for c in cols])
-        (tmp / "figures").mkdir()
-        pngs = {}
-        from matplotlib.figure import Figure  # noqa: F401  (object API only)
-        for name, fig in exp.figures(result):
-            data = _fig_png(fig)
-            (tmp / "figures" / f"{name}.png").write_bytes(data)
-            pngs[name] = data
-        (tmp / "report.html").write_text(page(f"hebblab: {exp.name}", experiment_section(exp, run_info, result, pngs)))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        _fill(tmp, exp, run_info, result)
+        with _Lock(out / OUT_LOCK):
+            aside, moved = None, False
+            try:
+                if os.path.lexists(final):
+                    aside = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=out))
+                    os.rename(final, aside / "run")  # rename the old folder aside ...
+                    moved = True
+                os.rename(tmp, final)  # ... the new one in ...
+            except BaseException:
+                if moved and not os.path.lexists(final):
+                    os.rename(aside / "run", final)  # nothing lost: the old one back
+                if aside is not None:
+                    shutil.rmtree(aside, ignore_errors=True)
+                raise
+            _fsync_dir(out)
+            if aside is not None:
+                shutil.rmtree(aside, ignore_errors=True)  # ... then delete the old one
+            (final / WRITER_LOCK).unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        writer.release()
     return final
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        _write_file(Path(tmp), text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def write_index(out: Path, runs: list[tuple], size: str, seconds: float) -> Path:
@@ -207,3 +392,116 @@ def write_index(out: Path, runs: list[tuple], size: str, seconds: float) -> Path
     path = out / "report.html"
     _write_atomic(path, page("hebblab report", "".join(parts)))
     return path
+
+
+# ------------------------------------------------------------------ reading run folders (hebblab show)
+
+MAX_JSON_BYTES = 64 * 2**20  #: config.json and results.json larger than this are refused, not read
+MAX_DEPTH = 32  #: deeper nesting is refused (the values of a run folder nest a few levels)
+
+
+class RunFolderError(ValueError):
+    """A folder that is not a complete, readable run folder: one line naming it and what is wrong."""
+
+
+def _depth(x) -> int:
+    """Nesting depth of JSON data, without recursion."""
+    deepest, stack = 0, [(x, 1)]
+    while stack:
+        v, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(v, dict):
+            stack += [(c, d + 1) for c in v.values()]
+        elif isinstance(v, list):
+            stack += [(c, d + 1) for c in v]
+    return deepest
+
+
+def read_json_file(path: Path, label: str | None = None):
+    """The JSON data of a regular file of at most :data:`MAX_JSON_BYTES`, or RunFolderError (one line,
+    naming the file). A FIFO, device or folder is refused without opening it for a blocking read."""
+    label = label or str(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise RunFolderError(f"{label}: missing") from None
+    except OSError as e:
+        raise RunFolderError(f"{label}: cannot read ({e.strerror or e})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise RunFolderError(f"{label}: not a regular file")
+    if st.st_size > MAX_JSON_BYTES:
+        raise RunFolderError(f"{label}: too large ({st.st_size:,} bytes; at most {MAX_JSON_BYTES:,})")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise RunFolderError(f"{label}: cannot read ({e.strerror or e})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the stat and the open
+            raise RunFolderError(f"{label}: not a regular file")
+        chunks, size = [], 0
+        while size <= MAX_JSON_BYTES:
+            chunk = os.read(fd, min(2**20, MAX_JSON_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise RunFolderError(f"{label}: cannot read ({e.strerror or e})") from None
+    finally:
+        os.close(fd)
+    if size > MAX_JSON_BYTES:
+        raise RunFolderError(f"{label}: too large (more than {MAX_JSON_BYTES:,} bytes)")
+    try:
+        text = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RunFolderError(f"{label}: not UTF-8 text (byte {e.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RunFolderError(f"{label}: malformed JSON ({e.msg}: line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise RunFolderError(f"{label}: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise RunFolderError(f"{label}: malformed JSON ({e})") from None
+    if _depth(data) > MAX_DEPTH:
+        raise RunFolderError(f"{label}: nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def read_run(folder: Path) -> tuple[dict, dict]:
+    """``(config.json, results.json)`` of a complete run folder, checked in shape, or RunFolderError."""
+    where = f"{folder}: not a run folder"
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        raise RunFolderError(f"{where} (no such folder)") from None
+    except OSError as e:
+        raise RunFolderError(f"{where} ({e.strerror or e})") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunFolderError(f"{where} (not a folder)")
+    name = Path(os.path.abspath(folder)).name
+    if is_temporary(name):
+        raise RunFolderError(f"{where} (a temporary of a run still being written, or of an interrupted one)")
+    if not (folder / "results.json").exists():
+        raise RunFolderError(f"{where} (no results.json)")
+    if not os.path.isfile(folder / MARKER):
+        raise RunFolderError(f"{where} (no {MARKER} marker: incomplete, interrupted while being written)")
+    cfg = read_json_file(folder / "config.json", f"{folder}/config.json")
+    if not isinstance(cfg, dict):
+        raise RunFolderError(f"{folder}/config.json: expected an object, got {type(cfg).__name__}")
+    for key, kind in (("experiment", str), ("seed", int), ("hebblab_version", str), ("date", str), ("config", dict)):
+        if key not in cfg:
+            raise RunFolderError(f"{folder}/config.json: no {key!r}")
+        if not isinstance(cfg[key], kind) or isinstance(cfg[key], bool):
+            raise RunFolderError(f"{folder}/config.json: {key!r} should be {kind.__name__}, got "
+                                 f"{type(cfg[key]).__name__}")
+    results = read_json_file(folder / "results.json", f"{folder}/results.json")
+    if not isinstance(results, dict):
+        raise RunFolderError(f"{folder}/results.json: expected an object, got {type(results).__name__}")
+    for key in ("headline", "kinds"):
+        if not isinstance(results.get(key, {}), dict):
+            raise RunFolderError(f"{folder}/results.json: {key!r} should be an object, got "
+                                 f"{type(results[key]).__name__}")
+    return cfg, results

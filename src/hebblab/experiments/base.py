@@ -22,18 +22,114 @@ Headline values follow :mod:`hebblab.stats`: estimates over replicates ``{"mean"
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 EXPERIMENTS: dict[str, "Experiment"] = {}
 
 
-class ExperimentConfig(BaseModel):
-    """Base of experiment configs: frozen, unknown keys refused."""
+def refuse(name: str, value, message: str):
+    """Refuse a config value with one line naming ``name`` (a pydantic error located at it)."""
+    from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+    detail = InitErrorDetails(type=PydanticCustomError("inconsistent_setting", message.replace("{", "(").replace(
+        "}", ")")), loc=(name,), input=value)
+    raise ValidationError.from_exception_data("Config", [detail])
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+def _types(annotation) -> set:
+    """Every plain type an annotation admits (through Optional, Union, tuple, Annotated, Literal)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _types(typing.get_args(annotation)[0])
+    if origin is typing.Literal:
+        return {type(a) for a in typing.get_args(annotation)}
+    if origin is None:
+        return {annotation}
+    out = set()
+    for a in typing.get_args(annotation):
+        if a is not Ellipsis:
+            out |= _types(a)
+    return out
+
+
+def _items(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def allowed_range(config: type["ExperimentConfig"], name: str) -> str:
+    """The declared range of a config field in words (``100 <= n <= 10000``; ``each in (0, 200]`` for a
+    tuple of bounded numbers; ``true or false``; ``one of ...``), or ``""`` when it declares none."""
+    import annotated_types as at
+    info = config.model_fields.get(name)
+    if info is None:
+        return ""
+
+    def bounds(metadata, label):
+        lo = next((("<=", m.ge) if isinstance(m, at.Ge) else ("<", m.gt)
+                   for m in metadata if isinstance(m, (at.Ge, at.Gt))), None)
+        hi = next((("<=", m.le) if isinstance(m, at.Le) else ("<", m.lt)
+                   for m in metadata if isinstance(m, (at.Le, at.Lt))), None)
+        if lo is None and hi is None:
+            return ""
+        left = f"{lo[1]:g} {lo[0]} " if lo else ""
+        right = f" {hi[0]} {hi[1]:g}" if hi else ""
+        return f"{left}{label}{right}"
+
+    text = bounds(info.metadata, name)
+    if text:
+        return text
+    ann = info.annotation
+    if typing.get_origin(ann) is tuple:
+        inner = typing.get_args(ann)[0]
+        meta = []
+        if typing.get_origin(inner) is typing.Annotated:
+            for extra in typing.get_args(inner)[1:]:
+                meta += list(getattr(extra, "metadata", [extra]))
+        each = bounds(meta, "x")
+        lengths = [m for m in info.metadata if isinstance(m, (at.MinLen, at.MaxLen))]
+        n = ""
+        if lengths:
+            lo = next((m.min_length for m in lengths if isinstance(m, at.MinLen)), 0)
+            hi = next((m.max_length for m in lengths if isinstance(m, at.MaxLen)), None)
+            n = f"{lo} to {hi} values" if hi is not None else f"{lo} or more values"
+        return ", ".join(x for x in (n, f"each {each}" if each else "") if x)
+    if typing.get_origin(ann) is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(ann))
+    if ann is bool:
+        return "true or false"
+    return ""
+
+
+class ExperimentConfig(BaseModel):
+    """Base of experiment configs: frozen, unknown keys refused, numbers finite, no booleans where
+    numbers belong (``true`` is not 1.0) and no numbers where a boolean belongs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data):
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is None:
+                continue  # unknown keys: refused by extra="forbid"
+            types = _types(info.annotation)
+            if bool in types:
+                if types <= {bool, type(None)} and not (isinstance(value, bool) or value is None):
+                    refuse(name, value, "must be true or false")
+                continue
+            items = _items(value)
+            if any(isinstance(x, bool) for x in items):
+                refuse(name, value, "must be a number, not true or false" if types & {int, float}
+                       else "must not be true or false")
+            if any(isinstance(x, int) and abs(x) > 2**63 for x in items):
+                refuse(name, value, "number out of range")
+        return data
 
 
 @dataclass

@@ -115,7 +115,7 @@ class Config(ExperimentConfig):
     replicates: int = Field(5, ge=2, le=1000, description="independent replicates: layers (own hidden weights, "
                             "patterns, perturbations) and groups of synapses in every part")
     burst: int = Field(5, ge=2, le=50, description="spikes per burst B (theta = 1/B)")
-    isi_ms: float = Field(5.0, gt=0, le=100, description="inter-spike interval of a teaching burst (ms)")
+    isi_ms: float = Field(5.0, ge=1, le=100, description="inter-spike interval of a teaching burst (ms)")
     lag_ms: float = Field(2.0, ge=0.1, le=50, description="default post-after-pre lag of a teaching pairing (ms)")
     lag_max_ms: float = Field(4.5, ge=0.5, le=50, description="largest lag of the one-burst scan (0.5 ms steps)")
     write_synapses: int = Field(200, ge=10, le=100_000, description="synapses per group and lag (one-burst scan)")
@@ -145,7 +145,7 @@ class Config(ExperimentConfig):
     slot_ms: float = Field(200.0, ge=50, le=10_000, description="interfering pairings fall on slots this far apart")
     forget_synapses: int = Field(60, ge=4, le=100_000, description="synapses per group and level (forgetting)")
     forget_margins: tuple[Annotated[float, Field(gt=0, le=0.8)], ...] = Field(
-        (0.05, 0.1, 0.2, 0.4, 0.8), min_length=2, description="stored 1s at w = theta + margin (theta + margin <= 1)")
+        (0.05, 0.1, 0.2, 0.4, 0.8), min_length=2, max_length=16, description="stored 1s at w = theta + margin (theta + margin <= 1)")
     threshold_step: float = Field(0.0005, ge=1e-5, le=0.05, description="step of the w scan (threshold)")
     leaks: tuple[Annotated[float, Field(ge=0, lt=1)], ...] = Field(
         (0.0, 0.1, 0.5), min_length=1, max_length=8, description="IF leaks per cycle for the threshold scan (the first "

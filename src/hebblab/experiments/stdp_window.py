@@ -70,6 +70,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
+import stat as stat_module
 from importlib import resources
 from pathlib import Path
 from typing import Optional
@@ -92,6 +94,7 @@ TAU_RANGE_MS = (0.5, 1000.0)  # the fitted time constants are searched in this r
 LTP_BIN_MS = (BI_POO_LTP_BIN[0][0] / ms, BI_POO_LTP_BIN[0][1] / ms)
 LTD_BIN_MS = (BI_POO_LTD_BIN[0][0] / ms, BI_POO_LTD_BIN[0][1] / ms)
 PACKAGED = "bi_poo_1998_fig7.csv"
+MAX_CSV_BYTES = 10 * 2**20  #: a data_csv larger than this is refused unread
 NOISE_MODELS = ("floor_only", "proportional", "ltp_side_proportional")
 SIMULATED = ("window_only", "pairing", "synapse", "pairing_floor", "synapse_floor")
 WINDOW_KEYS = ("a_plus_pct", "tau_plus_ms", "a_minus_pct", "tau_minus_ms")
@@ -125,8 +128,17 @@ class Config(ExperimentConfig):
     @field_validator("data_csv")
     @classmethod
     def _exists(cls, v):
-        if v is not None and not Path(v).is_file():
-            raise ValueError(f"no such file: {v}")
+        """A regular file of at most MAX_CSV_BYTES (a FIFO would hang the read, /dev/zero never end)."""
+        if v is None:
+            return v
+        try:
+            st = os.stat(v)
+        except (OSError, ValueError):
+            raise ValueError(f"no such file: {v}") from None
+        if not stat_module.S_ISREG(st.st_mode):
+            raise ValueError(f"not a regular file: {v}")
+        if st.st_size > MAX_CSV_BYTES:
+            raise ValueError(f"too large: {st.st_size:,} bytes (at most {MAX_CSV_BYTES:,})")
         return v
 
     @model_validator(mode="after")
@@ -135,9 +147,23 @@ class Config(ExperimentConfig):
             raise ValueError("n_synapses / replicates must be at least 30 (synapses per group)")
         if self.max_lag_ms <= self.far_lag_ms:
             raise ValueError("max_lag_ms must exceed far_lag_ms (the simulated far lags)")
-        dt_ms, pc = load_points(self.data_csv) if self.data_csv else packaged_points()
-        check_points(dt_ms, self)
-        check_rate(dt_ms, pc, self)
+        if not self.data_csv:
+            dt_ms, pc = packaged_points()
+            check_points(dt_ms, self)
+            check_rate(dt_ms, pc, self)
+            return self
+        try:  # a user's points: every refusal names data_csv
+            dt_ms, pc = load_points(self.data_csv)
+            check_points(dt_ms, self)
+            pos, neg = _sides(dt_ms, self.ltd_min_lag_ms)
+            for side, where in ((pos, "dt > 0"), (neg, f"dt < -{self.ltd_min_lag_ms:g} ms")):
+                if not np.any(pc[side] != 0):
+                    raise ValueError(f"percent_change is 0 at every point with {where}: no window to fit")
+            check_rate(dt_ms, pc, self)
+        except (ValueError, OSError, ArithmeticError) as e:
+            from .base import refuse
+            msg = str(e) if not isinstance(e, UnicodeDecodeError) else "not UTF-8 text"
+            refuse("data_csv", self.data_csv, msg.removeprefix(f"data_csv {self.data_csv}: "))
         return self
 
 

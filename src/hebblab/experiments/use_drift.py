@@ -140,12 +140,12 @@ class Config(ExperimentConfig):
     synapses_per_group: int = Field(200, ge=10, le=100_000, description="synapses in each group (controlled condition)")
     rate_hz: float = Field(10.0, gt=0, le=200, description="use: rate of every pre and post neuron (Hz); the rules "
                                                            "are tuned at this rate")
-    pairings: PairingsGrid = Field((2, 5, 12, 32), min_length=2,
+    pairings: PairingsGrid = Field((2, 5, 12, 32), min_length=2, max_length=32,
                                    description="write-speed grid: mean isolated pairings to write a synapse")
     common_pairings: int = Field(5, ge=1, le=1000, description="the common write speed compared (mean pairings)")
-    rates_hz: RateGrid = Field((5.0, 10.0, 20.0), min_length=1, description="use rates of the rate sweep (Hz)")
-    duration_s: float = Field(120.0, gt=0, le=100_000, description="length of the use period sampled (s)")
-    use_period_s: float = Field(60.0, gt=0, le=100_000, validate_default=True,
+    rates_hz: RateGrid = Field((5.0, 10.0, 20.0), min_length=1, max_length=16, description="use rates of the rate sweep (Hz)")
+    duration_s: float = Field(120.0, ge=1, le=100_000, description="length of the use period sampled (s)")
+    use_period_s: float = Field(60.0, ge=0.5, le=100_000, validate_default=True,
                                 description="use after which the information kept is compared (s, <= duration_s)")
     first_sample_s: float = Field(0.05, gt=0, le=100, validate_default=True,
                                   description="first sampling time (s, < use_period_s)")

@@ -150,10 +150,10 @@ class Config(ExperimentConfig):
                                 "hippocampal_full)")
     mc_max_pairings: int = Field(20_000, ge=100, le=10_000_000,
                                  description="Monte Carlo only where a write takes fewer pairings")
-    grid_a_max: GainGrid = Field((1 / 1023, 1 / 255, 0.02, 0.071, 0.2), min_length=1,
+    grid_a_max: GainGrid = Field((1 / 1023, 1 / 255, 0.02, 0.071, 0.2), min_length=1, max_length=32,
                                  description="step sizes a_max of the bits-within-budget grid (0.071: the binary "
                                  "burst synapse's step 0.08 e^{-2/16.8})")
-    grid_noise_scales: ScaleGrid = Field((0.0, 0.25, 0.5, 1.0, 2.0), min_length=1, description="noise SD of the "
+    grid_noise_scales: ScaleGrid = Field((0.0, 0.25, 0.5, 1.0, 2.0), min_length=1, max_length=32, description="noise SD of the "
                                          "grid, in multiples of the calibrated value")
     quadrature: int = Field(160, ge=16, le=4000, description="equal-probability gain points of the soft-bound "
                             "P(correct) (its square root per gain when the gains are independent)")
