@@ -457,8 +457,11 @@ def to_xml(f: BS2File) -> str:
     fixed = {"arraySize": str(f.array_size), "rows": str(f.rows), "refractoryDelay": str(f.refractory),
              "RefractoryDelay": str(f.refractory)}
     settings = list(f.settings)
-    for tag in ("arraySize", "rows", "refractoryDelay", "RefractoryDelay"):
-        if not any(t == tag for t, _ in settings):
+    tags = {t for t, _ in settings}
+    wanted = ("arraySize", "rows") + (() if tags & {"refractoryDelay", "RefractoryDelay"} or f.refractory == 0
+                                      else ("refractoryDelay", "RefractoryDelay"))  # BS2's default is 0
+    for tag in wanted:  # written as the file had them; added only when absent
+        if tag not in tags:
             settings.append((tag, f"<{tag}>{fixed[tag]}</{tag}>"))
     for tag, text in settings:
         if tag in fixed:
