@@ -512,3 +512,54 @@ def test_import_bs2_strict_refuses_unknown(tmp_path):
     path = write(tmp_path, network_xml([neuron_xml(0, syn=[(1, 1, "hebbian2")]), neuron_xml(1)]))
     res = CliRunner().invoke(cli_app(), ["import-bs2", str(path), "--strict", "--out", str(tmp_path / "r")])
     assert res.exit_code == 2 and "hebbian2" in res.output
+
+
+# ---- each BS2 rule against its own slow reference, on random cycle trains ------------------------
+
+def _trains(rng, n, cycles, p):
+    return [np.flatnonzero(rng.random(cycles) < p) for _ in range(n)]
+
+
+@pytest.mark.parametrize("rule_name", ["BS2CycleHebbian3", "BS2Hebbian1", "BS2Binary"])
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_bs2_rule_matches_its_reference_on_random_trains(rule_name, backend):
+    import hebblab.plasticity as P
+    from helpers import drive
+    rule = getattr(P, rule_name)()
+    rng = np.random.default_rng(11)
+    pre, post = _trains(rng, 30, 400, 0.2), _trains(rng, 30, 400, 0.2)
+    w0 = 0.3
+    proj = drive(rule, [t * 1e-3 for t in pre], [t * 1e-3 for t in post], w0, dt=1e-3, backend=backend)
+    ref = [rule.reference(p.tolist(), q.tolist(), w0) for p, q in zip(pre, post)]
+    np.testing.assert_allclose(proj.w, ref, rtol=1e-12, atol=1e-15)
+    assert np.any(np.abs(proj.w - w0) > 1e-3)
+
+
+def test_bs2_hebbian2_matches_its_reference_on_random_trains():
+    import hebblab as hl
+    from hebblab.plasticity import BS2Hebbian2
+    rng = np.random.default_rng(12)
+    n, cycles = 6, 300
+    pre = _trains(rng, n, cycles, 0.15)
+    post = np.flatnonzero(rng.random(cycles) < 0.1)
+    w0 = rng.uniform(-0.5, 0.5, n)
+    net = hl.Network(dt=1e-3, dtype=np.float64)
+    src = net.add(hl.SpikeSource(n=n, times=np.concatenate(pre) * 1e-3,
+                                 indices=np.concatenate([np.full(len(t), k) for k, t in enumerate(pre)])))
+    dst = net.add(hl.SpikeSource(n=1, times=post * 1e-3, indices=np.zeros(post.size, int)))
+    proj = net.connect(src, dst, rule=BS2Hebbian2(), w=w0, connectivity="all_to_all")
+    net.run(cycles * 1e-3 + 0.01)
+    ref = BS2Hebbian2.reference_group([t.tolist() for t in pre], post.tolist(), w0)
+    np.testing.assert_allclose(proj.w, ref, rtol=1e-12, atol=1e-15)
+
+
+def test_if_neuron_does_not_leak(tmp_path):
+    """IF ignores LeakRate (only LIF leaks in Brain Simulator II's engine)."""
+    imp = bs2.load(write(tmp_path, network_xml([neuron_xml(0, charge=0.5, leak=0.3)])))
+    imp.run(10)
+    assert imp.population.charge[0] == 0.5
+
+
+def test_disabled_neuron_with_negative_leak_does_not_fire(tmp_path):
+    imp, mon, _ = run_with(tmp_path, [neuron_xml(0, "Always", leak=-1, delay=2)], 10)
+    assert spike_times(imp, mon, 0) == []
