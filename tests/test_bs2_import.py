@@ -444,6 +444,9 @@ def test_unknown_models_one_warning_line_each_counted(tmp_path):
     assert set(imp.projections) == {"Fixed"} and imp.models[0] == "IF"
     with pytest.raises(ValueError, match="unknown model names"):
         bs2.load(write(tmp_path, network_xml(neurons)), strict=True)
+    with pytest.warns(bs2.BS2ImportWarning, match="'Learn' x2"):  # names kept for newer BS2 versions
+        again = bs2.load(bs2.save(imp, tmp_path / "again.xml"))
+    assert again.file.content() == imp.file.content()
 
 
 def test_stimulate_refuses_unknown_labels_and_past_cycles(tmp_path):

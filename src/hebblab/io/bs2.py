@@ -72,6 +72,7 @@ class SynapseRecord:
     target: int
     weight: float = 1.0
     model: str = "Fixed"
+    unknown_name: str = ""  # the model name as written, when this importer did not know it
 
 
 @dataclass
@@ -85,6 +86,7 @@ class NeuronRecord:
     show_synapses: bool = False
     record_history: bool = False
     synapses: list = field(default_factory=list)
+    unknown_name: str = ""
 
 
 @dataclass
@@ -113,8 +115,9 @@ class BS2File:
     def content(self) -> tuple:
         """Everything a round trip must keep (used by tests: load -> save -> load)."""
         return (self.array_size, self.rows, self.refractory, tuple(
-            (n.id, n.model, n.last_charge, n.leak, n.axon_delay, n.label, n.show_synapses, n.record_history,
-             tuple((s.target, s.weight, s.model) for s in n.synapses)) for n in self.neurons),
+            (n.id, n.model, n.unknown_name, n.last_charge, n.leak, n.axon_delay, n.label, n.show_synapses,
+             n.record_history, tuple((s.target, s.weight, s.model, s.unknown_name) for s in n.synapses))
+            for n in self.neurons),
             tuple((m.label, m.type, m.first, m.width, m.height) for m in self.modules), self.notes,
             tuple(self.settings))
 
@@ -204,7 +207,7 @@ def parse(data: bytes, path="<bytes>", strict: bool = False) -> BS2File:
                     rec.model = text
                 else:
                     unknown[f"neuron model {text!r}"] += 1
-                    rec.model = "IF"
+                    rec.model, rec.unknown_name = "IF", text
             elif tag == "LeakRate":
                 rec.leak = _float(path, f"{where} LeakRate", text)
             elif tag == "AxonDelay":
@@ -234,7 +237,7 @@ def parse(data: bytes, path="<bytes>", strict: bool = False) -> BS2File:
                                 syn.model = at
                             else:
                                 unknown[f"synapse model {at!r}"] += 1
-                                syn.model = "Fixed"
+                                syn.model, syn.unknown_name = "Fixed", at
                     if not 0 <= syn.target < size:
                         what = "no TargetNeuron" if syn.target == -2 else f"TargetNeuron {syn.target}"
                         _fail(path, f"{where} has a synapse to a missing neuron ({what}; the grid has ids 0..{size - 1})")
@@ -439,9 +442,10 @@ def current_file(imp: ImportedNetwork) -> BS2File:
     for n in imp.file.neurons:
         k = imp.index_of(n.id)
         c = float(charge[k]) if n.model != "Color" else n.last_charge
-        syns = [SynapseRecord(s.target, weights.get((n.id, s.target), s.weight), s.model) for s in n.synapses]
+        syns = [SynapseRecord(s.target, weights.get((n.id, s.target), s.weight), s.model, s.unknown_name)
+                for s in n.synapses]
         neurons.append(NeuronRecord(n.id, n.model, c, n.leak, n.axon_delay, n.label, n.show_synapses,
-                                    n.record_history, syns))
+                                    n.record_history, syns, n.unknown_name))
         listed.add(n.id)
     for k, i in enumerate(imp.ids):  # target-only neurons that now hold a charge are in use
         if int(i) not in listed and float(charge[k]) != 0.0:
@@ -472,8 +476,8 @@ def to_xml(f: BS2File) -> str:
     for n in f.neurons:
         el = ET.SubElement(neurons, "Neuron")
         ET.SubElement(el, "Id").text = str(n.id)
-        if n.model != "IF":
-            ET.SubElement(el, "Model").text = n.model
+        if n.unknown_name or n.model != "IF":  # an unknown name is written back as it was
+            ET.SubElement(el, "Model").text = n.unknown_name or n.model
         if n.last_charge != 0:
             ET.SubElement(el, "LastCharge").text = _num(n.last_charge)
         if n.leak != DEFAULT_LEAK:
@@ -493,8 +497,8 @@ def to_xml(f: BS2File) -> str:
                 if s.weight != 1:
                     ET.SubElement(se, "Weight").text = _num(s.weight)
                 ET.SubElement(se, "TargetNeuron").text = str(s.target)
-                if s.model != "Fixed":
-                    ET.SubElement(se, "Model").text = s.model
+                if s.unknown_name or s.model != "Fixed":
+                    ET.SubElement(se, "Model").text = s.unknown_name or s.model
     ET.indent(neurons, space="  ", level=1)
     out.append("  " + ET.tostring(neurons, encoding="unicode"))
     out.append("</NeuronArray>")
@@ -504,7 +508,9 @@ def to_xml(f: BS2File) -> str:
 def save(imported, path) -> Path:
     """Write ``imported`` (an ImportedNetwork, or a BS2File) as a Brain Simulator II file,
     atomically (a temporary file in the same folder, then ``os.replace``). The network's present
-    weights and charges are written, so a learned network can be opened in BS2 again."""
+    weights and charges are written, so a learned network can be opened in BS2 again. Settings,
+    notes and modules are written back as the file had them; model names this importer did not
+    know are written back unchanged (BS2 1.8 reads them as IF / Fixed, newer versions as theirs)."""
     if isinstance(imported, ImportedNetwork):
         f = current_file(imported)
     elif isinstance(imported, BS2File):
