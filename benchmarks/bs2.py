@@ -43,7 +43,7 @@ def bench_file(path, cycles):
           f"{dt:.3f} s: {cycles / dt:.3g} cycles/s, {len(mon.i)} spikes, {ev} synapse events ({ev / dt:.3g}/s)")
 
 
-def bench_grid(n, per_neuron, frac_h3, cycles, threads):
+def bench_grid(n, per_neuron, frac_h3, cycles, threads, potentiation="auto"):
     import hebblab as hl
     from hebblab.neurons.bs2_neuron import ALWAYS, BS2Neuron, IF_
     from hebblab.plasticity import BS2CycleHebbian3
@@ -51,7 +51,7 @@ def bench_grid(n, per_neuron, frac_h3, cycles, threads):
     kinds = np.full(n, IF_)
     kinds[rng.random(n) < 0.01] = ALWAYS
     model = BS2Neuron(n=n, kinds=tuple(kinds.tolist()), leak=(0.0,) * n, axon_delay=(1,) * n, charge=(0.0,) * n)
-    net = hl.Network(dt=1e-3, dtype=np.float64, threads=threads)
+    net = hl.Network(dt=1e-3, dtype=np.float64, threads=threads, potentiation=potentiation)
     pop = net.add(model)
     t0 = time.perf_counter()
     p = per_neuron / n
@@ -78,13 +78,14 @@ def main():
     ap.add_argument("--hebbian3", type=float, default=0.0)
     ap.add_argument("--cycles", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--potentiation", default="auto", choices=("auto", "eager", "deferred"))
     a = ap.parse_args()
     import numba
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, numba {numba.__version__}")
     if a.file:
         bench_file(a.file, a.cycles)
     if a.grid:
-        bench_grid(a.grid, a.per_neuron, a.hebbian3, a.cycles, a.threads)
+        bench_grid(a.grid, a.per_neuron, a.hebbian3, a.cycles, a.threads, a.potentiation)
 
 
 if __name__ == "__main__":

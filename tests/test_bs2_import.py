@@ -313,8 +313,8 @@ def test_hebbian2_snaps_to_m(tmp_path):
 
 
 def test_reference_backend_equals_compiled_loop(tmp_path):
-    """Every model and rule at once, random stimulation: the reference backend (plain Python) and
-    the compiled loop give the same spikes and weights."""
+    """Every model and rule at once, random stimulation: the reference backend (plain Python), the
+    compiled loop and the compiled loop on two threads give the same spikes and weights."""
     rng = np.random.default_rng(5)
     kinds = ["IF", "LIF", "Burst", "Always", "Random", None, "IF", "LIF"]
     models = ["Fixed", "Hebbian1", "Hebbian2", "Hebbian3", "Binary"]
@@ -327,17 +327,19 @@ def test_reference_backend_equals_compiled_loop(tmp_path):
     path = write(tmp_path, network_xml(neurons, refractory=1))
     stim = [(int(rng.integers(len(kinds))), int(c)) for c in rng.choice(300, 60, replace=False)]
     out = []
-    for backend in ("numba", "reference"):
+    for backend, threads in (("numba", 1), ("reference", None), ("numba", 2)):
         imp = bs2.load(path, backend=backend, seed=3)
         mon = imp.network.monitor(imp.population)
         for gid, c in stim:
             imp.stimulate(gid, c)
-        imp.run(300)
+        imp.run(150, threads=threads)
+        imp.run(150, threads=threads)
         out.append((mon.steps.tolist(), mon.i.tolist(), {k: p.w.copy() for k, p in imp.projections.items()}))
-    assert out[0][0] == out[1][0] and out[0][1] == out[1][1]
-    assert len(out[0][0]) > 50
-    for k in out[0][2]:
-        np.testing.assert_array_equal(out[0][2][k], out[1][2][k])
+    assert len(out[0][0]) > 50 and len(out[0][2]) == 5
+    for other in out[1:]:
+        assert out[0][0] == other[0] and out[0][1] == other[1]
+        for k in out[0][2]:
+            np.testing.assert_array_equal(out[0][2][k], other[2][k])
 
 
 # ---- round trip --------------------------------------------------------------------------------
@@ -566,3 +568,30 @@ def test_if_neuron_does_not_leak(tmp_path):
 def test_disabled_neuron_with_negative_leak_does_not_fire(tmp_path):
     imp, mon, _ = run_with(tmp_path, [neuron_xml(0, "Always", leak=-1, delay=2)], 10)
     assert spike_times(imp, mon, 0) == []
+
+
+def test_hebbian3_deferred_potentiation_equals_eager():
+    """BS2CycleHebbian3 declares itself deferrable: the compiled loop applying post spikes at the
+    pre neuron's next arrival gives the eager loop's weights, including same-cycle undos."""
+    import hebblab as hl
+    from hebblab.plasticity import BS2CycleHebbian3
+    rng = np.random.default_rng(4)
+    n_pre, n_post, cycles = 40, 30, 600
+    pre = _trains(rng, n_pre, cycles, 0.25)
+    post = _trains(rng, n_post, cycles, 0.25)
+    out = []
+    for mode in ("eager", "deferred"):
+        net = hl.Network(dt=1e-3, dtype=np.float64, potentiation=mode)
+        a = net.add(hl.SpikeSource(n=n_pre, times=np.concatenate(pre) * 1e-3,
+                                   indices=np.concatenate([np.full(len(t), k) for k, t in enumerate(pre)])))
+        b = net.add(hl.SpikeSource(n=n_post, times=np.concatenate(post) * 1e-3,
+                                   indices=np.concatenate([np.full(len(t), k) for k, t in enumerate(post)])))
+        proj = net.connect(a, b, rule=BS2CycleHebbian3(), w=0.05, connectivity="all_to_all")
+        net.run(cycles * 1e-3 / 2)
+        net.run(cycles * 1e-3 / 2 + 0.01)
+        out.append((proj.deferred, proj.w.copy()))
+    assert out[1][0] and not out[0][0]
+    np.testing.assert_array_equal(out[0][1], out[1][1])
+    ref = [BS2CycleHebbian3().reference(pre[j].tolist(), post[i].tolist(), 0.05)
+           for j in range(n_pre) for i in range(n_post)]
+    np.testing.assert_allclose(out[0][1], ref, rtol=1e-12)

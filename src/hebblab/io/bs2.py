@@ -365,10 +365,11 @@ class ImportedNetwork:
         self.network.inject(self.population, [cycle * self.cycle_s], [k], [V.finite("charge", charge)], kind="voltage")
         return k
 
-    def run(self, cycles: int) -> None:
-        """Run ``cycles`` cycles through the compiled loop."""
+    def run(self, cycles: int, threads: int | None = None) -> None:
+        """Run ``cycles`` cycles through the compiled loop (``threads``: parts of a parallel run;
+        the result does not depend on it)."""
         cycles = V.non_negative_int("cycles", cycles)
-        self.network.run(cycles * self.cycle_s)
+        self.network.run(cycles * self.cycle_s, threads=threads)
 
 
 def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int = 0) -> ImportedNetwork:

@@ -124,11 +124,18 @@ class BS2Neuron(Model):
 
 @njit(cache=True)
 def update(t, S, I, E, C, P, spk):
+    return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
+
+
+@njit(cache=True)
+def update_range(t, S, I, E, C, P, spk, lo, hi):
+    """:func:`update` for neurons ``lo..hi-1``; their spikes go to ``spk[lo:lo + count]``
+    (neurons are independent and random keys are per neuron, so ranges may run in parallel)."""
     thr, n_ref = P[0], int(P[1])
     c, leak = S[CHARGE], S[LEAK]
     kind, delay, nf, ac, last = I[KIND], I[DELAY], I[NEXT], I[AXON], I[LAST]
     count = 0
-    for k in range(c.shape[0]):
+    for k in range(lo, hi):
         m = kind[k]
         lk = leak[k]
         if lk == -1.0 and c[k] == 0.0:
@@ -161,7 +168,7 @@ def update(t, S, I, E, C, P, spk):
         if m == LIF_ and ac[k] != 0:
             ac[k] = ac[k] >> 1
             if ac[k] & 1:
-                spk[count] = k
+                spk[lo + count] = k
                 count += 1
                 continue
         if c[k] >= thr:
@@ -180,7 +187,7 @@ def update(t, S, I, E, C, P, spk):
                 nf[k] = int(max(x, 1.0))
             c[k] = 0.0
             last[k] = t
-            spk[count] = k
+            spk[lo + count] = k
             count += 1
         elif m == LIF_:
             c[k] = c[k] * (1.0 - lk)

@@ -38,6 +38,10 @@ class BS2CycleHebbian3(Rule):
 
     rule_name: ClassVar[str] = "bs2-cycle-hebbian3"
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_cycle_hebbian3"
+    #: syn_post reads the step, the weight, its own state (the undo) and the pre neuron's last
+    #: arrival, never post state: a post spike applied at the pre neuron's next arrival sees the
+    #: same values (the pre arrival of the same cycle is processed before it either way).
+    deferrable: ClassVar[bool] = True
 
     def bounds(self):
         return -math.inf, math.inf
