@@ -22,6 +22,9 @@ import time
 import numpy as np
 
 
+DTYPE = "float64"
+
+
 def events(spike_idx, out_degree):
     return int(out_degree[spike_idx].sum())
 
@@ -43,21 +46,22 @@ def bench_file(path, cycles):
           f"{dt:.3f} s: {cycles / dt:.3g} cycles/s, {len(mon.i)} spikes, {ev} synapse events ({ev / dt:.3g}/s)")
 
 
-def bench_grid(n, per_neuron, frac_h3, cycles, threads, potentiation="auto"):
+def bench_grid(n, per_neuron, frac_h3, cycles, threads, potentiation="auto", rule="bs2-cycle-hebbian3"):
     import hebblab as hl
     from hebblab.neurons.bs2_neuron import ALWAYS, BS2Neuron, IF_
-    from hebblab.plasticity import BS2CycleHebbian3
+    from hebblab.plasticity import BS2CycleHebbian3, BS2Hebbian3
+    RuleH3 = BS2Hebbian3 if rule == "bs2-hebbian3" else BS2CycleHebbian3
     rng = np.random.default_rng(1)
     kinds = np.full(n, IF_)
     kinds[rng.random(n) < 0.01] = ALWAYS
     model = BS2Neuron(n=n, kinds=tuple(kinds.tolist()), leak=(0.0,) * n, axon_delay=(1,) * n, charge=(0.0,) * n)
-    net = hl.Network(dt=1e-3, dtype=np.float64, threads=threads, potentiation=potentiation)
+    net = hl.Network(dt=1e-3, dtype=np.dtype(DTYPE), threads=threads, potentiation=potentiation)
     pop = net.add(model)
     t0 = time.perf_counter()
     p = per_neuron / n
     projs = [net.connect(pop, pop, w=0.02, connectivity=hl.FixedProbability(p * (1 - frac_h3)))]
     if frac_h3 > 0:
-        projs.append(net.connect(pop, pop, rule=BS2CycleHebbian3(), w=0.02, connectivity=hl.FixedProbability(p * frac_h3)))
+        projs.append(net.connect(pop, pop, rule=RuleH3(), w=0.02, connectivity=hl.FixedProbability(p * frac_h3)))
     build = time.perf_counter() - t0
     deg = sum(np.diff(j.indptr) for j in projs)
     mon = net.monitor(pop)
@@ -66,7 +70,8 @@ def bench_grid(n, per_neuron, frac_h3, cycles, threads, potentiation="auto"):
     net.run(cycles * 1e-3)
     dt = time.perf_counter() - t0
     ev = events(mon.i[mon.steps >= 2], deg)
-    print(f"grid {n} neurons, {int(deg.sum())} synapses ({frac_h3:.0%} Hebbian3), threads {threads}: build {build:.1f} s; "
+    print(f"grid {n} neurons, {int(deg.sum())} synapses ({frac_h3:.0%} {rule}, potentiation {potentiation}), "
+          f"threads {threads}, {DTYPE}: build {build:.1f} s; "
           f"{cycles} cycles in {dt:.3f} s: {cycles / dt:.3g} cycles/s, {ev} synapse events ({ev / dt:.3g}/s)")
 
 
@@ -78,14 +83,20 @@ def main():
     ap.add_argument("--hebbian3", type=float, default=0.0)
     ap.add_argument("--cycles", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--rule", default="bs2-cycle-hebbian3", choices=("bs2-cycle-hebbian3", "bs2-hebbian3"),
+                    help="the importer's Hebbian3 (BS2's same-cycle rule) or hebblab's older BS2Hebbian3")
+    ap.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                    help="precision of charges and weights (the importer uses float64; BS2 itself float32)")
     ap.add_argument("--potentiation", default="auto", choices=("auto", "eager", "deferred"))
     a = ap.parse_args()
+    global DTYPE
+    DTYPE = a.dtype
     import numba
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, numba {numba.__version__}")
     if a.file:
         bench_file(a.file, a.cycles)
     if a.grid:
-        bench_grid(a.grid, a.per_neuron, a.hebbian3, a.cycles, a.threads, a.potentiation)
+        bench_grid(a.grid, a.per_neuron, a.hebbian3, a.cycles, a.threads, a.potentiation, a.rule)
 
 
 if __name__ == "__main__":

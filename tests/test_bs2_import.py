@@ -348,7 +348,8 @@ def rich_fixture():
     modules = ("<Modules><ModuleView><Label>Mod &amp; co</Label><FirstNeuron>12</FirstNeuron><Height>2</Height>"
                "<Width>3</Width><Color>123</Color><CommandLine>ModuleNull</CommandLine>"
                '<TheModule xsi:type="ModuleNull"><initialized>true</initialized></TheModule></ModuleView></Modules>')
-    head = "<networkNotes>&lt;Section&gt;&lt;Paragraph&gt;&lt;Run&gt;hello &amp;amp; notes&lt;/Run&gt;&lt;/Paragraph&gt;&lt;/Section&gt;</networkNotes><Generation>7</Generation>"
+    head = ("<networkNotes>&lt;Section&gt;&lt;Paragraph&gt;&lt;Run&gt;hello &amp;amp; notes&lt;/Run&gt;&lt;/Paragraph&gt;"
+            "&lt;/Section&gt;</networkNotes><Generation>7</Generation>")
     neurons = [neuron_xml(3, label="in||a tooltip", syn=[(4, 0.25, "Hebbian3"), (5, 1, None)]),
                neuron_xml(4, "LIF", leak=0.05, delay=2, charge=0.5, syn=[(3, -1, "Hebbian1")]),
                neuron_xml(5, "Color", charge=16711680, label="<px>"),
@@ -433,6 +434,19 @@ def test_not_xml_and_not_bs2_refused(tmp_path):
         bs2.load(tmp_path / "absent.xml")
     with pytest.raises(ValueError, match="cycle_s must be > 0"):
         bs2.load(write(tmp_path, network_xml([])), cycle_s=0)
+    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
+        bs2.load(write(tmp_path, network_xml([])), dtype=np.int32)
+
+
+def test_float32_network_runs_the_same_chain(tmp_path):
+    neurons = [neuron_xml(k, syn=[(k + 1, 0.5, "Hebbian3")]) for k in range(4)] + [neuron_xml(4)]
+    imp = bs2.load(write(tmp_path, network_xml(neurons)), dtype=np.float32)
+    mon = imp.network.monitor(imp.population)
+    imp.stimulate(0, 2)
+    imp.stimulate(0, 3)
+    imp.run(12)
+    assert imp.projections["Hebbian3"].w.dtype == np.float32
+    assert spike_times(imp, mon, 0) == [2, 3] and spike_times(imp, mon, 1) == [4]
 
 
 def test_unknown_models_one_warning_line_each_counted(tmp_path):

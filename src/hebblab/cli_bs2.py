@@ -229,7 +229,8 @@ def report_html(imp, results: dict, notices: list, figures: list) -> str:
     e = html.escape
     rows = "".join(f"<tr><td>{e(str(k))}</td><td>{e(str(v))}</td></tr>" for k, v in
                    [("file", results["file"]), ("cycles", results["cycles"]), ("cycle length", f"{results['cycle_s'] * 1e3:g} ms"),
-                    ("neurons in use", results["neurons"]), ("grid", f"{results['rows']} rows x {results['array_size'] // results['rows']} columns"),
+                    ("neurons in use", results["neurons"]),
+                    ("grid", f"{results['rows']} rows x {results['array_size'] // results['rows']} columns"),
                     ("refractory", f"{results['refractory_cycles']} cycles"), ("synapses", results["synapses"]),
                     ("spikes", results["spikes"])])
     mods = "".join(f"<li>{e(m['label'])} ({e(m['type'])}): {m['neurons']} neurons from id {m['first_neuron']}</li>"

@@ -41,7 +41,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from .. import _validate as V
-from ..network import Network, Population, Projection, refuse_if_too_big
+from ..network import Network, Population, refuse_if_too_big
 from ..neurons.bs2_neuron import BS2Neuron, KINDS, MAX_LIF_DELAY
 from ..plasticity import BS2Binary, BS2CycleHebbian3, BS2Hebbian1, BS2Hebbian2
 
@@ -372,9 +372,14 @@ class ImportedNetwork:
         self.network.run(cycles * self.cycle_s, threads=threads)
 
 
-def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int = 0) -> ImportedNetwork:
-    """A Network (float64, one BS2Neuron population, one projection per synapse model) for ``f``."""
+def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int = 0, dtype=np.float64) -> ImportedNetwork:
+    """A Network (one BS2Neuron population, one projection per synapse model) for ``f``.
+
+    ``dtype``: float64 (default: exact against hand-computed values) or float32 (Brain Simulator
+    II's own precision; about twice as fast on large grids, measured in benchmarks/RESULTS.md)."""
     cycle_s = V.positive("cycle_s", cycle_s)
+    if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64 (got {dtype!r})")
     records = {n.id: n for n in f.neurons}
     targets = {s.target for n in f.neurons for s in n.synapses}
     ids = np.array(sorted(set(records) | targets), dtype=np.int64)
@@ -386,7 +391,7 @@ def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int =
     model = BS2Neuron(n=int(ids.size), kinds=tuple(KINDS.index(r.model) for r in recs),
                       leak=tuple(float(r.leak) for r in recs), axon_delay=tuple(int(r.axon_delay) for r in recs),
                       charge=tuple(float(r.last_charge) for r in recs), refractory=int(f.refractory))
-    net = Network(dt=cycle_s, seed=seed, backend=backend, dtype=np.float64, threads=1)
+    net = Network(dt=cycle_s, seed=seed, backend=backend, dtype=dtype, threads=1)
     pop = net.add(model)
     projections, synapse_ids = {}, {}
     nonfixed = Counter()
@@ -410,11 +415,14 @@ def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int =
     return ImportedNetwork(net, pop, projections, f, ids, cycle_s, synapse_ids)
 
 
-def load(path, cycle_s: float = 1e-3, strict: bool = False, backend: str = "numba", seed: int = 0) -> ImportedNetwork:
+def load(path, cycle_s: float = 1e-3, strict: bool = False, backend: str = "numba", seed: int = 0,
+         dtype=np.float64) -> ImportedNetwork:
     """Load a Brain Simulator II ``.xml`` network; see the module docstring for what is refused.
 
     ``cycle_s``: seconds per cycle (BS2 documents 1 ms or 4 ms; default 1 ms). ``strict``: refuse
     unknown model names instead of loading them as IF / Fixed. ``seed``: for Random neurons.
+    ``dtype``: precision of charges and weights (see :func:`build`). The network runs on one
+    thread unless ``ImportedNetwork.run(cycles, threads=...)`` asks for more (same result).
     """
     path = Path(path)
     V.positive("cycle_s", cycle_s)
@@ -422,7 +430,8 @@ def load(path, cycle_s: float = 1e-3, strict: bool = False, backend: str = "numb
         raise ValueError(f"path must be an existing Brain Simulator II .xml file (got {str(path)!r})")
     size = path.stat().st_size
     refuse_if_too_big(f"{path}: parsing {size} bytes of XML", float(size) * TREE_BYTES_PER_FILE_BYTE)
-    return build(parse(path.read_bytes(), path, strict=strict), cycle_s=cycle_s, backend=backend, seed=seed)
+    return build(parse(path.read_bytes(), path, strict=strict), cycle_s=cycle_s, backend=backend, seed=seed,
+                 dtype=dtype)
 
 
 def _num(x: float) -> str:
@@ -536,6 +545,3 @@ def save(imported, path) -> Path:
 
 __all__ = ["load", "save", "parse", "build", "ImportedNetwork", "BS2File", "NeuronRecord", "SynapseRecord",
            "ModuleRecord", "BS2ImportWarning", "notes_text", "to_xml", "current_file"]
-
-# Projection is re-exported for type hints of ImportedNetwork.projections
-_ = Projection
