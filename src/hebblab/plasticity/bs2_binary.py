@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from .base import NO_SPIKE, Rule, record_pre_spike, register_rule
+from .bs2_weights import WEIGHT_MAX
 
 
 @register_rule
@@ -33,7 +34,7 @@ class BS2Binary(Rule):
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_binary"
 
     def bounds(self):
-        return -np.inf, np.inf
+        return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
 
     def layout(self):
         return 0, 1, 2

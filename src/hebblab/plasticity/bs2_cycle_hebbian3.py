@@ -20,13 +20,13 @@ floor to depression, as in BS2, so any loaded weight is allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
 from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule
+from .bs2_weights import WEIGHT_MAX
 
 FLOOR, CAP = 0.001, 1.0
 
@@ -44,7 +44,7 @@ class BS2CycleHebbian3(Rule):
     deferrable: ClassVar[bool] = True
 
     def bounds(self):
-        return -math.inf, math.inf
+        return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
 
     def layout(self):
         return 2, 1, 1

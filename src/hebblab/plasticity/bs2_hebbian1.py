@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule
+from .bs2_weights import WEIGHT_MAX
 
 CUTOFFS = (1.0, 0.5, 0.34, 0.25, 0.2, 0.15, 0.0)
 INCREMENTS = (0.0, 0.1, 0.05, 0.025, 0.01, 0.012, 0.01)
@@ -51,7 +52,7 @@ class BS2Hebbian1(Rule):
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_hebbian1"
 
     def bounds(self):
-        return -np.inf, np.inf
+        return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
 
     def layout(self):
         return 4, 1, 1
