@@ -132,7 +132,7 @@ def test_hebbian_synapses_demo_weight_rises_toward_one_under_the_burst():
     imp.run(120)
     w = mon.values[:, 0]
     assert w[39] == pytest.approx(0.375, abs=1e-12)
-    burst = spike_times(imp, spikes, imp.index_of(33) and 33)
+    burst = spike_times(imp, spikes, 33)
     assert len(burst) == 10 and np.all(np.diff(burst) == 4)  # AxonDelay 10 spikes, LeakRate 4 apart
     during = w[40:90]
     assert during.max() == 1.0 and w[-1] == 1.0
@@ -609,3 +609,18 @@ def test_hebbian3_deferred_potentiation_equals_eager():
     ref = [BS2CycleHebbian3().reference(pre[j].tolist(), post[i].tolist(), 0.05)
            for j in range(n_pre) for i in range(n_post)]
     np.testing.assert_allclose(out[0][1], ref, rtol=1e-12)
+
+
+@pytest.mark.skipif(not (SHIPPED / "HebbianSynapses.xml").is_file(), reason="../shared/data/bs2 is not present")
+def test_hebbian_synapses_burst_alone_cannot_fire_b_at_the_saved_weight():
+    """At the saved 0.09375, B (LIF, LeakRate 0.05) gets 0.09375 every 4 cycles and leaks 0.95^4
+    between: its charge stays below 0.09375 / (1 - 0.95^4) = 0.505 (hand), so B never fires and
+    Hebbian3 has no pair to learn from; the burst needs a weight raised first (the test above)."""
+    imp = bs2.load(SHIPPED / "HebbianSynapses.xml")
+    spikes = imp.network.monitor(imp.population)
+    charge = imp.network.monitor(imp.population, "charge", indices=[imp.index_of(63)])
+    imp.stimulate("Burst", 10)
+    imp.run(80)
+    assert spike_times(imp, spikes, 63) == []
+    assert charge.values.max() < 0.09375 / (1 - 0.95 ** 4)
+    assert imp.projections["Hebbian3"].w[0] == 0.09375
