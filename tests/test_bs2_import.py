@@ -624,3 +624,28 @@ def test_hebbian_synapses_burst_alone_cannot_fire_b_at_the_saved_weight():
     assert spike_times(imp, spikes, 63) == []
     assert charge.values.max() < 0.09375 / (1 - 0.95 ** 4)
     assert imp.projections["Hebbian3"].w[0] == 0.09375
+
+
+def test_mutated_files_load_or_fail_with_one_value_error_line(tmp_path):
+    """Fuzz: byte-level mutations of a valid file either load or raise ValueError (one line),
+    never another exception."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    base = rich_fixture().encode()
+    path = tmp_path / "fuzz.xml"
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.integers(0, len(base) - 1), st.binary(min_size=0, max_size=4)), min_size=1, max_size=4))
+    def check(edits):
+        data = bytearray(base)
+        for pos, b in edits:
+            data[pos:pos + 1] = b
+        path.write_bytes(bytes(data))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", bs2.BS2ImportWarning)
+                bs2.load(path)
+        except ValueError as e:
+            assert "\n" not in str(e)
+
+    check()

@@ -163,6 +163,8 @@ def _parse_tree(path, data: bytes):
         _fail(path, f"refused: the file declares a DTD or entities ({type(e).__name__}); Brain Simulator II files have none")
     except ET.ParseError as e:
         _fail(path, f"not well-formed XML ({e})")
+    except (LookupError, UnicodeError) as e:  # an unknown or wrong encoding declaration
+        _fail(path, f"not readable XML text ({type(e).__name__}: {e})".replace("\n", " "))
 
 
 def parse(data: bytes, path="<bytes>", strict: bool = False) -> BS2File:
