@@ -33,6 +33,10 @@ MODEL_COLOURS = {"IF": "#4c72b0", "LIF": "#55a868", "Random": "#c44e52", "Burst"
 GRID_LABEL_LIMIT = 400
 MAX_CYCLES = 10_000_000
 MAX_WEIGHT_TRACES = 200
+#: Weight histories keep at most about this many samples per synapse; the raster draws at most
+#: this many spikes (the first ones; the title says so).
+MAX_WEIGHT_SAMPLES = 10_000
+MAX_RASTER_SPIKES = 200_000
 
 
 def parse_stimulus(text: str) -> tuple[str, int]:
@@ -62,6 +66,8 @@ def raster_figure(imp, steps, idx, cycles: int):
     row_of = {int(k): r for r, k in enumerate(show)}
     fig = Figure(figsize=(9, max(2.5, min(0.18 * len(show) + 1.2, 30))))
     ax = fig.subplots()
+    total = len(steps)
+    steps, idx = steps[:MAX_RASTER_SPIKES], idx[:MAX_RASTER_SPIKES]
     if len(steps):
         ax.scatter(steps, [row_of[int(k)] for k in idx], s=4, marker="|", color="black")
     labels = imp.labels
@@ -70,7 +76,8 @@ def raster_figure(imp, steps, idx, cycles: int):
     ax.set_xlim(0, max(cycles, 1))
     ax.set_ylim(len(show) - 0.5, -0.5)
     ax.set_xlabel("cycle")
-    ax.set_title(f"spikes of neurons that fired or have labels, in grid order (row, then column): {len(steps)} spikes")
+    shown = f"{total} spikes" if total == len(steps) else f"the first {len(steps)} of {total} spikes"
+    ax.set_title(f"spikes of neurons that fired or have labels, in grid order (row, then column): {shown}")
     return fig
 
 
@@ -137,7 +144,8 @@ def weights_figure(imp, monitors: dict):
         ax.legend(fontsize=6)
     ax.set_xlabel("cycle")
     ax.set_ylabel("weight")
-    ax.set_title(f"weight history of {n} plastic synapses (sampled every cycle)")
+    every = int(round(next(iter(monitors.values())).every)) if monitors else 1
+    ax.set_title(f"weight history of {n} plastic synapses (sampled every {every} cycle{'s' if every > 1 else ''})")
     return fig
 
 
@@ -165,12 +173,13 @@ def run_folder(path: Path, cycles: int, stimuli: list, cycle_ms: float, strict: 
     spikes = net.monitor(imp.population)
     plastic = {name: p for name, p in imp.projections.items() if p.rule is not None}
     wmons = {}
+    every = max(1, cycles // MAX_WEIGHT_SAMPLES)
     budget = MAX_WEIGHT_TRACES
     for name, p in plastic.items():
         k = min(p.n_synapses, budget)
         budget -= k
         if k:
-            wmons[name] = net.monitor(p, "w", every=imp.cycle_s, indices=np.arange(k))
+            wmons[name] = net.monitor(p, "w", every=every * imp.cycle_s, indices=np.arange(k))
     imp.run(cycles)
     steps, idx = spikes.steps, spikes.i
     data = path.read_bytes()
