@@ -9,6 +9,7 @@
 >>> syn.w  # doctest: +SKIP
 """
 
+from . import io
 from . import plasticity as rules
 from . import units
 from .connectivity import FixedProbability
@@ -22,4 +23,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Network", "Population", "Projection", "LIF", "IF", "PoissonSource", "SpikeSource",
            "BurstSource", "FixedProbability", "Uniform", "Normal", "rules", "RULES", "Scatter",
-           "calibrate_scatter", "units", "ms", "second", "Hz", "mV", "__version__"]
+           "calibrate_scatter", "units", "io", "ms", "second", "Hz", "mV", "__version__"]

@@ -1,0 +1,81 @@
+r"""Brain Simulator II's Binary synapse: one-shot learning at the target's spike.
+
+As Brain Simulator II documents it (Charles J. Simon, FutureAIGuru/BrainSimII: synapse model
+tooltip "Binary, one-shot learning"; ``NewHebbianWeight`` for Binary before 1.8 disabled it:
+strengthen to a fixed value, weaken to 0). When the target fires at cycle t, every Binary synapse
+onto it is set to::
+
+    w = 2 / n   if its source fired at or after the target's previous spike (up to t)
+    w = 0       otherwise (also when the source never fired)
+
+with ``n`` the number of non-fixed synapses onto the target (any plastic BS2 model), a property
+of the network the importer writes into post column 0. Between target spikes the weight does
+not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
+from .base import NO_SPIKE, Rule, record_pre_spike, register_rule
+from .bs2_weights import WEIGHT_MAX
+
+
+@register_rule
+@dataclass(frozen=True)
+class BS2Binary(Rule):
+    """Brain Simulator II Binary (module docstring). Post column 0 holds n (default 1)."""
+
+    rule_name: ClassVar[str] = "bs2-binary"
+    kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_binary"
+
+    def bounds(self):
+        return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
+
+    def layout(self):
+        return 0, 1, 2
+
+    def pack(self, dt):
+        return np.array([NO_SPIKE])
+
+    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+        syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
+        post[:, 0] = 1.0
+        return syn, pre, post
+
+    def reference(self, pre_steps, post_steps, w0, delay_steps=0, n=1):
+        pre = sorted(p + delay_steps for p in pre_steps)
+        w, prev = float(w0), None
+        for t in sorted(set(post_steps)):
+            fired = [p for p in pre if p <= t and (prev is None or p >= prev)]
+            w = 2.0 / n if fired else 0.0
+            prev = t
+        return w
+
+
+@njit(cache=True, inline="always")
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    return w
+
+
+@njit(cache=True, inline="always")
+def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    tp = pre[j, 0]
+    if tp > P[0] and tp >= post[i, 1]:
+        return 2.0 / post[i, 0]
+    return 0.0
+
+
+pre_spike = record_pre_spike
+
+
+@njit(cache=True, inline="always")
+def post_spike(t, i, post, P):
+    post[i, 1] = t
+
+
+transmit = None
