@@ -23,8 +23,15 @@ RULE_CASES = {
     "bs2-hebbian3": [hl.rules.BS2Hebbian3()],
     "triplet-stdp": [hl.rules.TripletSTDP(), hl.rules.TripletSTDP(coincident="ignore")],
     "two-state": [hl.rules.TwoStateStochastic(q=0.3)],
+    "bs2-binary": [hl.rules.BS2Binary()],
+    "bs2-cycle-hebbian3": [hl.rules.BS2CycleHebbian3()],
+    "bs2-hebbian1": [hl.rules.BS2Hebbian1()],
+    "bs2-hebbian2": [hl.rules.BS2Hebbian2()],
 }
-STEP_RULES = {"bs2-hebbian3": dict(dt=1e-3, p_spike=0.2, steps=600)}  # lags counted in cycles
+CYCLES = dict(dt=1e-3, p_spike=0.2, steps=600)  # Brain Simulator II's rules count lags in cycles
+STEP_RULES = {"bs2-hebbian3": CYCLES,
+              **{name: dict(CYCLES, w0=0.3, w_range=(0.0, 1.0))
+                 for name in ("bs2-binary", "bs2-cycle-hebbian3", "bs2-hebbian1", "bs2-hebbian2")}}
 
 
 def test_every_registered_rule_has_a_conformance_case():

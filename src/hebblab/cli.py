@@ -478,6 +478,15 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
     _guard(go)
 
 
+def _register_subcommands() -> None:
+    from . import cli_bs2, cli_cache
+    cli_bs2.register(app)
+    cli_cache.register(app)
+
+
+_register_subcommands()
+
+
 def main():  # pragma: no cover
     app()
 

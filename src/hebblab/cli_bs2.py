@@ -15,10 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 from pathlib import Path
-import shutil
-import tempfile
 from typing import List, Optional
 import warnings
 
@@ -204,33 +201,27 @@ def run_folder(path: Path, cycles: int, stimuli: list, cycle_ms: float, strict: 
     }
     config = {"file": str(path), "cycles": cycles, "stimulate": list(stimuli), "cycle_ms": cycle_ms,
               "strict": strict, "version": __version__, "backend": net.backend, "seed": net.seed}
-    tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".{final.name}."))
-    try:
+    from .report import _write_file, finish_folder, write_folder
+
+    def fill(tmp: Path) -> None:
         (tmp / "figures").mkdir()
         figs = {"raster": raster_figure(imp, steps, idx, cycles), "grid": grid_figure(imp),
                 "weights": weights_figure(imp, wmons)}
         for name, fig in figs.items():
             fig.savefig(tmp / "figures" / f"{name}.png", dpi=110, bbox_inches="tight")
-        (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        (tmp / "results.json").write_text(json.dumps(results, indent=2))
-        with open(tmp / "spikes.csv", "w") as fh:
-            fh.write("cycle,neuron_id,label\n")
-            labels = imp.labels
-            for t, k in zip(steps.tolist(), idx.tolist()):
-                i = int(imp.ids[k])
-                lab = labels.get(i, "").replace('"', '""')
-                fh.write(f'{t},{i},"{lab}"\n')
-        (tmp / "report.html").write_text(report_html(imp, results, notices, list(figs)))
-        if final.exists():
-            trash = Path(tempfile.mkdtemp(dir=out, prefix=f".{final.name}.old."))
-            os.replace(final, trash / "old")
-            os.replace(tmp, final)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _write_file(tmp / "config.json", json.dumps(config, indent=2))
+        _write_file(tmp / "results.json", json.dumps(results, indent=2))
+        rows = ["cycle,neuron_id,label"]
+        labels = imp.labels
+        for t, k in zip(steps.tolist(), idx.tolist()):
+            i = int(imp.ids[k])
+            lab = labels.get(i, "").replace('"', '""')
+            rows.append(f'{t},{i},"{lab}"')
+        _write_file(tmp / "spikes.csv", "\n".join(rows) + "\n")
+        _write_file(tmp / "report.html", report_html(imp, results, notices, list(figs)))
+        finish_folder(tmp, f"import-bs2 {path.name} {cycles} cycles")
+
+    final = write_folder(out, final.name, fill)
     return final
 
 
@@ -272,6 +263,11 @@ def import_bs2(
         from rich.markup import escape
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
+    except OSError as exc:  # a full disk, a folder that cannot be written: one line
+        from rich.markup import escape
+        where = f" ({exc.filename})" if exc.filename else ""
+        err.print(f"[bold red]error:[/] {escape((exc.strerror or str(exc)) + where)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     res = json.loads((folder / "results.json").read_text())
     for note in res.get("warnings", []):
         err.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)

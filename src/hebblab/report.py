@@ -229,10 +229,7 @@ def _fill(tmp: Path, exp, run_info: dict, result) -> None:
         _write_file(tmp / "figures" / f"{name}.png", data)
         pngs[name] = data
     _write_file(tmp / "report.html", page(f"hebblab: {exp.name}", experiment_section(exp, run_info, result, pngs)))
-    for sub in ("tables", "figures"):
-        _fsync_dir(tmp / sub)
-    _write_file(tmp / MARKER, f"{run_info['experiment']} seed {run_info['seed']} {run_info['date']}\n")
-    _fsync_dir(tmp)
+    finish_folder(tmp, f"{run_info['experiment']} seed {run_info['seed']} {run_info['date']}")
 
 
 def _fig_png(fig) -> bytes:
@@ -321,7 +318,15 @@ def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba")
     cfg = config.model_dump(mode="json")
     run_info = dict(experiment=exp.name, config=cfg, hebblab_version=__version__, seed=seed, backend=backend,
                     date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-    final = out / f"{exp.name}-{config_hash(exp.name, cfg)}-seed{seed}"
+    name = f"{exp.name}-{config_hash(exp.name, cfg)}-seed{seed}"
+    return write_folder(out, name, lambda tmp: _fill(tmp, exp, run_info, result))
+
+
+def write_folder(out: Path, name: str, fill) -> Path:
+    """Write the folder ``out/name`` crash-safely (notes above): ``fill(tmp)`` writes its files into
+    a temporary sibling, which must end with the completion marker (:func:`finish_folder`); then
+    the temporary replaces any folder of that name atomically."""
+    final = out / name
     out.mkdir(parents=True, exist_ok=True)
     with _Lock(out / OUT_LOCK):
         clean_stale(out)
@@ -332,7 +337,9 @@ def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba")
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     try:
-        _fill(tmp, exp, run_info, result)
+        fill(tmp)
+        if not (tmp / MARKER).is_file():
+            raise RuntimeError(f"write_folder: {name} was filled without its completion marker")
         with _Lock(out / OUT_LOCK):
             aside, moved = None, False
             try:
@@ -357,6 +364,15 @@ def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba")
     finally:
         writer.release()
     return final
+
+
+def finish_folder(tmp: Path, note: str) -> None:
+    """Write the completion marker last (after fsyncing every subfolder), as :func:`write_folder` needs."""
+    for sub in tmp.iterdir():
+        if sub.is_dir():
+            _fsync_dir(sub)
+    _write_file(tmp / MARKER, note if note.endswith("\n") else note + "\n")
+    _fsync_dir(tmp)
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -54,9 +54,9 @@ def _one_to_one(rule, pre_trains, post_trains, w0, delay, dt, seed, backend="num
     return proj
 
 
-def _random_network(rule, dt, seed, rates, steps, delay_steps, backend, calls, threads):
+def _random_network(rule, dt, seed, rates, steps, delay_steps, backend, calls, threads, w_range):
     import hebblab as hl
-    lo, hi = rule.bounds()
+    lo, hi = w_range
     net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=threads)
     pre = net.add(hl.PoissonSource(n=24, rate=rates[0]))
     post = net.add(hl.PoissonSource(n=10, rate=rates[1]))
@@ -72,12 +72,15 @@ def _random_network(rule, dt, seed, rates, steps, delay_steps, backend, calls, t
 
 def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
                p_spike: float = 0.005, delay_steps: int = 3, rtol: float = 1e-10, atol: float = 1e-12,
-               w0: float | None = None, threads: bool = True) -> dict:
+               w0: float | None = None, w_range: tuple[float, float] | None = None, threads: bool = True) -> dict:
     """Run the conformance checks above on ``rule`` (an instance); see the module docstring.
 
     ``p_spike`` is the probability of a spike per step on each side (0.005 at 0.1 ms: 50 Hz);
     rules that count lags in steps (Brain Simulator II's) want denser trains and ``dt`` = 1 cycle.
-    ``w0``: the start weight for the reference comparison (default: the middle of the bounds).
+    ``w0``: the start weight for the reference comparison (default: the middle of the bounds);
+    ``w_range``: the range the random network's weights are drawn from (default: the bounds;
+    rules whose bounds are only the number format's, like Brain Simulator II's, want their
+    working range).
     """
     check_rule_instance(rule)
     name = type(rule).__name__
@@ -86,6 +89,7 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
                              "delay=0.0, dt=None, seed=0, stream=0, s=0)")
     rng = np.random.default_rng(seed)
     lo, hi = (float(x) for x in rule.bounds())
+    w_lo, w_hi = (lo, hi) if w_range is None else (float(w_range[0]), float(w_range[1]))
     w_start = 0.5 * (lo + hi) if w0 is None else float(w0)
     report = {"rule": name, "reference_synapses": 0}
     changed = False
@@ -101,19 +105,21 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
             k = int(np.flatnonzero(bad)[0])
             raise AssertionError(f"{name}: compiled loop differs from the rule's reference at delay {delay:g} s on "
                                  f"{bad.sum()} of {len(ref)} synapses (first: synapse {k}, {got[k]!r} vs {ref[k]!r})")
-        changed |= bool(np.any(np.abs(got - w_start) > 1e-9 * max(1.0, abs(hi - lo))))
+        changed |= bool(np.any(np.abs(got - w_start) > 1e-9 * max(1.0, abs(w_hi - w_lo))))
         report["reference_synapses"] += len(ref)
     if not changed:
         raise AssertionError(f"{name}: no weight changed on the random trains, so the comparison with the reference "
                              "tested nothing; choose denser trains (p_spike) or a larger learning rate")
 
     rates = (p_spike / dt, p_spike / dt)
-    base_w, base_spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, "reference", 1, 1)
+    base_w, base_spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, "reference", 1, 1,
+                                          (w_lo, w_hi))
     variants = {"compiled": ("numba", 1, 1), "compiled, split run": ("numba", 3, 1)}
     if threads:
         variants["compiled, 2 threads"] = ("numba", 2, 2)
     for label, (backend, calls, nthr) in variants.items():
-        w, spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, backend, calls, nthr)
+        w, spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, backend, calls, nthr,
+                                    (w_lo, w_hi))
         if not np.array_equal(spikes, base_spikes):
             raise AssertionError(f"{name}: {label}: the sources' spikes differ from the reference backend's")
         for k, (a, b) in enumerate(zip(w, base_w)):
@@ -132,7 +138,7 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
         net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=1)
         a = net.add(hl.SpikeSource(n=5, times=[], indices=[]))
         b = net.add(hl.SpikeSource(n=4, times=[], indices=[]))
-        proj = net.connect(a, b, rule=rule, w=hl.Uniform(lo, hi))
+        proj = net.connect(a, b, rule=rule, w=hl.Uniform(w_lo, w_hi))
         w_before = proj.w.copy()
         net.run(200 * dt)
         if not np.array_equal(proj.w, w_before):

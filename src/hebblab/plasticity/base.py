@@ -92,6 +92,13 @@ def arrival_times(times, delay: float = 0.0, dt: float | None = None) -> np.ndar
     return (np.round(t / dt) + round(delay / dt)) * dt
 
 
+def cycle_steps(times, delay: float = 0.0, dt: float | None = None) -> tuple[list[int], int]:
+    """Spike times and a delay as whole steps, for references of rules that count in cycles
+    (steps): ``dt=None`` means the times are already in cycles."""
+    step = 1.0 if dt is None else float(dt)
+    return [int(round(t / step)) for t in times], int(round(delay / step))
+
+
 @njit(cache=True, inline="always")
 def decay(value, last_step, t, dt_over_tau):
     """Exact exponential decay of a trace from step ``last_step`` to step ``t``."""

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .base import NO_SPIKE, Rule, record_pre_spike, register_rule
+from .base import NO_SPIKE, Rule, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
 
 
@@ -47,7 +47,9 @@ class BS2Binary(Rule):
         post[:, 0] = 1.0
         return syn, pre, post
 
-    def reference(self, pre_steps, post_steps, w0, delay_steps=0, n=1):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, n=1):
+        pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
+        post_steps, _ = cycle_steps(post_times, 0.0, dt)
         pre = sorted(p + delay_steps for p in pre_steps)
         w, prev = float(w0), None
         for t in sorted(set(post_steps)):

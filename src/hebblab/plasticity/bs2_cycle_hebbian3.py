@@ -25,7 +25,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule
+from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
 
 FLOOR, CAP = 0.001, 1.0
@@ -57,8 +57,10 @@ class BS2CycleHebbian3(Rule):
         syn[:, 0] = NO_SPIKE
         return syn, pre, post
 
-    def reference(self, pre_steps, post_steps, w0, delay_steps=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
         """Final weight from spike cycles, cycle by cycle as BS2's Fire3 does (no undo needed)."""
+        pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
+        post_steps, _ = cycle_steps(post_times, 0.0, dt)
         pre = {t + delay_steps for t in pre_steps}
         post = set(post_steps)
         w = float(w0)

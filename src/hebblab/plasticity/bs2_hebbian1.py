@@ -27,7 +27,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule
+from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
 
 CUTOFFS = (1.0, 0.5, 0.34, 0.25, 0.2, 0.15, 0.0)
@@ -66,7 +66,9 @@ class BS2Hebbian1(Rule):
         syn[:, 2] = NO_SPIKE
         return syn, pre, post
 
-    def reference(self, pre_steps, post_steps, w0, delay_steps=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
+        post_steps, _ = cycle_steps(post_times, 0.0, dt)
         post = set(post_steps)
         w = float(w0)
         for t in sorted(p + delay_steps for p in pre_steps):

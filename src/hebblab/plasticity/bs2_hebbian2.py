@@ -23,7 +23,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from .base import NO_SPIKE, Rule, record_pre_spike, register_rule
+from .base import NO_SPIKE, Rule, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
 
 WINDOW = 5
@@ -51,6 +51,12 @@ class BS2Hebbian2(Rule):
         post[:, 0:2 * WINDOW:2] = NO_SPIKE  # slot cycles
         post[:, 1:2 * WINDOW:2] = 0.0  # slot counts
         return syn, pre, post
+
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+        """One synapse alone on its target: :meth:`reference_group` with one input."""
+        pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
+        post_steps, _ = cycle_steps(post_times, 0.0, dt)
+        return self.reference_group([[p + delay_steps for p in pre_steps]], post_steps, [w0])[0]
 
     @staticmethod
     def reference_group(pre_trains, post_steps, w0):
