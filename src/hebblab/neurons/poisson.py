@@ -47,16 +47,24 @@ class PoissonSource(Model):
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
+    internal_vars: ClassVar[tuple[str, ...]] = ("log1m_p",)
+
     def __post_init__(self):
-        V.positive_int("n", self.n)
-        rate = np.asarray(self.rate, dtype=float)
-        V.per_neuron("rate", rate, self.n, check=V.non_negative)
-        if rate.ndim:
+        self._n()
+        if V._is_number(self.rate):  # a scalar: checked without an array of n copies
+            object.__setattr__(self, "rate", V.non_negative("PoissonSource.rate", self.rate))
+        else:
+            rate = V.per_neuron("PoissonSource.rate", self.rate, self.n, check=V.non_negative)
             object.__setattr__(self, "rate", tuple(float(r) for r in rate))
 
     def validate_dt(self, dt):
-        if np.max(np.asarray(self.rate, dtype=float)) * dt > 1.0:
-            raise ValueError(f"rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt")
+        top = self.rate if isinstance(self.rate, float) else max(self.rate)
+        if top * dt > 1.0:
+            raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt (got {top!r})")
+
+    def state_bytes(self, dtype):
+        # S and I rows, then the timing wheels (2 x WHEEL int64 per block of BLOCK neurons)
+        return super().state_bytes(dtype) + 16.0 * WHEEL * -(-self.n // BLOCK)
 
     def init_state(self, dt, seed, stream):
         S = np.zeros((2, self.n))
