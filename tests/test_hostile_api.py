@@ -379,3 +379,156 @@ def test_huge_requests_are_refused_without_allocating(monkeypatch):
     idx = np.zeros(10**9, np.int32)  # calloc'ed: no page is touched before the refusal
     with pytest.raises(ValueError, match=r"connect: 1e\+09 synapses .* needs about"):
         net.connect(a, a, w=0.1, connectivity=(idx, idx))
+
+
+# ---- fuzz: every public constructor and call ---------------------------------------------------------
+#
+# Property: a valid object (and then a short run that leaves finite weights), or ONE ValueError or
+# TypeError whose message names the parameter. Runs use the reference backend (no compilation);
+# what they check is the validation layer in front of both backends.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from hebblab.plasticity import BinaryBurst, BS2Hebbian3, Scatter, TripletSTDP, TwoStateStochastic  # noqa: E402
+
+_SPECIAL = [0, -1, 1, 3, 2**31, 2**63, 2**64, -2**63, 1e308, -1e308, 5e-324, 1e-300, 1e20, math.nan, math.inf,
+            -math.inf, 0.5, 1.5, True, False, None, "1", "x", "", b"1", [], [1.0], [math.nan], [0, 1], (1, 2), {},
+            np.float32(1.5), np.float64(math.nan), np.int64(3), np.uint64(2**63), np.array([1.0, 2.0]),
+            np.array([[1.0]]), np.array(2.0), np.array(["a"]), np.array([True]), object(), "current",
+            "all-to-all", "pairing", hl.Uniform(0.0, 1.0)]
+HOSTILE = st.one_of(
+    st.sampled_from(_SPECIAL),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-2**70, max_value=2**70),
+    st.text(max_size=3),
+    st.floats(min_value=0.0, max_value=2.0),  # plausible values reach the runs
+    st.integers(min_value=0, max_value=10),
+    st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5)), max_size=4),
+)
+
+_FIELDS = {
+    "Network": ("dt", "seed", "backend", "dtype", "index", "threads", "potentiation"),
+    "LIF": ("n", "tau_m", "v_rest", "v_thresh", "v_reset", "t_ref", "synapse", "tau_e", "tau_i", "e_e", "e_i", "v_init"),
+    "IF": ("n", "threshold", "leak", "refractory"),
+    "PoissonSource": ("n", "rate"),
+    "SpikeSource": ("n", "times", "indices"),
+    "BurstSource": ("n", "spikes_per_burst", "isi", "burst_times", "indices"),
+    "PairSTDP": ("a_plus", "a_minus", "tau_plus", "tau_minus", "w_max", "mu", "pairing", "noise", "mu_plus", "mu_minus"),
+    "TripletSTDP": ("a2_plus", "a3_plus", "a2_minus", "a3_minus", "tau_plus", "tau_x", "tau_minus", "tau_y", "w_max"),
+    "TwoStateStochastic": ("q", "q_plus", "q_minus", "window_plus", "window_minus", "w_low", "w_high"),
+    "BinaryBurst": ("theta", "burst", "a_plus", "a_minus", "tau_plus", "tau_minus", "sign", "readout", "noise"),
+    "Scatter": ("kind", "sigma_plus", "sigma_minus"),
+    "FixedProbability": ("p", "allow_self"),
+    "Uniform": ("low", "high"),
+    "Normal": ("mean", "sd", "low", "high"),
+    "connect": ("pre", "post", "rule", "w", "delay", "connectivity"),
+    "run": ("duration", "threads", "progress"),
+    "monitor": ("target", "var", "every", "indices"),
+    "inject": ("pop", "times", "indices", "values", "kind"),
+}
+CASES = [(target, param) for target, params in _FIELDS.items() for param in params]
+FUZZ_COUNTS = {"tried": 0, "valid": 0, "refused": 0, "unclean": 0}
+_RULES = {"PairSTDP": PairSTDP, "TripletSTDP": TripletSTDP, "TwoStateStochastic": TwoStateStochastic,
+          "BinaryBurst": BinaryBurst}
+_MODELS = {"LIF": hl.LIF, "IF": hl.IF, "PoissonSource": hl.PoissonSource, "SpikeSource": hl.SpikeSource,
+           "BurstSource": hl.BurstSource}
+
+
+def _net(**kw):
+    kw = {"dt": DT, "seed": 3, "backend": "reference", **kw}
+    net = hl.Network(**kw)
+    dt = net.dt
+    pre = net.add(hl.SpikeSource(n=3, times=[0.0, dt, 3 * dt], indices=[0, 1, 2]))
+    post = net.add(hl.SpikeSource(n=3, times=[dt, 2 * dt, 4 * dt], indices=[0, 1, 2]))
+    return net, pre, post
+
+
+def _exercise(target, param, bad):
+    """Build or call ``target`` with ``param=bad`` (everything else valid) and run a few steps."""
+    kw = {param: bad}
+    if target == "Network":
+        net, pre, post = _net(**kw)
+        net.connect(pre, post, rule=PairSTDP(), w=0.5)
+        net.add(hl.LIF(n=2))
+    elif target in _MODELS:
+        base = {"n": 3} if target != "SpikeSource" else {"n": 3, "times": [0.0], "indices": [0]}
+        net, pre, post = _net()
+        pop = net.add(_MODELS[target](**{**base, **kw}))
+        net.connect(pre, pop, w=0.5) if pop.n == pre.n or True else None
+    elif target in _RULES or target == "Scatter":
+        rule = PairSTDP(noise=Scatter(**kw)) if target == "Scatter" else _RULES[target](**kw)
+        lo, hi = rule.bounds()
+        net, pre, post = _net()
+        net.connect(pre, post, rule=rule, w=(lo + hi) / 2 if math.isfinite(hi - lo) else lo)
+    elif target == "FixedProbability":
+        net, pre, post = _net()
+        net.connect(pre, post, w=0.5, connectivity=hl.FixedProbability(**{"p": 0.5, **kw}))
+    elif target in ("Uniform", "Normal"):
+        args = {"low": 0.0, "high": 1.0} if target == "Uniform" else {"mean": 0.5, "sd": 0.1}
+        dist = getattr(hl, target)(**{**args, **kw})
+        net, pre, post = _net()
+        net.connect(pre, post, w=dist)
+    elif target == "connect":
+        net, pre, post = _net()
+        args = {"pre": pre, "post": post, "rule": BS2Hebbian3(), "w": 0.5, **kw}
+        if param == "connectivity" and isinstance(bad, list) and len(bad) % 2 == 0:
+            args["connectivity"] = (bad[: len(bad) // 2], bad[len(bad) // 2:])  # also as an index list
+        net.connect(**args)
+    elif target == "run":
+        net, pre, post = _net()
+        net.connect(pre, post, rule=PairSTDP(), w=0.5)
+        if param == "duration" and hl.network.V._is_number(bad) and 50 * DT < bad <= 1e12:
+            return None  # valid and long: not run here
+        net.run(**{"duration": 5 * DT, **kw})
+    elif target == "monitor":
+        net, pre, post = _net()
+        proj = net.connect(pre, post, rule=PairSTDP(), w=0.5)
+        args = {"target": proj, "var": "w", "every": None, "indices": None, **kw}
+        net.monitor(**args)
+    elif target == "inject":
+        net, pre, post = _net()
+        lif = net.add(hl.LIF(n=3))
+        args = {"pop": lif, "times": [DT], "indices": [1], "values": [0.01], "kind": "voltage", **kw}
+        net.inject(**args)
+    else:  # pragma: no cover
+        raise AssertionError(target)
+    net.run(5 * net.dt)
+    return net
+
+
+@settings(max_examples=int(os.environ.get("HEBBLAB_FUZZ_EXAMPLES", 500)), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(case=st.sampled_from(CASES), bad=HOSTILE)
+def test_fuzz_public_api_gives_a_valid_run_or_one_named_error(case, bad):
+    target, param = case
+    FUZZ_COUNTS["tried"] += 1
+    old = os.environ.get("HEBBLAB_MEMORY_LIMIT")
+    os.environ["HEBBLAB_MEMORY_LIMIT"] = str(64 * 2**20)  # valid but large requests are refused, not allocated
+    try:
+        net = _exercise(target, param, bad)
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        if param not in msg:
+            FUZZ_COUNTS["unclean"] += 1
+            raise AssertionError(f"{target}({param}={bad!r}): {type(e).__name__} without the parameter: {msg}") from e
+        FUZZ_COUNTS["refused"] += 1
+        return
+    except Exception as e:
+        FUZZ_COUNTS["unclean"] += 1
+        raise AssertionError(f"{target}({param}={bad!r}) raised {type(e).__name__}: {e}") from e
+    finally:
+        if old is None:
+            os.environ.pop("HEBBLAB_MEMORY_LIMIT", None)
+        else:
+            os.environ["HEBBLAB_MEMORY_LIMIT"] = old
+    FUZZ_COUNTS["valid"] += 1
+    if net is not None:
+        for proj in net.projections:
+            assert np.all(np.isfinite(proj.w)), f"{target}({param}={bad!r}) left non-finite weights"
+
+
+def test_fuzz_counts():
+    """Runs after the fuzz test (file order): the counts, printed for the record (pytest -s)."""
+    print(f"\nfuzz: {FUZZ_COUNTS}")
+    if FUZZ_COUNTS["tried"]:
+        assert FUZZ_COUNTS["unclean"] == 0 and FUZZ_COUNTS["valid"] + FUZZ_COUNTS["refused"] == FUZZ_COUNTS["tried"]

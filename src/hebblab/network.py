@@ -332,7 +332,7 @@ class Network:
         self.backend = V.one_of("Network.backend", backend, ("numba", "reference"))
         try:
             dt_ok = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
-        except TypeError:
+        except (TypeError, ValueError):
             dt_ok = False
         if not dt_ok:
             raise ValueError(f"Network.dtype must be float32 or float64 (got {dtype!r})")
@@ -367,9 +367,9 @@ class Network:
                 delay: float = 0.0, connectivity="all_to_all") -> Projection:
         for name, p in (("pre", pre), ("post", post)):
             if not isinstance(p, Population) or p.net is not self:
-                raise ValueError(f"{name} must be a population added to this network")
+                raise ValueError(f"connect.{name} must be a population added to this network (got {type(p).__name__})")
         if rule is not None and not isinstance(rule, Rule):
-            raise ValueError(f"rule must be None or a plasticity rule (got {type(rule).__name__})")
+            raise ValueError(f"connect.rule must be None or a plasticity rule (got {type(rule).__name__})")
         proj = Projection(self, pre, post, rule, w, delay, connectivity, len(self.projections))
         self.projections.append(proj)
         return proj

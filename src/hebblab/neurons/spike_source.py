@@ -52,8 +52,9 @@ class SpikeSource(Model):
 
     def steps(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """Spike steps and indices on the grid of ``dt``, sorted by (step, index)."""
-        if self.times.size and not self.times.max() / dt <= V.MAX_STEP:
-            raise ValueError(f"SpikeSource.times must be in [0, {V.MAX_STEP * dt:g}] s ({V.MAX_STEP} steps of "
+        if self.times.size and not float(self.times.max()) / dt <= V.MAX_STEP:  # Python floats: inf, no warning
+            name = getattr(self, "_times_from", "SpikeSource.times")
+            raise ValueError(f"{name} must be in [0, {V.MAX_STEP * dt:g}] s ({V.MAX_STEP} steps of "
                              f"dt = {dt:g} s) (got {float(self.times.max())!r})")
         st = np.rint(self.times / dt).astype(np.int64)
         ix = self.indices
@@ -62,7 +63,8 @@ class SpikeSource(Model):
         dup = (np.diff(st) == 0) & (np.diff(ix) == 0)
         if np.any(dup):
             k = int(np.flatnonzero(dup)[0])
-            raise ValueError(f"times: neuron {ix[k]} has two spikes in step {st[k]} (dt = {dt:g} s); "
+            name = getattr(self, "_times_from", "SpikeSource.times")
+            raise ValueError(f"{name}: neuron {ix[k]} has two spikes in step {st[k]} (dt = {dt:g} s); "
                              "spikes of one neuron must be at least dt apart")
         return st, ix
 
@@ -108,7 +110,9 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burs
     offsets = np.arange(spikes_per_burst) * isi
     times = (starts[:, None] + offsets[None, :]).ravel()
     idx = np.repeat(who, spikes_per_burst)
-    return SpikeSource(n=n, times=times, indices=idx)
+    src = SpikeSource(n=n, times=times, indices=idx)
+    object.__setattr__(src, "_times_from", "BurstSource's spike times (burst_times + k isi)")  # for messages
+    return src
 
 
 @njit(cache=True)

@@ -120,8 +120,10 @@ class BinaryBurst(Rule):
                 V.number(f"{o}.{name}", getattr(self, name))
         ap = 2.0 * self.theta / self.burst if self.a_plus is None else self.a_plus
         am = ap * self.tau_plus / self.tau_minus if self.a_minus is None else self.a_minus
-        V.in_range(f"{o}.a_plus", ap, 0.0, 1.0, low_open=True)
-        V.in_range(f"{o}.a_minus", am, 0.0, 1.0)
+        V.in_range(f"{o}.a_plus" + (" (2 theta / burst by default)" if self.a_plus is None else ""), ap, 0.0, 1.0,
+                   low_open=True)
+        V.in_range(f"{o}.a_minus" + (" (a_plus tau_plus / tau_minus by default)" if self.a_minus is None else ""),
+                   am, 0.0, 1.0)
         object.__setattr__(self, "a_plus", float(ap))
         object.__setattr__(self, "a_minus", float(am))
         if not (V._is_number(self.sign) and self.sign in (1, -1)):
