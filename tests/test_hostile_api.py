@@ -177,6 +177,32 @@ def test_refused_state_assignment_leaves_the_state():
     assert np.all(b.v == np.float32(-0.06))
 
 
+def test_replacing_weights_is_checked_and_keeps_the_arrays():
+    net, a, b = two()
+    proj = net.connect(a, b, rule=PairSTDP(w_max=0.5), w=0.1)
+    arr = proj.w
+    for bad, exc, match in [(np.full(3, 0.1), ValueError, r"Projection.w must be a scalar or an array of length 2500"),
+                            (math.nan, ValueError, r"Projection.w must be in \[0, 0.5\] \(got nan\)"),
+                            (0.7, ValueError, r"Projection.w must be in \[0, 0.5\] \(got 0.7\)"),
+                            ("x", TypeError, r"Projection.w must be an array of real numbers")]:
+        with pytest.raises(exc, match=match):
+            proj.w = bad
+        assert proj.w is arr and np.all(arr == np.float32(0.1))
+    proj.w = 0.2
+    assert proj.w is arr and np.all(arr == np.float32(0.2))
+
+
+def test_network_settings_the_structure_depends_on_are_fixed():
+    net, a, b = two()
+    for name, value in [("dt", 1e-3), ("seed", 2), ("dtype", np.float64), ("backend", "reference"), ("index", "fast")]:
+        with pytest.raises(ValueError, match=rf"Network.{name} is fixed at construction"):
+            setattr(net, name, value)
+    net.threads = 5000  # checked when a run starts, before any step
+    with pytest.raises(ValueError, match=r"Network.threads must be an integer >= 1 and <= \d+"):
+        net.run(0.001)
+    assert net.step == 0
+
+
 # ---- accepted nonsense ------------------------------------------------------------------------------
 
 def test_nan_clip_bound_of_normal_is_refused():
@@ -426,6 +452,7 @@ _FIELDS = {
     "run": ("duration", "threads", "progress"),
     "monitor": ("target", "var", "every", "indices"),
     "inject": ("pop", "times", "indices", "values", "kind"),
+    "assign": ("rate", "v", "i_ext", "w"),  # pop.rate = ..., lif.v = ..., proj.w = ...
 }
 CASES = [(target, param) for target, params in _FIELDS.items() for param in params]
 FUZZ_COUNTS = {"tried": 0, "valid": 0, "refused": 0, "unclean": 0}
@@ -491,6 +518,13 @@ def _exercise(target, param, bad):
         lif = net.add(hl.LIF(n=3))
         args = {"pop": lif, "times": [DT], "indices": [1], "values": [0.01], "kind": "voltage", **kw}
         net.inject(**args)
+    elif target == "assign":
+        net, pre, post = _net()
+        pois = net.add(hl.PoissonSource(n=3, rate=10.0))
+        lif = net.add(hl.LIF(n=3))
+        proj = net.connect(pois, lif, rule=PairSTDP(), w=0.5)
+        net.run(2 * DT)
+        setattr(proj if param == "w" else pois if param == "rate" else lif, param, bad)
     else:  # pragma: no cover
         raise AssertionError(target)
     net.run(5 * net.dt)
@@ -532,3 +566,14 @@ def test_fuzz_counts():
     print(f"\nfuzz: {FUZZ_COUNTS}")
     if FUZZ_COUNTS["tried"]:
         assert FUZZ_COUNTS["unclean"] == 0 and FUZZ_COUNTS["valid"] + FUZZ_COUNTS["refused"] == FUZZ_COUNTS["tried"]
+
+
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_a_rate_so_low_that_the_next_spike_is_past_any_run_never_fires(backend):
+    """p = rate dt of 1e-304: the drawn interval (~1e304 steps) overflowed int64 when cast (it came
+    out as "never" only by wrap-around); it is now compared as a float."""
+    net = hl.Network(dt=DT, seed=1, backend=backend)
+    src = net.add(hl.PoissonSource(n=2000, rate=1e-300))
+    mon = net.monitor(src)
+    net.run(0.01)
+    assert len(mon) == 0 and np.all(src.next_step >= 0)

@@ -255,6 +255,20 @@ class Projection:
             arr = arr[order]
         return arr.astype(dtype)
 
+    def __setattr__(self, name, value):
+        if name == "w" and "w" in self.__dict__:
+            # a new weight array is checked in full (length, finite, the rule's bounds), then copied
+            # into the arrays the compiled loop reads
+            n, dtype = self.n_synapses, self.net.dtype
+            vmax = float(np.finfo(dtype).max)
+            lo, hi = self.rule.bounds() if self.rule is not None else (-vmax, vmax)
+            new = V.per_neuron("Projection.w", value, n, low=lo, high=hi) if n else V.real_array("Projection.w", value)
+            if new.shape != (n,):
+                raise ValueError(f"Projection.w must be a scalar or an array of length {n} (got shape {new.shape})")
+            self.w[:] = new.astype(dtype)
+            return
+        object.__setattr__(self, name, value)
+
     @property
     def pre_index(self) -> np.ndarray:
         """Pre neuron of each synapse, in the order of ``w`` (computed on demand)."""
@@ -346,6 +360,17 @@ class Network:
         self.state_monitors: list[StateMonitor] = []
         self.step = 0
         self._kernel_cache: dict = {}
+        self._built = True
+
+    #: Fixed at construction: populations, projections and kernels were built for them.
+    _FIXED = ("dt", "seed", "dtype", "backend", "index")
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_built", False):
+            if name in self._FIXED:
+                raise ValueError(f"Network.{name} is fixed at construction (make a new Network)")
+            # threads and potentiation may be set; a run checks them before its first step
+        object.__setattr__(self, name, value)
 
     @property
     def t(self) -> float:

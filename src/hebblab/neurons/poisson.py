@@ -33,6 +33,9 @@ WHEEL = 4096
 BLOCK = 1024
 RANGE_ALIGN = BLOCK
 NEVER = np.iinfo(np.int64).max
+#: Intervals of this many steps or more (only at rates with p = rate dt below ~1e-17) never end
+#: within a run (runs stop at _validate.MAX_STEP = 2**53 steps): such a neuron is never due.
+FAR = float(2**62)
 SEED, STREAM, FLAGS = 0, 1, 2  # C: seed, stream, then one "redraw pending intervals" flag per block
 
 
@@ -96,7 +99,10 @@ def _interval(p, log1m_p, seed, stream, i, k):
     if p >= 1.0:
         return 1
     u = uniform_nb(seed, stream, i, k)
-    return 1 + int(np.floor(np.log(u) / log1m_p))
+    g = np.floor(np.log(u) / log1m_p)
+    if not g < FAR:  # past any run (tiny p): casting it overflowed int64
+        return NEVER
+    return 1 + int(g)
 
 
 @njit(cache=True)
@@ -194,7 +200,7 @@ def reference_update(t, S, I, E, C, P):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = 1 + np.floor(np.log(u) / S[LOG1MP, idx])
         k = np.where(p >= 1.0, 1, k)
-        k = np.where(p <= 0.0, -1, k).astype(np.int64)
+        k = np.where((p <= 0.0) | ~(k - 1 < FAR), -1, k).astype(np.int64)
         cnt[idx] += 1
         return k
 
