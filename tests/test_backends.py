@@ -10,6 +10,13 @@ from hebblab.plasticity import BinaryBurst, PairSTDP, Scatter, TripletSTDP, TwoS
 
 from helpers import DT, drive
 
+
+@pytest.fixture(autouse=True)
+def _allow_more_threads_than_cores(monkeypatch):
+    """Results must not depend on the thread count, checked up to 3 threads on any machine: more
+    threads than cores are refused unless allowed."""
+    monkeypatch.setenv("HEBBLAB_ALLOW_OVERSUBSCRIBE", "1")
+
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -17,6 +17,13 @@ from hebblab.plasticity import RULES, PairSTDP, Scatter
 from helpers import DT
 
 
+@pytest.fixture(autouse=True)
+def _allow_more_threads_than_cores(monkeypatch):
+    """These tests compare thread counts up to 3 on any machine (a 2-core one included): more
+    threads than cores are refused unless allowed."""
+    monkeypatch.setenv("HEBBLAB_ALLOW_OVERSUBSCRIBE", "1")
+
+
 def _run(potentiation, threads, ring=16, sweep=0.1, splits=(0.06, 0.04), seed=4):
     net, neurons, rec = recurrent_network(n=3000, k=30, seed=seed)
     net.potentiation = potentiation

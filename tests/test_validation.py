@@ -76,7 +76,7 @@ def test_connect_errors():
         net.connect(a, b, w=[0.1, 0.2])
     with pytest.raises(ValueError, match="delay must be >= 0"):
         net.connect(a, b, delay=-1e-3)
-    with pytest.raises(ValueError, match=r"post indices must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"post indices must be integers in \[0, 1\]"):
         net.connect(a, b, connectivity=([0], [5]))
     other = hl.Network(dt=1e-4).add(hl.LIF(n=1))
     with pytest.raises(ValueError, match="post must be a population added to this network"):

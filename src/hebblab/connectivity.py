@@ -24,7 +24,8 @@ class FixedProbability:
     allow_self: bool = True
 
     def __post_init__(self):
-        V.in_range("p", self.p, 0.0, 1.0)
+        object.__setattr__(self, "p", V.in_range("FixedProbability.p", self.p, 0.0, 1.0))
+        object.__setattr__(self, "allow_self", V.flag("FixedProbability.allow_self", self.allow_self))
 
 
 @njit(cache=True)
@@ -40,7 +41,12 @@ def _fixed_prob(n_pre, n_post, p, allow_self, seed, stream, indptr, post_out, fi
             else:
                 u = uniform_nb(seed, stream, j, k)
                 k += 1
-                pos += 1 + int(np.floor(np.log(u) / log1mp))
+                # the gap, compared as a float: for tiny p it exceeds any int64 (casting it
+                # overflowed into negative targets)
+                gap = np.floor(np.log(u) / log1mp)
+                if not gap < n_post - pos - 1:
+                    break
+                pos += 1 + int(gap)
             if pos >= n_post:
                 break
             if not allow_self and pos == j:
@@ -57,7 +63,7 @@ def build(connectivity, n_pre: int, n_post: int, seed: int, stream: int):
     """Return ``(indptr, post, order)``: rows sorted by pre then post; ``order`` maps the
     synapses of an explicit ``(pre_idx, post_idx)`` list to their place (None otherwise)."""
     if isinstance(connectivity, str):
-        V.one_of("connectivity", connectivity, ("all_to_all", "one_to_one"))
+        V.one_of("connect.connectivity", connectivity, ("all_to_all", "one_to_one"))
         if connectivity == "all_to_all":
             indptr = np.arange(n_pre + 1, dtype=np.int64) * n_post
             post = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
@@ -74,23 +80,24 @@ def build(connectivity, n_pre: int, n_post: int, seed: int, stream: int):
         _fixed_prob(n_pre, n_post, p, connectivity.allow_self, seed, stream, indptr, dummy, False)
         post = np.empty(indptr[-1], np.int32)
         _fixed_prob(n_pre, n_post, p, connectivity.allow_self, seed, stream, indptr, post, True)
+        if post.size and (post.min() < 0 or post.max() >= n_post):  # pragma: no cover - a guard for the kernel
+            raise RuntimeError("FixedProbability drew a target outside the post population")
         return indptr, post, None
     if isinstance(connectivity, tuple) and len(connectivity) == 2:
-        pre_idx = np.asarray(connectivity[0]).ravel()
-        post_idx = np.asarray(connectivity[1]).ravel()
+        # integral, finite and in range, element by element (0.7 is not 0, NaN is not an index)
+        pre_idx = V.index_array("connect.connectivity: pre indices", connectivity[0], n_pre)
+        post_idx = V.index_array("connect.connectivity: post indices", connectivity[1], n_post)
         if pre_idx.shape != post_idx.shape:
-            raise ValueError("connectivity: pre and post index arrays must have the same length")
-        if pre_idx.size and (pre_idx.min() < 0 or pre_idx.max() >= n_pre):
-            raise ValueError(f"connectivity: pre indices must be in [0, {n_pre - 1}]")
-        if post_idx.size and (post_idx.min() < 0 or post_idx.max() >= n_post):
-            raise ValueError(f"connectivity: post indices must be in [0, {n_post - 1}]")
+            raise ValueError("connect.connectivity: pre and post index arrays must have the same length "
+                             f"(got {pre_idx.size} and {post_idx.size})")
         order = np.lexsort((post_idx, pre_idx))
         pre_s = pre_idx[order].astype(np.int64)
         post_s = post_idx[order].astype(np.int32)
         indptr = np.zeros(n_pre + 1, np.int64)
         np.add.at(indptr, pre_s + 1, 1)
         return np.cumsum(indptr), post_s, order
-    raise ValueError("connectivity must be 'all_to_all', 'one_to_one', FixedProbability(p) or (pre_idx, post_idx)")
+    raise ValueError("connect.connectivity must be 'all_to_all', 'one_to_one', FixedProbability(p) or "
+                     f"(pre_idx, post_idx) (got {type(connectivity).__name__})")
 
 
 @njit(cache=True)

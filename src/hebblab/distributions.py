@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 from . import _validate as V
@@ -22,9 +24,10 @@ class Uniform:
     high: float
 
     def __post_init__(self):
-        V.finite("low", self.low)
-        if V.finite("high", self.high) < self.low:
-            raise ValueError(f"high must be >= low = {self.low!r} (got {self.high!r})")
+        object.__setattr__(self, "low", V.finite("Uniform.low", self.low))
+        object.__setattr__(self, "high", V.finite("Uniform.high", self.high))
+        if self.high < self.low:
+            raise ValueError(f"Uniform.high must be >= low = {self.low!r} (got {self.high!r})")
 
     def sample(self, n: int, seed: int, stream: int) -> np.ndarray:
         u = 1.0 - uniform(seed, stream, np.arange(n), 0)  # [0, 1)
@@ -41,8 +44,16 @@ class Normal:
     high: float = np.inf
 
     def __post_init__(self):
-        V.finite("mean", self.mean)
-        V.non_negative("sd", self.sd)
+        object.__setattr__(self, "mean", V.finite("Normal.mean", self.mean))
+        object.__setattr__(self, "sd", V.non_negative("Normal.sd", self.sd))
+        # low and high may be infinite (no clipping), never NaN (NaN clipped every weight to NaN)
+        for name in ("low", "high"):
+            x = V.number(f"Normal.{name}", getattr(self, name))
+            if math.isnan(x):
+                raise ValueError(f"Normal.{name} must be a number or +-inf (got {x!r})")
+            object.__setattr__(self, name, x)
+        if self.high < self.low:
+            raise ValueError(f"Normal.high must be >= low = {self.low!r} (got {self.high!r})")
 
     def sample(self, n: int, seed: int, stream: int) -> np.ndarray:
         x = self.mean + self.sd * normal(seed, stream, np.arange(n), 0)

@@ -41,7 +41,7 @@ from .connectivity import build_csc, post_pre_index, pre_lookup
 from .contract import check_model_class, check_rule_instance
 from .deferred import Deferral
 from .distributions import Normal, Uniform
-from .monitors import SpikeMonitor, StateMonitor
+from .monitors import SPIKE_BUFFER, SpikeMonitor, StateMonitor
 from .neurons.base import Model, has_range_update
 from .plasticity.base import Rule
 from .rng import STREAM_INIT, STREAM_PLASTICITY, STREAM_POISSON
@@ -82,15 +82,29 @@ class Population:
         raise AttributeError(name)
 
     def __setattr__(self, name, value):
-        if name in self.model.float_vars:
-            self.S[self.model.float_vars.index(name)] = value
+        model = self.model
+        owner = type(model).__name__
+        if name in model.float_vars:
+            if name in model.internal_vars:
+                raise ValueError(f"{owner}.{name} is internal state and cannot be set "
+                                 f"(settable: {', '.join(v for v in model.float_vars if v not in model.internal_vars)})")
+            # validated in full, then assigned: a refused value leaves the state as it was
+            vmax = float(np.finfo(self.S.dtype).max)
             if name == "rate":  # Poisson: redraw pending intervals from now on
-                V.per_neuron("rate", self.S[0], self.n, check=V.non_negative)
-                if np.max(self.S[0]) * self.net.dt > 1.0:
-                    raise ValueError(f"rate must be <= 1/dt = {1 / self.net.dt:g} Hz")
+                new = V.per_neuron(f"{owner}.rate", value, self.n, check=V.non_negative, high=vmax)
+                new = new.astype(self.S.dtype)
+                if new.size and float(np.max(new)) * self.net.dt > 1.0:
+                    raise ValueError(f"{owner}.rate must be <= 1/dt = {1 / self.net.dt:g} Hz "
+                                     f"(got {float(np.max(new))!r})")
+            else:
+                new = V.per_neuron(f"{owner}.{name}", value, self.n, low=-vmax, high=vmax).astype(self.S.dtype)
+            self.S[model.float_vars.index(name)] = new
+            if name == "rate":
                 from .neurons.poisson import request_redraw
                 request_redraw(self.C)
             return
+        if name in model.int_vars:
+            raise ValueError(f"{owner}.{name} is integer state that cannot be set")
         object.__setattr__(self, name, value)
 
     def __len__(self):
@@ -123,6 +137,31 @@ def _expected_synapses(connectivity, n_pre: int, n_post: int) -> float:
     return 0.0
 
 
+def available_cores() -> int:
+    """Cores this process may run on."""
+    import os
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1  # pragma: no cover
+
+
+def check_threads(name: str, value) -> int:
+    """A thread count: an integer >= 1 and at most the available cores, unless the environment
+    variable HEBBLAB_ALLOW_OVERSUBSCRIBE is set to 1 (then any count the system can start)."""
+    import os
+    k = V.positive_int(name, value)
+    cores = available_cores()
+    if k > cores and os.environ.get("HEBBLAB_ALLOW_OVERSUBSCRIBE", "") not in ("1", "true", "yes"):
+        raise ValueError(f"{name} must be an integer >= 1 and <= {cores} (the cores this process may use; "
+                         f"set HEBBLAB_ALLOW_OVERSUBSCRIBE=1 to allow more) (got {value!r})")
+    return k
+
+
+#: Bytes of temporaries per index of an explicit (pre_idx, post_idx) list: the checked int64
+#: copies (16), the sort order (8), the sorted pre and post (12) and the sort's own work space (8).
+EXPLICIT_TEMP_BYTES = 44
+
+
 def refuse_if_too_big(what: str, n_bytes: float) -> None:
     """One clear ValueError, before allocating, when ``n_bytes`` would not fit in memory."""
     limit = physical_memory()
@@ -137,14 +176,30 @@ class Projection:
     def __init__(self, net, pre: Population, post: Population, rule: Rule | None, w, delay: float,
                  connectivity, index: int):
         self.net, self.pre, self.post, self.rule, self.index = net, pre, post, rule, index
-        self.delay = V.non_negative("delay", delay)
-        self.delay_steps = int(round(delay / net.dt))
+        # everything is checked, and every allocation estimated, before anything is built
+        self.delay_steps = V.steps("connect.delay", delay, net.dt, whole=True)
+        self.delay = float(delay)
         self.stream = STREAM_PLASTICITY + index
+        vmax = float(np.finfo(net.dtype).max)
+        P = None
+        if rule is not None:
+            P = rule.pack(net.dt)  # checks the rule's time constants against dt
+            lo, hi = rule.bounds()
+            if not (-vmax <= lo <= hi <= vmax):
+                raise ValueError(f"connect.rule: {type(rule).__name__}'s weight bounds (w_max, or w_low and "
+                                 f"w_high) must lie in [{-vmax:g}, {vmax:g}] for {net.dtype} weights "
+                                 f"(got [{lo:g}, {hi:g}])")
         k_syn = rule.layout()[0] if rule is not None else 0
         # w, post and (plastic only) post_syn, plus the rule's per-synapse state
         per_syn = net.dtype.itemsize + 4 + (4 + 8 * k_syn + 4 * (net.index == "fast") if rule is not None else 0)
         n_expected = _expected_synapses(connectivity, pre.n, post.n)
-        refuse_if_too_big(f"connect: {n_expected:.3g} synapses ({per_syn} bytes each)", n_expected * per_syn)
+        explicit = isinstance(connectivity, tuple)
+        temp = EXPLICIT_TEMP_BYTES if explicit else 0  # sorting and checking an explicit list
+        queue_bytes = 8.0 * (self.delay_steps + 1) * (pre.n + 1)
+        refuse_if_too_big(f"connect: {n_expected:.3g} synapses ({per_syn} bytes each"
+                          + (f", {temp} bytes of temporaries per index" if temp else "")
+                          + f") and a spike queue of {self.delay_steps + 1} steps x {pre.n} neurons for delay "
+                          f"{self.delay:g} s", n_expected * (per_syn + temp) + queue_bytes)
         indptr, post_idx, order = build_connectivity(connectivity, pre.n, post.n, net.seed,
                                                      STREAM_INIT + 2 * index)
         self.indptr, self.post_index = indptr, post_idx
@@ -169,7 +224,7 @@ class Projection:
                                  f"(got values in [{self.w.min():g}, {self.w.max():g}])")
             self.syn, self.pre_vars, self.post_vars = rule.init_state(n_syn, pre.n, post.n, net.seed,
                                                                       self.stream)
-            self.P = rule.pack(net.dt)
+            self.P = P
         else:
             self.syn, self.pre_vars, self.post_vars = (np.zeros((n_syn, 0)), np.zeros((pre.n, 0)),
                                                        np.zeros((post.n, 0)))
@@ -182,20 +237,38 @@ class Projection:
 
     def _initial_weights(self, w, n_syn, order, stream):
         dtype = self.net.dtype
+        vmax = float(np.finfo(dtype).max)
         if isinstance(w, (Uniform, Normal)):
-            return w.sample(n_syn, self.net.seed, stream).astype(dtype)
-        arr = np.asarray(w, dtype=np.float64)
+            x = w.sample(n_syn, self.net.seed, stream)
+            if x.size and not (np.all(np.isfinite(x)) and x.min() >= -vmax and x.max() <= vmax):
+                raise ValueError(f"connect.w: {w!r} drew values outside [{-vmax:g}, {vmax:g}] "
+                                 f"(the finite {dtype} range)")
+            return x.astype(dtype)
+        if V._is_number(w):
+            return np.full(n_syn, V.real("connect.w", w, -vmax, vmax), dtype)
+        arr = V.real_array("connect.w", w, -vmax, vmax)
         if arr.ndim == 0:
-            V.finite("w", float(arr))
             return np.full(n_syn, float(arr), dtype)
         if arr.shape != (n_syn,):
-            raise ValueError(f"w must be a scalar, a distribution or an array of length {n_syn} "
+            raise ValueError(f"connect.w must be a scalar, a distribution or an array of length {n_syn} "
                              f"(got shape {arr.shape})")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("w must be finite")
         if order is not None:
             arr = arr[order]
         return arr.astype(dtype)
+
+    def __setattr__(self, name, value):
+        if name == "w" and "w" in self.__dict__:
+            # a new weight array is checked in full (length, finite, the rule's bounds), then copied
+            # into the arrays the compiled loop reads
+            n, dtype = self.n_synapses, self.net.dtype
+            vmax = float(np.finfo(dtype).max)
+            lo, hi = self.rule.bounds() if self.rule is not None else (-vmax, vmax)
+            new = V.per_neuron("Projection.w", value, n, low=lo, high=hi) if n else V.real_array("Projection.w", value)
+            if new.shape != (n,):
+                raise ValueError(f"Projection.w must be a scalar or an array of length {n} (got shape {new.shape})")
+            self.w[:] = new.astype(dtype)
+            return
+        object.__setattr__(self, name, value)
 
     @property
     def pre_index(self) -> np.ndarray:
@@ -247,7 +320,15 @@ class Network:
     read in memory order (hebblab.deferred; same weights bit for bit); "eager" applies it at the
     post spike; "auto" (the default) defers where rows are long enough for the eager loop's
     weight reads to scatter (at least ``DEFER_MIN_ROW`` synapses per pre neuron on average).
+
+    Threads beyond the cores this process may use (``os.sched_getaffinity``) are refused: they
+    only wait at the barriers. Set the environment variable ``HEBBLAB_ALLOW_OVERSUBSCRIBE=1`` to
+    allow more (tests do, to check that results do not depend on the thread count).
+    ``dt`` is in [MIN_DT, MAX_DT] seconds; times and durations are at most ``MAX_STEP`` steps.
     """
+
+    MIN_DT = 1e-9
+    MAX_DT = 1e3
 
     #: Deferred potentiation: post spikes kept per neuron (a power of two), and how often rows
     #: that owe old spikes are settled (seconds).
@@ -260,21 +341,37 @@ class Network:
 
     def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float32,
                  index: str = "compact", threads: int | None = None, potentiation: str = "auto"):
-        self.dt = V.positive("dt", dt)
-        self.seed = V.non_negative_int("seed", seed)
-        self.backend = V.one_of("backend", backend, ("numba", "reference"))
-        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64 (got {dtype!r})")
+        V.positive("Network.dt", dt)
+        self.dt = V.real("Network.dt", dt, self.MIN_DT, self.MAX_DT, unit="s")
+        self.seed = V.integer("Network.seed", seed, 0, V.MAX_SEED)
+        self.backend = V.one_of("Network.backend", backend, ("numba", "reference"))
+        try:
+            dt_ok = np.dtype(dtype) in (np.dtype(np.float32), np.dtype(np.float64))
+        except (TypeError, ValueError):
+            dt_ok = False
+        if not dt_ok:
+            raise ValueError(f"Network.dtype must be float32 or float64 (got {dtype!r})")
         self.dtype = np.dtype(dtype)
-        self.index = V.one_of("index", index, ("compact", "fast"))
-        self.threads = None if threads is None else V.positive_int("threads", threads)
-        self.potentiation = V.one_of("potentiation", potentiation, ("auto", "eager", "deferred"))
+        self.index = V.one_of("Network.index", index, ("compact", "fast"))
+        self.threads = None if threads is None else check_threads("Network.threads", threads)
+        self.potentiation = V.one_of("Network.potentiation", potentiation, ("auto", "eager", "deferred"))
         self.populations: list[Population] = []
         self.projections: list[Projection] = []
         self.spike_monitors: list[SpikeMonitor] = []
         self.state_monitors: list[StateMonitor] = []
         self.step = 0
         self._kernel_cache: dict = {}
+        self._built = True
+
+    #: Fixed at construction: populations, projections and kernels were built for them.
+    _FIXED = ("dt", "seed", "dtype", "backend", "index")
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_built", False):
+            if name in self._FIXED:
+                raise ValueError(f"Network.{name} is fixed at construction (make a new Network)")
+            # threads and potentiation may be set; a run checks them before its first step
+        object.__setattr__(self, name, value)
 
     @property
     def t(self) -> float:
@@ -283,9 +380,12 @@ class Network:
 
     def add(self, model: Model) -> Population:
         if not isinstance(model, Model):
-            raise ValueError(f"add() takes a population model such as hl.LIF(...) (got {type(model).__name__})")
+            raise TypeError(f"add.model must be a population model such as hl.LIF(...) (got {type(model).__name__})")
         check_model_class(type(model))
         model.validate_dt(self.dt)
+        refuse_if_too_big(f"add: {type(model).__name__}(n={model.n})'s state "
+                          f"({model.state_bytes(self.dtype) / max(model.n, 1):.0f} bytes per neuron)",
+                          model.state_bytes(self.dtype))
         pop = Population(self, model, len(self.populations))
         self.populations.append(pop)
         return pop
@@ -294,9 +394,9 @@ class Network:
                 delay: float = 0.0, connectivity="all_to_all") -> Projection:
         for name, p in (("pre", pre), ("post", post)):
             if not isinstance(p, Population) or p.net is not self:
-                raise ValueError(f"{name} must be a population added to this network")
+                raise ValueError(f"connect.{name} must be a population added to this network (got {type(p).__name__})")
         if rule is not None and not isinstance(rule, Rule):
-            raise ValueError(f"rule must be None or a plasticity rule (got {type(rule).__name__})")
+            raise ValueError(f"connect.rule must be None or a plasticity rule (got {type(rule).__name__})")
         if rule is not None:
             check_rule_instance(rule)
         proj = Projection(self, pre, post, rule, w, delay, connectivity, len(self.projections))
@@ -310,26 +410,33 @@ class Network:
         ``net.monitor(proj, "w", every=...)`` -> samples (``.t``, ``.values``).
         """
         if var is None:
-            if not isinstance(target, Population):
-                raise ValueError("a spike monitor needs a population")
+            if not isinstance(target, Population) or target.net is not self:
+                raise ValueError("monitor.target: a spike monitor needs a population of this network")
+            if every is not None or indices is not None:
+                raise ValueError("monitor: a spike monitor (var=None) takes no every or indices")
+            refuse_if_too_big(f"monitor: a spike buffer for {target.n} neurons",
+                              12.0 * max(SPIKE_BUFFER, 2 * target.n))
             mon = SpikeMonitor(target)
             self.spike_monitors.append(mon)
             return mon
-        every = self.dt if every is None else V.positive("every", every)
-        every_steps = max(1, int(round(every / self.dt)))
-        if isinstance(target, Projection):
+        if not isinstance(var, str):
+            raise TypeError(f"monitor.var must be None or the name of a state variable (got {var!r})")
+        if every is None:
+            every_steps = 1
+        else:
+            V.positive("monitor.every", every)
+            every_steps = max(1, V.steps("monitor.every", every, self.dt))
+        if isinstance(target, Projection) and target.net is self:
             if var != "w":
-                raise ValueError(f"var for a projection must be 'w' (got {var!r})")
+                raise ValueError(f"monitor.var for a projection must be 'w' (got {var!r})")
             n, row, is_w = target.n_synapses, None, True
-        elif isinstance(target, Population):
+        elif isinstance(target, Population) and target.net is self:
             row, n, is_w = target.row_of(var), target.n, False
         else:
-            raise ValueError("monitor target must be a population or a projection")
-        idx = np.arange(n) if indices is None else np.asarray(indices, dtype=np.int64).ravel()
-        self._monitor_bytes_per_step = getattr(self, "_monitor_bytes_per_step", 0.0) + 8.0 * idx.size / every_steps
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise ValueError(f"indices must be in [0, {n - 1}]")
+            raise ValueError("monitor.target must be a population or a projection of this network")
+        idx = np.arange(n) if indices is None else V.index_array("monitor.indices", indices, n)
         mon = StateMonitor(target, var, every_steps, idx, row, is_w)
+        self._monitor_bytes_per_step = getattr(self, "_monitor_bytes_per_step", 0.0) + 8.0 * idx.size / every_steps
         self.state_monitors.append(mon)
         return mon
 
@@ -341,22 +448,26 @@ class Network:
         ``kind="voltage"`` adds ``values[k]`` to its membrane variable once ("fire neuron i now"
         with a kick above threshold).
         """
-        V.one_of("kind", kind, ("current", "voltage"))
-        times = np.atleast_1d(np.asarray(times, dtype=float))
-        idx = np.atleast_1d(np.asarray(indices, dtype=np.int64))
-        vals = np.broadcast_to(np.asarray(values, dtype=float), times.shape).copy()
-        if times.shape != idx.shape:
-            raise ValueError("times and indices must have the same length")
-        if times.size and (times.min() < 0 or not np.all(np.isfinite(times))):
-            raise ValueError("times must be finite and >= 0")
-        if idx.size and (idx.min() < 0 or idx.max() >= pop.n):
-            raise ValueError(f"indices must be in [0, {pop.n - 1}]")
+        V.one_of("inject.kind", kind, ("current", "voltage"))
+        if not isinstance(pop, Population) or pop.net is not self:
+            raise ValueError("inject.pop must be a population added to this network")
         row = pop.model.current_row if kind == "current" else pop.model.kick_row
         if row < 0:
-            raise ValueError(f"{type(pop.model).__name__} takes no injected input")
+            raise ValueError(f"inject.pop: {type(pop.model).__name__} takes no injected input")
+        times = np.atleast_1d(V.real_array("inject.times", times, 0.0, V.MAX_STEP * self.dt)).ravel()
+        idx = V.index_array("inject.indices", np.atleast_1d(indices) if V._is_number(indices) else indices, pop.n)
+        if times.shape != idx.shape:
+            raise ValueError(f"inject: times and indices must have the same length (got {times.size} and {idx.size})")
+        vmax = float(np.finfo(self.dtype).max)
+        vals = V.real_array("inject.values", values, -vmax, vmax)
+        try:
+            vals = np.broadcast_to(vals, times.shape).copy()
+        except ValueError:
+            raise ValueError(f"inject.values must be a scalar or one value per time (got shape {vals.shape} "
+                             f"for {times.size} times)") from None
         steps = np.rint(times / self.dt).astype(np.int64)
         if steps.size and steps.min() < self.step:
-            raise ValueError(f"times must be >= the current time {self.t:g} s")
+            raise ValueError(f"inject.times must be >= the current time {self.t:g} s (got {times.min()!r})")
         inj = _Injection(steps, idx, np.full(steps.shape, row, np.int64), vals,
                          np.full(steps.shape, kind == "voltage"))
         pop.injections.append(inj)
@@ -382,11 +493,10 @@ class Network:
     def threads_for_run(self, threads: int | None = None) -> int:
         """The number of parts a run uses: ``threads``, else the network's setting, else automatic."""
         if threads is not None:
-            return V.positive_int("threads", threads)
+            return check_threads("run.threads", threads)
         if self.threads is not None:
-            return self.threads
-        import os
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            return check_threads("Network.threads", self.threads)  # may be set after construction
+        cores = available_cores()
         neurons = sum(p.n for p in self.populations if has_range_update(p.model))
         synapses = sum(j.n_synapses for j in self.projections)
         big = neurons >= self.AUTO_THREADS_NEURONS or synapses >= self.AUTO_THREADS_SYNAPSES
@@ -415,9 +525,14 @@ class Network:
     def run(self, duration: float, progress: bool = False, threads: int | None = None) -> None:
         """Advance the simulation by ``duration`` seconds (rounded to whole steps). ``threads``
         overrides the network's setting for this run (results are the same for any value)."""
-        duration = V.non_negative("duration", duration)
+        duration = V.non_negative("run.duration", duration)
+        n_steps = V.steps("run.duration", duration, self.dt)
+        if self.step + n_steps > V.MAX_STEP:
+            raise ValueError(f"run.duration must be <= {(V.MAX_STEP - self.step) * self.dt:g} s (the network "
+                             f"is at step {self.step} of at most {V.MAX_STEP}) (got {duration!r})")
+        if not isinstance(progress, (bool, np.bool_)):
+            raise TypeError(f"run.progress must be True or False (got {progress!r})")
         n_threads = self.threads_for_run(threads)
-        n_steps = int(round(duration / self.dt))
         if n_steps == 0:
             return
         if self.backend == "numba":

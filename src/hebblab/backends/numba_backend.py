@@ -58,12 +58,19 @@ def kernel_for(net, parallel: bool = False):
 
 def _run_threads(kernel, net, t: int, stop: int, nthr: int, final: bool) -> int:
     """Run steps t..stop-1 on nthr threads (the compiled loop releases the GIL); returns the step
-    they all stopped at."""
+    they all stopped at.
+
+    The helper threads are all started before any of them enters the compiled loop, whose
+    barriers wait for every part: if the system cannot start one of them, none enters it, the
+    started ones return at once and are joined, and the error is raised (no thread is left
+    spinning at a barrier)."""
     import threading
     bar = np.zeros(16, np.int64)  # bar[0] arrivals, bar[1] generation (fresh for every call)
     cnt = np.zeros((len(net.populations), nthr), np.int64)
     out = [None] * nthr
     errors = []
+    go = threading.Event()
+    abort = []
 
     def part(c):
         try:
@@ -71,9 +78,25 @@ def _run_threads(kernel, net, t: int, stop: int, nthr: int, final: bool) -> int:
         except BaseException as e:  # pragma: no cover - the kernel does not raise
             errors.append(e)
 
-    threads = [threading.Thread(target=part, args=(c,), daemon=True) for c in range(1, nthr)]
-    for th in threads:
-        th.start()
+    def helper(c):
+        go.wait()
+        if not abort:
+            part(c)
+
+    threads = []
+    try:
+        for c in range(1, nthr):
+            th = threading.Thread(target=helper, args=(c,), daemon=True)
+            th.start()
+            threads.append(th)
+    except BaseException as e:
+        abort.append(e)
+        go.set()
+        for th in threads:
+            th.join()
+        raise RuntimeError(f"run: could not start thread {len(threads) + 1} of {nthr} ({e}); "
+                           "choose fewer threads") from e
+    go.set()
     part(0)
     for th in threads:
         th.join()

@@ -21,6 +21,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from .. import _validate as V
+
 
 @dataclass(frozen=True)
 class Model:
@@ -46,6 +48,20 @@ class Model:
     params_in_state_precision: ClassVar[bool] = False
     #: Module holding ``update`` and ``reference_update``.
     kernel_module: ClassVar[str] = ""
+    #: Float variables the engine keeps for itself: readable, never set by users.
+    internal_vars: ClassVar[tuple[str, ...]] = ()
+
+    def _n(self) -> int:
+        """Check and normalize ``n`` (an integral float such as 5.0 becomes 5)."""
+        n = V.positive_int(f"{type(self).__name__}.n", self.n, V.MAX_N)
+        object.__setattr__(self, "n", n)
+        return n
+
+    def state_bytes(self, dtype) -> float:
+        """Bytes a population of this model allocates (estimated before allocating): the state
+        rows (built in float64, stored in ``dtype``), the integer rows and the spike buffer."""
+        itemsize = np.dtype(dtype).itemsize
+        return float(self.n) * (len(self.float_vars) * (8 + itemsize) + 8 * len(self.int_vars) + 8)
 
     def init_state(self, dt: float, seed: int, stream: int):
         """Return ``(S, I, E, C)`` for a fresh population."""

@@ -46,11 +46,16 @@ class IF(Model):
     current_row: ClassVar[int] = IEXT
     kernel_module: ClassVar[str] = "hebblab.neurons.if_neuron"
 
+    #: Largest threshold (charge units): charges stay far inside the float32 range.
+    THRESHOLD_MAX: ClassVar[float] = 1e30
+
     def __post_init__(self):
-        V.positive_int("n", self.n)
-        V.positive("threshold", self.threshold)
-        V.in_range("leak", self.leak, 0.0, 1.0)
-        V.non_negative_int("refractory", self.refractory)
+        self._n()
+        V.positive("IF.threshold", self.threshold)
+        object.__setattr__(self, "threshold", V.real("IF.threshold", self.threshold, 0.0, self.THRESHOLD_MAX,
+                                                     low_open=True))
+        object.__setattr__(self, "leak", V.in_range("IF.leak", self.leak, 0.0, 1.0))
+        object.__setattr__(self, "refractory", V.non_negative_int("IF.refractory", self.refractory, V.MAX_STEP))
 
     def init_state(self, dt, seed, stream):
         return (np.zeros((2, self.n)), np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64),

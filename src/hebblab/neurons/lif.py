@@ -65,22 +65,29 @@ class LIF(Model):
     kernel_module: ClassVar[str] = "hebblab.neurons.lif"
     params_in_state_precision: ClassVar[bool] = True
 
+    #: Voltages (v_rest, v_thresh, v_reset, e_e, e_i, v_init) are within +-VOLTAGE_MAX volts.
+    VOLTAGE_MAX: ClassVar[float] = 1e3
+
     def __post_init__(self):
-        V.positive_int("n", self.n)
-        V.positive("tau_m", self.tau_m)
-        V.positive("tau_e", self.tau_e)
-        V.positive("tau_i", self.tau_i)
-        V.non_negative("t_ref", self.t_ref)
-        V.finite("v_rest", self.v_rest)
-        V.finite("v_reset", self.v_reset)
-        V.finite("e_e", self.e_e)
-        V.finite("e_i", self.e_i)
-        vt = V.finite("v_thresh", self.v_thresh)
+        o = "LIF"
+        self._n()
+        for name in ("tau_m", "tau_e", "tau_i"):
+            object.__setattr__(self, name, V.positive(f"{o}.{name}", getattr(self, name)))
+        object.__setattr__(self, "t_ref", V.non_negative(f"{o}.t_ref", self.t_ref))
+        vm = self.VOLTAGE_MAX
+        for name in ("v_rest", "v_reset", "e_e", "e_i", "v_thresh"):
+            object.__setattr__(self, name, V.real(f"{o}.{name}", getattr(self, name), -vm, vm, unit="V"))
+        vt = self.v_thresh
         if vt <= self.v_reset:
-            raise ValueError(f"v_thresh must be > v_reset = {self.v_reset!r} (got {vt!r})")
-        V.one_of("synapse", self.synapse, ("current", "conductance"))
+            raise ValueError(f"{o}.v_thresh must be > v_reset = {self.v_reset!r} (got {vt!r})")
+        V.one_of(f"{o}.synapse", self.synapse, ("current", "conductance"))
         if self.v_init is not None:
-            V.finite("v_init", self.v_init)
+            object.__setattr__(self, "v_init", V.real(f"{o}.v_init", self.v_init, -vm, vm, unit="V"))
+
+    def validate_dt(self, dt):
+        for name in ("tau_m", "tau_e", "tau_i"):
+            V.time_constant(f"LIF.{name}", getattr(self, name), dt)
+        V.steps("LIF.t_ref", self.t_ref, dt)
 
     def init_state(self, dt, seed, stream):
         S = np.zeros((4, self.n))

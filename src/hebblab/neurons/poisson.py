@@ -33,6 +33,9 @@ WHEEL = 4096
 BLOCK = 1024
 RANGE_ALIGN = BLOCK
 NEVER = np.iinfo(np.int64).max
+#: Intervals of this many steps or more (only at rates with p = rate dt below ~1e-17) never end
+#: within a run (runs stop at _validate.MAX_STEP = 2**53 steps): such a neuron is never due.
+FAR = float(2**62)
 SEED, STREAM, FLAGS = 0, 1, 2  # C: seed, stream, then one "redraw pending intervals" flag per block
 
 
@@ -48,16 +51,24 @@ class PoissonSource(Model):
     internal_int_vars: ClassVar[tuple[str, ...]] = ("link",)  # the wheel's lists
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
+    internal_vars: ClassVar[tuple[str, ...]] = ("log1m_p",)
+
     def __post_init__(self):
-        V.positive_int("n", self.n)
-        rate = np.asarray(self.rate, dtype=float)
-        V.per_neuron("rate", rate, self.n, check=V.non_negative)
-        if rate.ndim:
+        self._n()
+        if V._is_number(self.rate):  # a scalar: checked without an array of n copies
+            object.__setattr__(self, "rate", V.non_negative("PoissonSource.rate", self.rate))
+        else:
+            rate = V.per_neuron("PoissonSource.rate", self.rate, self.n, check=V.non_negative)
             object.__setattr__(self, "rate", tuple(float(r) for r in rate))
 
     def validate_dt(self, dt):
-        if np.max(np.asarray(self.rate, dtype=float)) * dt > 1.0:
-            raise ValueError(f"rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt")
+        top = self.rate if isinstance(self.rate, float) else max(self.rate)
+        if top * dt > 1.0:
+            raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt (got {top!r})")
+
+    def state_bytes(self, dtype):
+        # S and I rows, then the timing wheels (2 x WHEEL int64 per block of BLOCK neurons)
+        return super().state_bytes(dtype) + 16.0 * WHEEL * -(-self.n // BLOCK)
 
     def init_state(self, dt, seed, stream):
         S = np.zeros((2, self.n))
@@ -89,7 +100,10 @@ def _interval(p, log1m_p, seed, stream, i, k):
     if p >= 1.0:
         return 1
     u = uniform_nb(seed, stream, i, k)
-    return 1 + int(np.floor(np.log(u) / log1m_p))
+    g = np.floor(np.log(u) / log1m_p)
+    if not g < FAR:  # past any run (tiny p): casting it overflowed int64
+        return NEVER
+    return 1 + int(g)
 
 
 @njit(cache=True)
@@ -187,7 +201,7 @@ def reference_update(t, S, I, E, C, P):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = 1 + np.floor(np.log(u) / S[LOG1MP, idx])
         k = np.where(p >= 1.0, 1, k)
-        k = np.where(p <= 0.0, -1, k).astype(np.int64)
+        k = np.where((p <= 0.0) | ~(k - 1 < FAR), -1, k).astype(np.int64)
         cnt[idx] += 1
         return k
 

@@ -42,20 +42,20 @@ class SpikeSource(Model):
     kernel_module: ClassVar[str] = "hebblab.neurons.spike_source"
 
     def __post_init__(self):
-        V.positive_int("n", self.n)
-        times = np.asarray(self.times, dtype=float).ravel()
-        idx = np.asarray(self.indices).ravel()
+        n = self._n()
+        times = V.real_array("SpikeSource.times", self.times, 0.0).ravel()
+        idx = V.index_array("SpikeSource.indices", self.indices, n)
         if times.shape != idx.shape:
-            raise ValueError(f"times and indices must have the same length (got {times.size} and {idx.size})")
-        if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
-            raise ValueError("times must be finite and >= 0")
-        if idx.size and (idx.min() < 0 or idx.max() >= self.n or not np.all(idx == np.round(idx))):
-            raise ValueError(f"indices must be integers in [0, {self.n - 1}]")
+            raise ValueError(f"SpikeSource: times and indices must have the same length (got {times.size} and {idx.size})")
         object.__setattr__(self, "times", _frozen(times, float))
         object.__setattr__(self, "indices", _frozen(idx, np.int64))
 
     def steps(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """Spike steps and indices on the grid of ``dt``, sorted by (step, index)."""
+        if self.times.size and not float(self.times.max()) / dt <= V.MAX_STEP:  # Python floats: inf, no warning
+            name = getattr(self, "_times_from", "SpikeSource.times")
+            raise ValueError(f"{name} must be in [0, {V.MAX_STEP * dt:g}] s ({V.MAX_STEP} steps of "
+                             f"dt = {dt:g} s) (got {float(self.times.max())!r})")
         st = np.rint(self.times / dt).astype(np.int64)
         ix = self.indices
         order = np.lexsort((ix, st))
@@ -63,12 +63,17 @@ class SpikeSource(Model):
         dup = (np.diff(st) == 0) & (np.diff(ix) == 0)
         if np.any(dup):
             k = int(np.flatnonzero(dup)[0])
-            raise ValueError(f"times: neuron {ix[k]} has two spikes in step {st[k]} (dt = {dt:g} s); "
+            name = getattr(self, "_times_from", "SpikeSource.times")
+            raise ValueError(f"{name}: neuron {ix[k]} has two spikes in step {st[k]} (dt = {dt:g} s); "
                              "spikes of one neuron must be at least dt apart")
         return st, ix
 
     def validate_dt(self, dt):
         self.steps(dt)
+
+    def state_bytes(self, dtype):
+        # the step grid and its sort (about 8 int64 temporaries per spike), then the event table
+        return super().state_bytes(dtype) + 80.0 * self.times.size
 
     def init_state(self, dt, seed, stream):
         st, ix = self.steps(dt)
@@ -86,20 +91,28 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burs
     ``indices`` (one per burst time) says which neuron bursts; by default every neuron bursts at
     every burst time.
     """
-    V.positive_int("spikes_per_burst", spikes_per_burst)
-    V.positive("isi", isi)
-    starts = np.asarray(burst_times, dtype=float).ravel()
+    n = V.positive_int("BurstSource.n", n, V.MAX_N)
+    spikes_per_burst = V.positive_int("BurstSource.spikes_per_burst", spikes_per_burst, V.MAX_N)
+    isi = V.positive("BurstSource.isi", isi)
+    starts = V.real_array("BurstSource.burst_times", burst_times, 0.0).ravel()
     if indices is None:
-        who = np.tile(np.arange(V.positive_int("n", n)), starts.size)
-        starts = np.repeat(starts, n)
+        count = float(starts.size) * n * spikes_per_burst
     else:
-        who = np.asarray(indices).ravel()
+        who = V.index_array("BurstSource.indices", indices, n)
         if who.shape != starts.shape:
-            raise ValueError(f"indices must have one entry per burst time (got {who.size} for {starts.size})")
+            raise ValueError(f"BurstSource.indices must have one entry per burst time (got {who.size} for {starts.size})")
+        count = float(starts.size) * spikes_per_burst
+    from ..network import refuse_if_too_big
+    refuse_if_too_big(f"BurstSource: {count:.3g} spikes (about 100 bytes each)", 100.0 * count)
+    if indices is None:
+        who = np.tile(np.arange(n), starts.size)
+        starts = np.repeat(starts, n)
     offsets = np.arange(spikes_per_burst) * isi
     times = (starts[:, None] + offsets[None, :]).ravel()
     idx = np.repeat(who, spikes_per_burst)
-    return SpikeSource(n=n, times=times, indices=idx)
+    src = SpikeSource(n=n, times=times, indices=idx)
+    object.__setattr__(src, "_times_from", "BurstSource's spike times (burst_times + k isi)")  # for messages
+    return src
 
 
 @njit(cache=True)

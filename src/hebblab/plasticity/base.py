@@ -117,8 +117,20 @@ def decay_table(dt_over_tau: float) -> np.ndarray:
     17 ns on the project's machine, a lookup one or two); entries are the same ``exp`` of the same
     argument, so the decay stays exact.
     """
-    n = int(min(math.ceil(TABLE_SPAN / dt_over_tau) + 1, TABLE_MAX))
-    return np.exp(-np.arange(n) * dt_over_tau)
+    if not (math.isfinite(dt_over_tau) and dt_over_tau > 0.0):
+        raise ValueError(f"dt/tau must be finite and > 0 for a decay table (got {dt_over_tau!r})")
+    span = TABLE_SPAN / dt_over_tau  # may overflow to inf for tau >> dt: the table is then full length
+    n = TABLE_MAX if not span < TABLE_MAX else int(min(math.ceil(span) + 1, TABLE_MAX))
+    table = np.exp(-np.arange(n) * dt_over_tau)
+    assert np.all(np.isfinite(table)) and table[0] == 1.0
+    return table
+
+
+def dt_over_tau(rule, name: str, dt: float) -> float:
+    """``dt / tau`` for the rule's time constant ``name``, checked at pack time: tau must be at
+    least dt / 1e6 (_validate.MAX_DT_OVER_TAU), so that the decay factors and tables stay finite."""
+    from .. import _validate as V
+    return V.time_constant(f"{type(rule).__name__}.{name}", getattr(rule, name), dt)
 
 
 @njit(cache=True, inline="always")

@@ -83,7 +83,7 @@ from numba import njit
 from .. import _validate as V
 from ..units import ms
 from . import pair_stdp
-from .base import Rule, arrival_times, register_rule
+from .base import Rule, arrival_times, dt_over_tau, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
 from .scatter import Scatter
 
@@ -109,19 +109,27 @@ class BinaryBurst(Rule):
     kernel_module: ClassVar[str] = "hebblab.plasticity.binary_burst"
 
     def __post_init__(self):
-        V.in_range("theta", self.theta, 0.0, 1.0, low_open=True, high_open=True)
-        V.positive("tau_plus", self.tau_plus)
-        V.positive("tau_minus", self.tau_minus)
-        V.positive_int("burst", self.burst)
+        o = "BinaryBurst"
+        object.__setattr__(self, "theta", V.in_range(f"{o}.theta", self.theta, 0.0, 1.0, low_open=True,
+                                                     high_open=True))
+        object.__setattr__(self, "tau_plus", V.positive(f"{o}.tau_plus", self.tau_plus))
+        object.__setattr__(self, "tau_minus", V.positive(f"{o}.tau_minus", self.tau_minus))
+        object.__setattr__(self, "burst", V.positive_int(f"{o}.burst", self.burst))
+        for name in ("a_plus", "a_minus"):
+            if getattr(self, name) is not None:
+                V.number(f"{o}.{name}", getattr(self, name))
         ap = 2.0 * self.theta / self.burst if self.a_plus is None else self.a_plus
         am = ap * self.tau_plus / self.tau_minus if self.a_minus is None else self.a_minus
-        V.in_range("a_plus", ap, 0.0, 1.0, low_open=True)
-        V.in_range("a_minus", am, 0.0, 1.0)
+        V.in_range(f"{o}.a_plus" + (" (2 theta / burst by default)" if self.a_plus is None else ""), ap, 0.0, 1.0,
+                   low_open=True)
+        V.in_range(f"{o}.a_minus" + (" (a_plus tau_plus / tau_minus by default)" if self.a_minus is None else ""),
+                   am, 0.0, 1.0)
         object.__setattr__(self, "a_plus", float(ap))
         object.__setattr__(self, "a_minus", float(am))
-        if self.sign not in (1, -1):
-            raise ValueError(f"sign must be +1 or -1 (got {self.sign!r})")
-        V.one_of("readout", self.readout, ("burst", "threshold"))
+        if not (V._is_number(self.sign) and self.sign in (1, -1)):
+            raise ValueError(f"{o}.sign must be +1 or -1 (got {self.sign!r})")
+        object.__setattr__(self, "sign", int(self.sign))
+        V.one_of(f"{o}.readout", self.readout, ("burst", "threshold"))
         object.__setattr__(self, "noise", self._pair().noise)  # validated and normalised there
 
     def _pair(self) -> PairSTDP:
@@ -139,6 +147,8 @@ class BinaryBurst(Rule):
         return self._pair().init_state(n_syn, n_pre, n_post, seed, stream)
 
     def pack(self, dt):
+        dt_over_tau(self, "tau_plus", dt)  # named after this rule, before PairSTDP checks them again
+        dt_over_tau(self, "tau_minus", dt)
         return self._pair().pack(dt, extra=(float(self.sign), self.theta,
                                             1.0 if self.readout == "threshold" else 0.0))
 

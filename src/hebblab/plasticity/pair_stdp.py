@@ -51,7 +51,7 @@ from numba import njit
 from .. import _validate as V
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import NO_SPIKE, Rule, arrival_times, decay_lut, decay_table, register_rule
+from .base import NO_SPIKE, Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
 from .scatter import Scatter
 
 PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred", "nearest-restricted")
@@ -97,24 +97,26 @@ class PairSTDP(Rule):
         return self.pairing != "nearest-restricted" and self.coincident == "causal"
 
     def __post_init__(self):
-        V.non_negative("a_plus", self.a_plus)
-        V.non_negative("a_minus", self.a_minus)
-        V.positive("tau_plus", self.tau_plus)
-        V.positive("tau_minus", self.tau_minus)
-        V.positive("w_max", self.w_max)
-        V.in_range("mu", self.mu, 0.0, 1.0)
-        V.one_of("pairing", self.pairing, PAIRINGS)
-        V.one_of("coincident", self.coincident, COINCIDENT)
+        o = type(self).__name__
+        for name in ("a_plus", "a_minus"):
+            object.__setattr__(self, name, V.non_negative(f"{o}.{name}", getattr(self, name)))
+        for name in ("tau_plus", "tau_minus", "w_max"):
+            object.__setattr__(self, name, V.positive(f"{o}.{name}", getattr(self, name)))
+        object.__setattr__(self, "mu", V.in_range(f"{o}.mu", self.mu, 0.0, 1.0))
+        V.one_of(f"{o}.pairing", self.pairing, PAIRINGS)
+        V.one_of(f"{o}.coincident", self.coincident, COINCIDENT)
         for name in ("mu_plus", "mu_minus"):
             val = getattr(self, name)
-            object.__setattr__(self, name, self.mu if val is None else V.in_range(name, val, 0.0, 1.0))
+            object.__setattr__(self, name, self.mu if val is None else V.in_range(f"{o}.{name}", val, 0.0, 1.0))
         noise = self.noise
         if isinstance(noise, Scatter):
             noise = (noise,)
         if noise is not None:
+            if not isinstance(noise, (tuple, list)):
+                raise ValueError(f"{o}.noise must be None, a Scatter, or a tuple of Scatter (got {noise!r})")
             noise = tuple(noise)
             if not all(isinstance(n, Scatter) for n in noise):
-                raise ValueError("noise must be None, a Scatter, or a tuple of Scatter")
+                raise ValueError(f"{o}.noise must be None, a Scatter, or a tuple of Scatter (got {noise!r})")
             kinds = [n.kind for n in noise]
             if len(set(kinds)) != len(kinds):
                 raise ValueError("noise: at most one Scatter of each kind ('pairing', 'synapse')")
@@ -152,7 +154,7 @@ class PairSTDP(Rule):
         """Header (N_PACKED slots), then ``extra`` (for rules built on this one), then the tables."""
         P = np.zeros(N_PACKED)
         P[A_PLUS], P[A_MINUS] = self.a_plus, self.a_minus
-        P[DTP], P[DTM] = dt / self.tau_plus, dt / self.tau_minus
+        P[DTP], P[DTM] = dt_over_tau(self, "tau_plus", dt), dt_over_tau(self, "tau_minus", dt)
         P[W_MAX], P[MU_P], P[MU_M] = self.w_max, self.mu_plus, self.mu_minus
         P[SCHEME] = PAIRINGS.index(self.pairing)
         pn = self._scatter("pairing")

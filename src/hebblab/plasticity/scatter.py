@@ -137,6 +137,10 @@ def calibrate_scatter(kind: str, n_pairings: int = 60, tau_plus: float = TAU_PLU
     return s_plus, s_minus
 
 
+#: Largest noise SD (relative to the mean update): log-normal gains stay finite.
+SIGMA_MAX = 1e3
+
+
 @dataclass(frozen=True)
 class Scatter:
     """Noise model for STDP updates: ``kind`` "pairing" or "synapse" (see module docstring).
@@ -149,9 +153,10 @@ class Scatter:
     sigma_minus: float | None = None
 
     def __post_init__(self):
-        V.one_of("kind", self.kind, ("pairing", "synapse"))
+        V.one_of("Scatter.kind", self.kind, ("pairing", "synapse"))
         cal = calibrate_scatter(self.kind)
-        sp = cal[0] if self.sigma_plus is None else V.non_negative("sigma_plus", self.sigma_plus)
-        sm = cal[1] if self.sigma_minus is None else V.non_negative("sigma_minus", self.sigma_minus)
+        top = SIGMA_MAX
+        sp = cal[0] if self.sigma_plus is None else V.in_range("Scatter.sigma_plus", V.non_negative("Scatter.sigma_plus", self.sigma_plus), 0.0, top)
+        sm = cal[1] if self.sigma_minus is None else V.in_range("Scatter.sigma_minus", V.non_negative("Scatter.sigma_minus", self.sigma_minus), 0.0, top)
         object.__setattr__(self, "sigma_plus", float(sp))
         object.__setattr__(self, "sigma_minus", float(sm))

@@ -29,7 +29,7 @@ from numba import njit
 
 from .. import _validate as V
 from ..units import ms
-from .base import Rule, arrival_times, decay_lut, decay_table, register_rule
+from .base import Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
 IGNORE = 17  # 1.0: a pre arrival and a post in the same step do not pair (NEST's convention)
@@ -57,10 +57,10 @@ class TripletSTDP(Rule):
 
     def __post_init__(self):
         for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
-            V.non_negative(name, getattr(self, name))
+            object.__setattr__(self, name, V.non_negative(f"TripletSTDP.{name}", getattr(self, name)))
         for name in ("tau_plus", "tau_x", "tau_minus", "tau_y", "w_max"):
-            V.positive(name, getattr(self, name))
-        V.one_of("coincident", self.coincident, ("causal", "ignore"))
+            object.__setattr__(self, name, V.positive(f"TripletSTDP.{name}", getattr(self, name)))
+        V.one_of("TripletSTDP.coincident", self.coincident, ("causal", "ignore"))
 
     def bounds(self):
         return 0.0, self.w_max
@@ -70,8 +70,9 @@ class TripletSTDP(Rule):
 
     def pack(self, dt):
         head = np.zeros(N_HEAD)
-        head[:9] = [self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt / self.tau_plus,
-                    dt / self.tau_x, dt / self.tau_minus, dt / self.tau_y, self.w_max]
+        head[:9] = [self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt_over_tau(self, "tau_plus", dt),
+                    dt_over_tau(self, "tau_x", dt), dt_over_tau(self, "tau_minus", dt),
+                    dt_over_tau(self, "tau_y", dt), self.w_max]
         head[IGNORE] = 1.0 if self.coincident == "ignore" else 0.0
         tables, off = [], N_HEAD
         for k, slot in enumerate((DTP, DTX, DTM, DTY)):

@@ -47,15 +47,16 @@ class TwoStateStochastic(Rule):
     deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
     def __post_init__(self):
-        V.in_range("q", self.q, 0.0, 1.0)
+        o = "TwoStateStochastic"
+        object.__setattr__(self, "q", V.in_range(f"{o}.q", self.q, 0.0, 1.0))
         for name in ("q_plus", "q_minus"):
             val = getattr(self, name)
-            object.__setattr__(self, name, self.q if val is None else V.in_range(name, val, 0.0, 1.0))
-        V.non_negative("window_plus", self.window_plus)
-        V.non_negative("window_minus", self.window_minus)
-        V.finite("w_low", self.w_low)
-        if V.finite("w_high", self.w_high) <= self.w_low:
-            raise ValueError(f"w_high must be > w_low = {self.w_low!r} (got {self.w_high!r})")
+            object.__setattr__(self, name, self.q if val is None else V.in_range(f"{o}.{name}", val, 0.0, 1.0))
+        for name in ("window_plus", "window_minus", "w_low", "w_high"):
+            check = V.non_negative if name.startswith("window") else V.finite
+            object.__setattr__(self, name, check(f"{o}.{name}", getattr(self, name)))
+        if self.w_high <= self.w_low:
+            raise ValueError(f"{o}.w_high must be > w_low = {self.w_low!r} (got {self.w_high!r})")
 
     def bounds(self):
         return self.w_low, self.w_high
@@ -63,7 +64,15 @@ class TwoStateStochastic(Rule):
     def layout(self):
         return 0, 1, 1  # last pre step, last post step
 
+    #: Windows are at most this many steps: the "no spike yet" step (base.NO_SPIKE) must lie
+    #: outside every window.
+    MAX_WINDOW_STEPS: ClassVar[int] = 10**12
+
     def pack(self, dt):
+        for name in ("window_plus", "window_minus"):
+            if not getattr(self, name) / dt <= self.MAX_WINDOW_STEPS:
+                raise ValueError(f"TwoStateStochastic.{name} must be in [0, {self.MAX_WINDOW_STEPS * dt:g}] s "
+                                 f"({self.MAX_WINDOW_STEPS:g} steps of dt = {dt:g} s) (got {getattr(self, name)!r})")
         return np.array([self.q_plus, self.q_minus, round(self.window_plus / dt),
                          round(self.window_minus / dt), self.w_low, self.w_high])
 
