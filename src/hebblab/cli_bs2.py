@@ -199,8 +199,17 @@ def run_folder(path: Path, cycles: int, stimuli: list, cycle_ms: float, strict: 
         "unknown_models": imp.unknown,
         "warnings": notices,
     }
-    config = {"file": str(path), "cycles": cycles, "stimulate": list(stimuli), "cycle_ms": cycle_ms,
-              "strict": strict, "version": __version__, "backend": net.backend, "seed": net.seed}
+    import datetime as _dt
+    results["headline"] = {"neurons": results["neurons"], "synapses": sum(results["synapses"].values()),
+                           "cycles": cycles, "spikes": results["spikes"]}
+    results["kinds"] = {k: "exact" for k in results["headline"]}  # counts of one deterministic run
+    config = {"experiment": "import-bs2", "seed": int(net.seed), "hebblab_version": __version__,
+              "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "config": {"file": str(path), "cycles": cycles, "stimulate": list(stimuli), "cycle_ms": cycle_ms,
+                         "strict": strict, "backend": net.backend},
+              # the same settings at the top level, as earlier versions wrote them
+              "file": str(path), "cycles": cycles, "stimulate": list(stimuli), "cycle_ms": cycle_ms,
+              "strict": strict, "version": __version__, "backend": net.backend}
     from .report import _write_file, finish_folder, write_folder
 
     def fill(tmp: Path) -> None:
