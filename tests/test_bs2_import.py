@@ -497,7 +497,7 @@ def test_import_bs2_command_writes_run_folder(tmp_path):
     res = CliRunner().invoke(cli_app(), ["import-bs2", str(path), "--cycles", "50", "--stimulate", "<b>go</b>@10",
                                          "--stimulate", "Q@11", "--cycle-ms", "4", "--out", str(tmp_path / "runs")])
     assert res.exit_code == 0, res.output
-    folders = list((tmp_path / "runs").iterdir())
+    folders = [p for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")]
     assert len(folders) == 1 and folders[0].name.startswith("bs2-net-")
     f = folders[0]
     for name in ("report.html", "results.json", "config.json", "spikes.csv", "figures/raster.png",

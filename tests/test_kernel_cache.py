@@ -168,3 +168,35 @@ def test_cache_info_and_clear(tmp_path, monkeypatch):
     info = kc.info()
     assert info["kernels"] == 1 and info["compiled"] == 0 and info["bytes"] > 0
     assert kc.clear() == 1 and kc.info()["kernels"] == 0
+
+
+def test_cache_folders_are_made_private_and_a_shared_numba_cache_dir_is_refused(tmp_path, monkeypatch):
+    from hebblab.backends import cache as kc
+    monkeypatch.setenv("HEBBLAB_CACHE", str(tmp_path / "a" / "b"))
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    (tmp_path / "a" / "b" / "kernels").mkdir(parents=True)
+    os.chmod(tmp_path / "a" / "b" / "kernels", 0o755)  # readable by others: made private
+    d = kc.kernel_dir()
+    for p in (d, d / "__pycache__"):
+        assert (p.stat().st_mode & 0o077) == 0, p
+    monkeypatch.setenv("HEBBLAB_CACHE", str(tmp_path / "fresh"))
+    d = kc.kernel_dir()
+    assert (d.parent.stat().st_mode & 0o077) == 0  # parents hebblab creates are private too
+    shared = tmp_path / "numba-shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(shared))
+    with pytest.raises(kc.CacheError, match=r"numba-shared can be written by other users"):
+        kc.kernel_dir()
+
+
+def test_a_kernel_runs_from_the_verified_source_not_from_bytecode(tmp_path):
+    from hebblab.backends import cache as kc
+    path = tmp_path / "hebblab_kernel_test.py"
+    path.write_text("X = 1\n")
+    pyc = tmp_path / "__pycache__"
+    pyc.mkdir()
+    import importlib.util
+    (pyc / importlib.util.cache_from_source(str(path)).split("/")[-1]).write_bytes(b"garbage that is not bytecode")
+    module = kc.load_kernel_module("hebblab_kernel_test", path, "X = 2\n")
+    assert module.X == 2

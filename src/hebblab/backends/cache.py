@@ -3,11 +3,14 @@
 The folder is ``$HEBBLAB_CACHE/kernels`` if that variable is set, else ``kernels`` under the
 user's cache directory (platformdirs: ``$XDG_CACHE_HOME/hebblab``, by default
 ``~/.cache/hebblab`` on Linux, ``~/Library/Caches/hebblab`` on macOS). The kernel files in it are
-Python that hebblab imports and numba's cache beside them is loaded too, so anyone who can write
-there can run code as the user: the folder is created private (mode 0700), a folder that others
-can write to is refused, and a kernel file is imported only if its content is exactly the source
-hebblab generated for it (a truncated, garbled or edited file is rewritten, with numba's cached
-compilation of it removed).
+Python that hebblab runs and numba's cache beside them (``__pycache__``, or ``NUMBA_CACHE_DIR``)
+is loaded with pickle, so anyone who can write there can run code as the user: the folders (and
+any parents hebblab creates) are made private (mode 0700), a folder that others can write to,
+that is a link or that belongs to someone else is refused, and a kernel runs only from the
+source hebblab generated for it: the file must hold exactly that source (a truncated, garbled or
+edited file is rewritten, with numba's compilation of it removed) and the module is compiled
+from the verified string, so no ``.pyc`` is read. What this cannot stop: someone who can write
+as you (your own account) can change anything you run.
 
 Compile times are recorded in ``compile_times.json`` so the "compiling kernels" message can say
 about how long the first run of a new network structure takes.
@@ -38,26 +41,72 @@ def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("hebblab", appauthor=False))
 
 
+def _mkdir_private(path: Path) -> None:
+    """Create ``path`` and every missing parent with mode 0700 (whatever the umask)."""
+    missing = []
+    p = path
+    while not os.path.lexists(p):
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            os.mkdir(d, 0o700)
+        except FileExistsError:
+            pass
+        os.chmod(d, 0o700)
+
+
 def _private(path: Path) -> None:
-    """Create ``path`` (mode 0700) or check that it is the user's own and nobody else can write it."""
+    """Create ``path`` (mode 0700) or check that it is a real folder of the user's own that nobody
+    else can write (one readable by others is made private)."""
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _mkdir_private(path)
     except OSError as exc:
         raise CacheError(f"kernel cache {path} cannot be created ({exc.strerror}); set HEBBLAB_CACHE to a "
                          "writable folder") from exc
-    st = path.stat()
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+        raise CacheError(f"kernel cache {path} is not a folder (a link or a file); set HEBBLAB_CACHE to a folder "
+                         "of your own")
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise CacheError(f"kernel cache {path} belongs to another user; set HEBBLAB_CACHE to a folder of your own")
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise CacheError(f"kernel cache {path} can be written by other users (mode {stat.S_IMODE(st.st_mode):o}): "
                          "its files are run as code; chmod go-w it or set HEBBLAB_CACHE to a private folder")
+    if st.st_mode & 0o077:
+        os.chmod(path, 0o700)
 
 
 def kernel_dir() -> Path:
-    """The kernel folder, created private if missing (:class:`CacheError` if unsafe)."""
+    """The kernel folder and its ``__pycache__`` (where numba keeps its compilations, which it
+    loads with pickle), created private if missing (:class:`CacheError` if unsafe). A
+    ``NUMBA_CACHE_DIR`` moves numba's files there: it is held to the same checks."""
     d = cache_root() / "kernels"
     _private(d)
+    _private(d / "__pycache__")
+    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
+    if numba_dir:
+        _private(Path(numba_dir))
     return d
+
+
+def load_kernel_module(name: str, path: Path, source: str):
+    """Import the verified ``source`` as module ``name`` with ``path`` as its file (numba's cache
+    finds its compilation beside it), by compiling the string itself: no ``.pyc`` of ``path`` is
+    ever read."""
+    import sys
+    import types
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
 
 
 def write_atomic(path: Path, text: str) -> None:

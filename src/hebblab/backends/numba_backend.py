@@ -12,16 +12,15 @@ returns or a spike-monitor buffer is full.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from . import codegen
-from .cache import compile_message, ensure_kernel_file, is_compiled, kernel_dir, record_compile_time
+from .cache import (compile_message, ensure_kernel_file, is_compiled, kernel_dir, load_kernel_module,
+                    record_compile_time)
 from .kernel_key import inlined_digest
 
 _LOADED: dict[str, object] = {}
@@ -47,10 +46,7 @@ def kernel_for(net, parallel: bool = False):
         path = cache_dir() / f"{name}.py"
         ensure_kernel_file(path, src)  # imported only if it holds exactly the generated source
         fresh = not is_compiled(path)
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        module = load_kernel_module(name, path, src)
         _LOADED[name] = module.kernel
     net._kernel_cache[key] = _LOADED[name]
     return _LOADED[name], fresh
