@@ -577,3 +577,16 @@ def test_a_rate_so_low_that_the_next_spike_is_past_any_run_never_fires(backend):
     mon = net.monitor(src)
     net.run(0.01)
     assert len(mon) == 0 and np.all(src.next_step >= 0)
+
+
+def test_float32_weights_clipped_at_the_bound_can_be_assigned_back():
+    """In float32 a weight clipped at w_max = 0.3 reads 0.30000001; assigning the projection's own
+    weights back was refused as out of range (found by review)."""
+    net = hl.Network(dt=1e-4)
+    a = net.add(hl.SpikeSource(n=1, times=[0.001, 0.002, 0.003], indices=[0, 0, 0]))
+    b = net.add(hl.SpikeSource(n=1, times=[0.0011, 0.0021, 0.0031], indices=[0, 0, 0]))
+    p = net.connect(a, b, rule=hl.rules.PairSTDP(a_plus=0.5, w_max=0.3), w=0.29)
+    net.run(0.01)
+    assert p.w[0] == np.float32(0.3)
+    p.w = p.w
+    assert p.w[0] == np.float32(0.3)

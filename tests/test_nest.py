@@ -119,6 +119,30 @@ def test_triplet_stdp_equals_nest_including_coincidences(delay_steps):
     np.testing.assert_allclose(got, got_nest, rtol=0, atol=1e-9)
 
 
+def test_same_step_order_at_a_bound_is_nests():
+    """A post and a pre arrival in one step near the lower bound: NEST potentiates first, then
+    depresses (found by review: the clipped result differs otherwise)."""
+    pre, post = [np.array([150, 200])], [np.array([100, 200])]
+    triplet = hl.rules.TripletSTDP(a2_plus=5e-3, a3_plus=6.2e-3, a2_minus=7e-3, a3_minus=2.3e-4, w_max=1.0,
+                                   tau_plus=TAU_PLUS * hl.ms, tau_x=TAU_X * hl.ms, tau_minus=TAU_MINUS * hl.ms,
+                                   tau_y=TAU_Y * hl.ms, coincident="ignore")
+    global N_PAIRS
+    n_pairs, N_PAIRS = N_PAIRS, 1
+    try:
+        got_nest = run_nest("stdp_triplet_synapse",
+                            dict(tau_plus=TAU_PLUS, tau_plus_triplet=TAU_X, Aplus=5e-3, Aplus_triplet=6.2e-3,
+                                 Aminus=7e-3, Aminus_triplet=2.3e-4, Wmax=1.0),
+                            {"tau_minus": TAU_MINUS, "tau_minus_triplet": TAU_Y}, pre, post, 0, 0.004)
+        np.testing.assert_allclose(run_hebblab(triplet, pre, post, 0, 0.004), got_nest, rtol=0, atol=1e-12)
+        pair = hl.rules.PairSTDP(a_plus=0.005, a_minus=0.007, tau_plus=TAU_PLUS * hl.ms,
+                                 tau_minus=TAU_MINUS * hl.ms, coincident="ignore")
+        got_nest = run_nest("stdp_synapse", dict(tau_plus=TAU_PLUS, **{"lambda": 0.005}, alpha=1.4, mu_plus=0.0,
+                                                 mu_minus=0.0, Wmax=1.0), {"tau_minus": TAU_MINUS}, pre, post, 0, 0.004)
+        np.testing.assert_allclose(run_hebblab(pair, pre, post, 0, 0.004), got_nest, rtol=0, atol=1e-12)
+    finally:
+        N_PAIRS = n_pairs
+
+
 def test_the_default_convention_differs_from_nest_only_at_coincidences():
     """With coincident="causal" (Brian2's order) the weights differ from NEST's; on trains
     without same-step pairs they agree."""

@@ -29,6 +29,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import math
+import operator
 
 RULE_PIECES = {"syn_pre": 11, "syn_post": 11, "pre_spike": 4, "post_spike": 4}
 RULE_OPTIONAL = {"transmit": 2}
@@ -118,13 +120,18 @@ def check_rule_instance(rule) -> None:
     """:func:`check_rule_class` plus the instance's layout (three integers >= 0) and bounds."""
     check_rule_class(type(rule))
     layout = rule.layout()
-    if (not isinstance(layout, tuple) or len(layout) != 3
-            or not all(isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in layout)):
+    bad = not isinstance(layout, (tuple, list)) or len(layout) != 3
+    if not bad:
+        try:
+            bad = any(isinstance(k, bool) or operator.index(k) < 0 for k in layout)
+        except TypeError:
+            bad = True
+    if bad:
         raise ContractError(f"rule {type(rule).__name__}: layout() must return three integers >= 0 (state columns "
                             f"per synapse, per pre neuron, per post neuron; got {layout!r})")
     lo, hi = rule.bounds()
-    if not (float(lo) <= float(hi)):
-        raise ContractError(f"rule {type(rule).__name__}: bounds() must return (low, high) with low <= high "
+    if not (math.isfinite(float(lo)) and math.isfinite(float(hi)) and float(lo) <= float(hi)):
+        raise ContractError(f"rule {type(rule).__name__}: bounds() must return finite (low, high) with low <= high "
                             f"(got {(lo, hi)!r})")
 
 

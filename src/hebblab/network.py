@@ -263,6 +263,8 @@ class Projection:
             n, dtype = self.n_synapses, self.net.dtype
             vmax = float(np.finfo(dtype).max)
             lo, hi = self.rule.bounds() if self.rule is not None else (-vmax, vmax)
+            # the bounds as this precision stores them (a float32 weight clipped at 0.3 reads 0.30000001)
+            lo, hi = min(lo, float(np.asarray(lo, dtype))), max(hi, float(np.asarray(hi, dtype)))
             new = V.per_neuron("Projection.w", value, n, low=lo, high=hi) if n else V.real_array("Projection.w", value)
             if new.shape != (n,):
                 raise ValueError(f"Projection.w must be a scalar or an array of length {n} (got shape {new.shape})")

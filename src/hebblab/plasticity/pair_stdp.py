@@ -35,6 +35,12 @@ step, and so does ``"ignore"``: a synapse keeps its weight from before the arriv
 The restricted scheme's pre that arrives with a post in its step and no post since the previous
 pre is depressed after that post by the post before it, as NEST does.
 
+NEST's pair synapses (``stdp_synapse`` and the ``stdp_nn_*`` ones) update w / Wmax: their
+``lambda``, ``alpha``, ``mu_plus``, ``mu_minus``, ``Wmax`` are this rule's
+``a_plus = lambda Wmax^(1 - mu_plus)``, ``a_minus = alpha lambda Wmax^(1 - mu_minus)``,
+``w_max = Wmax`` (NEST's triplet synapse is not scaled: its A's are ``TripletSTDP``'s a's).
+NEST counts a synapse's delay as dendritic (lag = t_post + d - t_pre), hebblab as axonal.
+
 Noise (:mod:`hebblab.plasticity.scatter`): each LTP/LTD update is multiplied by a per-pairing
 factor ``1 + sigma xi`` and/or a fixed per-synapse log-normal gain.
 """

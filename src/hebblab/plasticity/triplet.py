@@ -15,7 +15,8 @@ frequency, potentiation for both orders at 40-50 Hz.
 
 ``coincident``: a pre arrival and a post spike in the same step pair with dt = 0 (``"causal"``,
 default) or not at all (``"ignore"``, NEST's ``stdp_triplet_synapse``: r1 at the post leaves out
-the arrival in its step).
+the arrival in its step, and, as NEST does, that post's potentiation comes before the arrival's
+depression: a synapse keeps its weight from before the depression, one float).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class TripletSTDP(Rule):
         return 0.0, self.w_max
 
     def layout(self):
-        return 0, 3, 3  # pre: r1, r2, last; post: o1, o2, last
+        # pre: r1, r2, last; post: o1, o2, last; with "ignore" each synapse keeps w from before
+        # the depression of this step's arrival (one float)
+        return (1 if self.coincident == "ignore" else 0), 3, 3
 
     def pack(self, dt):
         head = np.zeros(N_HEAD)
@@ -88,18 +91,20 @@ class TripletSTDP(Rule):
         ``stream`` and ``s`` are not used."""
         pre = arrival_times(pre_times, delay, dt)
         post = arrival_times(post_times, 0.0, dt)
-        events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
+        ignore = self.coincident == "ignore"
+        # same-time order: a pre arrival first (causal); with "ignore" the post first (NEST's order),
+        # and the two do not pair
+        events = sorted([(t, 1 if ignore else 0, 0) for t in pre] + [(t, 0 if ignore else 1, 1) for t in post])
         w = float(w0)
         seen_pre, seen_post = [], []
-        for t, kind in events:
+        for t, _, kind in events:
             if kind == 0:
-                o1 = sum(math.exp(-(t - q) / self.tau_minus) for q in seen_post)
+                o1 = sum(math.exp(-(t - q) / self.tau_minus) for q in seen_post if q < t)
                 r2 = sum(math.exp(-(t - q) / self.tau_x) for q in seen_pre)
                 w = min(max(w - o1 * (self.a2_minus + self.a3_minus * r2), 0.0), self.w_max)
                 seen_pre.append(t)
             else:
-                r1 = sum(math.exp(-(t - q) / self.tau_plus) for q in seen_pre
-                         if self.coincident == "causal" or q < t)
+                r1 = sum(math.exp(-(t - q) / self.tau_plus) for q in seen_pre)
                 o2 = sum(math.exp(-(t - q) / self.tau_y) for q in seen_post)
                 w = min(max(w + r1 * (self.a2_plus + self.a3_plus * o2), 0.0), self.w_max)
                 seen_post.append(t)
@@ -113,23 +118,33 @@ def _d(value, last, t, P, k):
 
 
 @njit(cache=True, inline="always")
-def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+def _depress(t, i, j, w, r2, post, P):
     o1 = _d(post[i, 0], post[i, 2], t, P, 2)
     if o1 == 0.0:
         return w
-    r2 = _d(pre[j, 1], pre[j, 2], t, P, 1)
     w = w - o1 * (P[A2M] + P[A3M] * r2)
     return min(max(w, 0.0), P[W_MAX])
 
 
 @njit(cache=True, inline="always")
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
+    if syn is not None:  # "ignore": keep w from before this depression
+        syn[s, 0] = w
+    return _depress(t, i, j, w, _d(pre[j, 1], pre[j, 2], t, P, 1), post, P)
+
+
+@njit(cache=True, inline="always")
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     r1 = _d(pre[j, 0], pre[j, 2], t, P, 0)
-    if P[IGNORE] > 0.0 and pre[j, 2] == t:
+    same = P[IGNORE] > 0.0 and pre[j, 2] == t
+    if same:
         r1 -= 1.0  # leave out the arrival in this step
     if r1 == 0.0:
         return w
     o2 = _d(post[i, 1], post[i, 2], t, P, 3)
+    if same and syn is not None:  # NEST's order: this potentiation first, then the arrival's depression
+        w = min(max(syn[s, 0] + r1 * (P[A2P] + P[A3P] * o2), 0.0), P[W_MAX])
+        return _depress(t, i, j, w, pre[j, 1] - 1.0, post, P)  # r2 before the arrival's +1
     w = w + r1 * (P[A2P] + P[A3P] * o2)
     return min(max(w, 0.0), P[W_MAX])
 
