@@ -1,7 +1,7 @@
-"""Experiments, one per file (DESIGN.md section 1), registered by name in :data:`EXPERIMENTS`."""
+"""Experiments, one per file (docs/architecture.md, "Experiments and the report"), registered by name in :data:`EXPERIMENTS`."""
 
 from .base import EXPERIMENTS, Experiment, ExperimentConfig, Result, register_experiment
-# registration order is the report's order (DESIGN.md section 1)
+# registration order is the report's order
 from . import stdp_window  # noqa: F401,E402  (each import registers its experiment)
 from . import write_cost  # noqa: F401,E402
 from . import use_drift  # noqa: F401,E402

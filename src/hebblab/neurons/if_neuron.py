@@ -1,7 +1,7 @@
 """Integrate-and-fire neuron in discrete cycles, as Brain Simulator II runs it.
 
 One step is one cycle. At each cycle, in this order (after Brain Simulator II's ``IF`` and ``LIF``
-neuron models, FutureAIGuru/BrainSimII, Neuron.cs; semantics as DESIGN.md section 1)::
+neuron models, FutureAIGuru/BrainSimII, Neuron.cs; semantics as docs/bs2.md describes them)::
 
     c += i_ext
     if refractory > 0:        refractory -= 1 (no firing)

@@ -1,6 +1,6 @@
 """What every plasticity rule provides, and the registry the engine and the CLI read.
 
-A rule is ONE file (DESIGN.md section 2): a frozen dataclass of parameters, numba kernel pieces
+A rule is ONE file (docs/architecture.md, "The objects"): a frozen dataclass of parameters, numba kernel pieces
 in the same module, an independent slow ``reference`` that works on spike lists without traces,
 and a ``register_rule`` line.
 

@@ -3,7 +3,7 @@ r"""Brain Simulator II's Hebbian3 synapse: multiplicative STDP over 1-3 cycles.
 As Brain Simulator II documents it (Charles J. Simon, FutureAIGuru/BrainSimII, the HebbianSynapses
 network notes: "If neuron A fires shortly before neuron B, the synapse weight is increased. If B
 fires before A, the weight is decreased. The amount of time between the two spikes determines the
-amount of the change"; factors as DESIGN.md section 1). With d the lag in cycles (steps) to the
+amount of the change"; factors as docs/bs2.md lists them). With d the lag in cycles (steps) to the
 most recent spike of the other side:
 
     post fires, last pre arrival d = 1, 2, 3 cycles ago:  w *= 2, 4/3, 1.2
