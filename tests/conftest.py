@@ -1,3 +1,10 @@
+import os
+
+# The suite compiles over a hundred network structures: it runs in hebblab's fast-compile mode
+# (pieces called, not inlined; identical results, tests/test_compile_mode.py). Set before
+# hebblab is imported; subprocesses inherit it.
+os.environ.setdefault("HEBBLAB_COMPILE", "fast")
+
 import numpy as np
 import pytest
 

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from . import _validate as V
+from .compile_mode import INLINE
 from .rng import uniform_nb
 
 
@@ -158,7 +159,7 @@ def pre_lookup(indptr: np.ndarray, n_syn: int):
     return table, shift
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def pre_of(s, indptr, table, shift):
     """The pre neuron j with ``indptr[j] <= s < indptr[j + 1]``.
 
@@ -182,7 +183,7 @@ def pre_of(s, indptr, table, shift):
     return lo
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def first_at_least(post, lo, hi, value):
     """The first index s in [lo, hi) with ``post[s] >= value`` (hi if none); ``post[lo:hi]`` is
     sorted, as every row of a projection is."""

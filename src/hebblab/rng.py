@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from .compile_mode import INLINE
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -28,7 +29,7 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 _TWO_PI = 6.283185307179586
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _mix_nb(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
@@ -154,7 +155,7 @@ _M7 = np.uint64(0x7F)
 _S25 = np.uint64(25)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _zig_value(bits32):
     """(layer, signed value) from 32 random bits: 7 bits layer, 25 bits signed value."""
     iz = int(bits32 & _M7)

@@ -9,6 +9,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.core.extending import intrinsic
 
+from ..compile_mode import INLINE
+
 
 @intrinsic
 def prefetch(typingctx, arr, idx):
@@ -112,7 +114,7 @@ def cpu_relax(typingctx):
 SPINS_BEFORE_YIELD = 500
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def barrier(bar, nthr, gen):
     """Wait until all ``nthr`` threads of a run reach their ``gen``-th barrier (a centralised
     sense-counting barrier: ``bar[0]`` counts arrivals, ``bar[1]`` is the generation). Returns

@@ -5,7 +5,9 @@ the kernel cache (:mod:`.cache`: ``$HEBBLAB_CACHE`` or the user's cache director
 verified before import) under a name that hashes the source and
 the content of every module the kernel inlines (:mod:`.kernel_key`: the rules' and models'
 modules, a user's own included, and what they call), and compiled with numba's on-disk cache, so a later process with the same
-structure starts its first step without compiling. Python regains control only when ``run``
+structure starts its first step without compiling. ``HEBBLAB_COMPILE`` (:mod:`hebblab.compile_mode`)
+chooses whether the built-in pieces are inlined (the default) or called (shorter compiles); the
+mode is part of the kernel's name. Python regains control only when ``run``
 returns or a spike-monitor buffer is full.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import compile_mode
 from . import codegen
 from .cache import (compile_message, ensure_kernel_file, is_compiled, kernel_dir, load_kernel_module,
                     record_compile_time)
@@ -39,7 +42,8 @@ def kernel_for(net, parallel: bool = False):
     if key in net._kernel_cache:
         return net._kernel_cache[key], False
     src = codegen.generate_parallel(net) if parallel else codegen.generate(net)
-    digest = hashlib.sha256((src + inlined_digest(src)).encode()).hexdigest()[:20]
+    # the compile mode changes what numba builds from the same source (pieces inlined or called)
+    digest = hashlib.sha256((src + inlined_digest(src) + compile_mode.MODE).encode()).hexdigest()[:20]
     name = f"hebblab_kernel_{digest}"
     fresh = False
     if name not in _LOADED:

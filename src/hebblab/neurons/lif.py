@@ -33,6 +33,7 @@ from numba import njit
 
 from .. import _validate as V
 from ..units import mV, ms
+from ..compile_mode import INLINE
 from .base import Model
 
 V_, GE, GI, IEXT = 0, 1, 2, 3
@@ -116,12 +117,12 @@ class LIF(Model):
         ])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def update(t, S, I, E, C, P, spk):
     return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def update_range(t, S, I, E, C, P, spk, lo, hi):
     """:func:`update` for neurons ``lo..hi-1`` only; their spikes go to ``spk[lo:lo + count]``
     (neurons are independent, so disjoint ranges may run in parallel)."""

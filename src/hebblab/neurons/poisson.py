@@ -24,6 +24,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
+from ..compile_mode import INLINE
 from .base import Model
 
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
@@ -92,7 +93,7 @@ def request_redraw(C):
     C[FLAGS:] = 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _interval(p, log1m_p, seed, stream, i, k):
     """Steps to the next spike: geometric with success probability p (log1m_p = ln(1 - p))."""
     if p <= 0.0:
@@ -130,7 +131,7 @@ def _schedule_block(t, S, I, E, C, P, b):
     C[FLAGS + b] = 0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _block(t, S, I, E, C, P, spk, b, out):
     """Spikes of block b at step t, ascending, written to spk[out:]; returns their number."""
     if C[FLAGS + b] != 0:
@@ -175,7 +176,7 @@ def _block(t, S, I, E, C, P, spk, b, out):
     return count
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def update_range(t, S, I, E, C, P, spk, lo, hi):
     """Spikes of neurons lo..hi-1 (lo and hi multiples of BLOCK, or hi = n) into spk[lo:]."""
     count = 0
@@ -184,7 +185,7 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
     return count
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def update(t, S, I, E, C, P, spk):
     return update_range(t, S, I, E, C, P, spk, 0, S.shape[1])
 

@@ -34,6 +34,7 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from ..compile_mode import INLINE
 
 #: Step index meaning "no spike yet": far enough in the past that every trace has decayed to 0.
 NO_SPIKE = -1.0e15
@@ -99,7 +100,7 @@ def cycle_steps(times, delay: float = 0.0, dt: float | None = None) -> tuple[lis
     return [int(round(t / step)) for t in times], int(round(delay / step))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def decay(value, last_step, t, dt_over_tau):
     """Exact exponential decay of a trace from step ``last_step`` to step ``t``."""
     return value * np.exp(-(t - last_step) * dt_over_tau)
@@ -133,7 +134,7 @@ def dt_over_tau(rule, name: str, dt: float) -> float:
     return V.time_constant(f"{type(rule).__name__}.{name}", getattr(rule, name), dt)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def decay_lut(value, last_step, t, P, off, n, dt_over_tau):
     """:func:`decay` through the table ``P[off:off + n]`` made by :func:`decay_table`."""
     d = t - last_step
@@ -145,13 +146,13 @@ def decay_lut(value, last_step, t, P, off, n, dt_over_tau):
     return value * np.exp(-x)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def record_pre_spike(t, j, pre, P):
     """``pre_spike`` for rules whose only pre state is the last arrival step (column 0)."""
     pre[j, 0] = t
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def record_post_spike(t, i, post, P):
     """``post_spike`` for rules whose only post state is the last spike step (column 0)."""
     post[i, 0] = t

@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from ..compile_mode import INLINE
 from numba import njit
 
 from .. import _validate as V
@@ -237,7 +238,7 @@ pre_spike = pair_stdp.pre_spike
 post_spike = pair_stdp.post_spike
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def transmit(w, P):
     if P[READOUT] > 0.5:
         return P[SIGN] if w >= P[THETA] else 0.0

@@ -23,6 +23,7 @@ from numba import njit
 
 from .base import NO_SPIKE, Rule, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
+from ..compile_mode import INLINE
 
 
 @register_rule
@@ -59,12 +60,12 @@ class BS2Binary(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     tp = pre[j, 0]
     if tp > P[0] and tp >= post[i, 1]:
@@ -75,7 +76,7 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
 pre_spike = record_pre_spike
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def post_spike(t, i, post, P):
     post[i, 1] = t
 

@@ -27,6 +27,7 @@ from numba import njit
 
 from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
+from ..compile_mode import INLINE
 
 FLOOR, CAP = 0.001, 1.0
 
@@ -77,7 +78,7 @@ class BS2CycleHebbian3(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     d = t - post[i, 0]
     if 1.0 <= d <= 3.0:
@@ -87,7 +88,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if syn[s, 0] == t:  # the source's depression of this cycle: delta is 0 after all
         w = syn[s, 1]

@@ -29,6 +29,7 @@ from numba import njit
 
 from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
+from ..compile_mode import INLINE
 
 CUTOFFS = (1.0, 0.5, 0.34, 0.25, 0.2, 0.15, 0.0)
 INCREMENTS = (0.0, 0.1, 0.05, 0.025, 0.01, 0.012, 0.01)
@@ -76,7 +77,7 @@ class BS2Hebbian1(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _step(w, P, up):
     for r in range(7):
         if w >= P[r]:
@@ -85,7 +86,7 @@ def _step(w, P, up):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     # columns: 0 last source spike, 1 weight before it, 2 the one before, 3 weight before that
     syn[s, 2] = syn[s, 0]
@@ -95,7 +96,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return _step(w, P, False)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if syn[s, 0] == t - 1:  # the last source spike was seen now: strengthen instead
         w = _step(syn[s, 1], P, True)

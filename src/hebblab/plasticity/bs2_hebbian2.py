@@ -25,6 +25,7 @@ from numba import njit
 
 from .base import NO_SPIKE, Rule, record_pre_spike, register_rule, cycle_steps
 from .bs2_weights import WEIGHT_MAX
+from ..compile_mode import INLINE
 
 WINDOW = 5
 
@@ -80,7 +81,7 @@ class BS2Hebbian2(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     nw = int(P[1])
     tp = pre[j, 0]
@@ -96,7 +97,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     nw = int(P[1])
     n = 0.0
@@ -117,7 +118,7 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
 pre_spike = record_pre_spike
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def post_spike(t, i, post, P):
     post[i, 2 * WINDOW] = t
 

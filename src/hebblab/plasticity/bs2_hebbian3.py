@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from ..compile_mode import INLINE
 
 UP = (2.0, 4.0 / 3.0, 1.2)
 DOWN = (0.5, 0.75, 0.833)
@@ -68,7 +69,7 @@ class BS2Hebbian3(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     d = t - post[i, 0]
     if 1.0 <= d <= 3.0:
@@ -76,7 +77,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     d = t - pre[j, 0]
     if 1.0 <= d <= 3.0:

@@ -59,6 +59,7 @@ from ..rng import normal, normal_nb
 from ..units import ms
 from .base import NO_SPIKE, Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
 from .scatter import Scatter
+from ..compile_mode import INLINE
 
 PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred", "nearest-restricted")
 ALL, NEAREST, PRE_CENTRED, RESTRICTED = 0, 1, 2, 3
@@ -203,7 +204,7 @@ def lognormal_gain(sigma: float, xi):
     return np.exp(math.sqrt(s2) * np.asarray(xi) - 0.5 * s2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _wpow(x, mu):
     if mu == 0.0:
         return 1.0
@@ -212,17 +213,17 @@ def _wpow(x, mu):
     return x**mu
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _dp(value, last, t, P):
     return decay_lut(value, last, t, P, int(P[OFF_P]), P[N_P], P[DTP])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _dm(value, last, t, P):
     return decay_lut(value, last, t, P, int(P[OFF_M]), P[N_M], P[DTM])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _depress(t, s, w, syn, y, P, seed, stream):
     dw = P[A_MINUS] * _wpow(w, P[MU_M]) * y
     if syn is not None and P[COL_GAIN] >= 0:
@@ -233,7 +234,7 @@ def _depress(t, s, w, syn, y, P, seed, stream):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if syn is not None and P[COL_XS] >= 0:  # nearest-pre-centred: per-synapse pre trace
         c = int(P[COL_XS])
@@ -251,7 +252,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return _depress(t, s, w, syn, y, P, seed, stream)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _pre_trace(t, s, j, syn, pre, P):
     """The pre trace a post spike at step t pairs with, leaving out (``coincident="ignore"``) an
     arrival in step t."""
@@ -272,7 +273,7 @@ def _pre_trace(t, s, j, syn, pre, P):
     return _dp(1.0, last, t, P)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if P[SCHEME] == RESTRICTED:
         return _restricted_post(t, s, i, j, w, syn, pre, post, P, seed, stream)
@@ -287,7 +288,7 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return _potentiate(t, s, w, syn, x, P, seed, stream)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _restricted_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     """Restricted scheme at a post spike in step t (``post[i, 1]``: the previous post)."""
     q = post[i, 1]
@@ -310,7 +311,7 @@ def _restricted_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _potentiate(t, s, w, syn, x, P, seed, stream):
     dw = P[A_PLUS] * _wpow(P[W_MAX] - w, P[MU_P]) * x
     if syn is not None and P[COL_GAIN] >= 0:
@@ -321,7 +322,7 @@ def _potentiate(t, s, w, syn, x, P, seed, stream):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def pre_spike(t, j, pre, P):
     if P[SCHEME] == ALL:
         pre[j, PRE_TRACE] = _dp(pre[j, PRE_TRACE], pre[j, PRE_LAST], t, P) + 1.0
@@ -332,7 +333,7 @@ def pre_spike(t, j, pre, P):
     pre[j, PRE_LAST] = t
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def post_spike(t, i, post, P):
     if P[SCHEME] == ALL:
         post[i, 0] = _dm(post[i, 0], post[i, 1], t, P) + 1.0

@@ -31,6 +31,7 @@ from numba import njit
 from .. import _validate as V
 from ..units import ms
 from .base import Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
+from ..compile_mode import INLINE
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
 IGNORE = 17  # 1.0: a pre arrival and a post in the same step do not pair (NEST's convention)
@@ -111,13 +112,13 @@ class TripletSTDP(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _d(value, last, t, P, k):
     """Decay with the table of time constant k (0: tau_plus, 1: tau_x, 2: tau_minus, 3: tau_y)."""
     return decay_lut(value, last, t, P, int(P[9 + 2 * k]), P[10 + 2 * k], P[(DTP, DTX, DTM, DTY)[k]])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def _depress(t, i, j, w, r2, post, P):
     o1 = _d(post[i, 0], post[i, 2], t, P, 2)
     if o1 == 0.0:
@@ -126,14 +127,14 @@ def _depress(t, i, j, w, r2, post, P):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if syn is not None:  # "ignore": keep w from before this depression
         syn[s, 0] = w
     return _depress(t, i, j, w, _d(pre[j, 1], pre[j, 2], t, P, 1), post, P)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     r1 = _d(pre[j, 0], pre[j, 2], t, P, 0)
     same = P[IGNORE] > 0.0 and pre[j, 2] == t
@@ -149,14 +150,14 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return min(max(w, 0.0), P[W_MAX])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def pre_spike(t, j, pre, P):
     pre[j, 0] = _d(pre[j, 0], pre[j, 2], t, P, 0) + 1.0
     pre[j, 1] = _d(pre[j, 1], pre[j, 2], t, P, 1) + 1.0
     pre[j, 2] = t
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def post_spike(t, i, post, P):
     post[i, 0] = _d(post[i, 0], post[i, 2], t, P, 2) + 1.0
     post[i, 1] = _d(post[i, 1], post[i, 2], t, P, 3) + 1.0

@@ -25,6 +25,7 @@ from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from ..units import ms
 from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from ..compile_mode import INLINE
 
 Q_PLUS, Q_MINUS, WIN_P, WIN_M, W_LOW, W_HIGH = range(6)
 
@@ -101,7 +102,7 @@ class TwoStateStochastic(Rule):
         return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if t - post[i, 0] <= P[WIN_M]:
         if uniform_nb(seed, stream, t, 2 * s + 1) <= P[Q_MINUS]:
@@ -109,7 +110,7 @@ def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return w
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline=INLINE)
 def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     if t - pre[j, 0] <= P[WIN_P]:
         if uniform_nb(seed, stream, t, 2 * s) <= P[Q_PLUS]:

@@ -1,0 +1,37 @@
+"""How the compiled loop takes in the kernel pieces: ``HEBBLAB_COMPILE``, read once at import.
+
+``optimized`` (the default): the built-in models' and rules' pieces are inlined into the loop at
+numba's IR level (``inline="always"``), so LLVM optimises each rule inside the loop that calls it
+(its parameter loads hoisted, its branches specialised). The fastest loop, but compile time
+grows quickly with the size of the network's structure.
+
+``fast``: the pieces are ordinary compiled functions the loop calls, each compiled once and kept in
+numba's on-disk cache. Measured on one 2-core machine (benchmarks/RESULTS.md, "Compile modes"):
+the test suite's mixed network (every model and rule) compiled in 43 s instead of 147 s
+(serial loop) and 40 s instead of 188 s (two-thread loop); the Song-Abbott network then simulated
+1.5-1.8x slower and the recurrent network 1.2-1.4x slower.
+
+Both modes compute the same operations in the same order: results are identical bit for bit
+(``tests/test_compile_mode.py``). The test suite runs in ``fast`` mode (``tests/conftest.py``).
+Users' own pieces are unaffected (they keep whatever ``inline`` option they were declared with).
+"""
+
+from __future__ import annotations
+
+import os
+
+MODES = ("optimized", "fast")
+
+
+def _read_mode() -> str:
+    value = os.environ.get("HEBBLAB_COMPILE", "optimized")
+    if value not in MODES:
+        raise ValueError(f"HEBBLAB_COMPILE must be one of {', '.join(MODES)} (got {value!r})")
+    return value
+
+
+#: The mode of this process (fixed at import: numba reads ``inline`` when a function is declared).
+MODE = _read_mode()
+
+#: numba's ``inline`` option for the built-in kernel pieces.
+INLINE = "always" if MODE == "optimized" else "never"
