@@ -93,10 +93,15 @@ def test_bench_unknown_name_exit_2():
     assert r.exit_code == 2 and "unknown benchmark" in r.output and "recurrent-100" in r.output
 
 
-def test_bench_threads_option():
+def test_bench_threads_option(monkeypatch):
+    import hebblab.cli as cli
+    # the console's width is fixed when it is created if COLUMNS was set then (pytest-xdist's
+    # workers); a wide table keeps each row on one line
+    monkeypatch.setattr(cli.console, "width", 250)
     r = runner.invoke(app, ["bench", "recurrent-100", "--duration", "0.005", "--threads", "2"], env={"COLUMNS": "250"})
     assert r.exit_code == 0, r.output
-    row = next(line for line in r.output.splitlines() if "recurrent-100" in line)
+    row = next((line for line in r.output.splitlines() if "recurrent-100" in line), None)
+    assert row is not None, repr(r.output)
     assert row.split("│")[2].strip() == "2"
     bad = run("bench", "recurrent-100", "--threads", "0")
     assert bad.exit_code == 2 and "--threads" in bad.output
