@@ -6,10 +6,11 @@ numba's IR level (``inline="always"``), so LLVM optimises each rule inside the l
 grows quickly with the size of the network's structure.
 
 ``fast``: the pieces are ordinary compiled functions the loop calls, each compiled once and kept in
-numba's on-disk cache. Measured on one 2-core machine (benchmarks/RESULTS.md, "Compile modes"):
-the test suite's mixed network (every model and rule) compiled in 43 s instead of 147 s
-(serial loop) and 40 s instead of 188 s (two-thread loop); the Song-Abbott network then simulated
-1.5-1.8x slower and the recurrent network 1.2-1.4x slower.
+numba's on-disk cache. Measured with ``benchmarks/compile_modes.py`` on one 2-core machine
+(benchmarks/RESULTS.md, "Compile modes", 2026-12-01), empty caches: the test suite's mixed
+network (every model and rule) compiled in 25 s instead of 43 s, the Song-Abbott and recurrent
+networks in about the same time (7-15 s, mostly the pieces themselves); the loop then ran 1.8x
+(Song-Abbott) and 1.5x (recurrent) slower.
 
 Both modes compute the same operations in the same order: results are identical bit for bit
 (``tests/test_compile_mode.py``). The test suite runs in ``fast`` mode (``tests/conftest.py``).

@@ -54,8 +54,8 @@ def _n_args(fn) -> int | None:
     return len(params)
 
 
-def _module(kind: str, cls: type):
-    name = getattr(cls, "kernel_module", "")
+def _module(kind: str, cls: type, name=None):
+    name = getattr(cls, "kernel_module", "") if name is None else name
     if not isinstance(name, str) or not name:
         raise ContractError(f"{kind} {cls.__name__}: kernel_module must name the module holding its kernel pieces")
     try:
@@ -106,6 +106,15 @@ def check_rule_class(cls: type) -> None:
 
 
 @functools.lru_cache(maxsize=None)
+def _check_rule_module(cls: type, name) -> None:
+    module = _module("rule", cls, name)
+    for piece, n in RULE_PIECES.items():
+        _piece("rule", cls, module, piece, n, compiled=True)
+    for piece, n in RULE_OPTIONAL.items():
+        _piece("rule", cls, module, piece, n, compiled=True, optional=True)
+
+
+@functools.lru_cache(maxsize=None)
 def check_model_class(cls: type) -> None:
     """Raise :class:`ContractError` unless ``cls``'s kernel module has ``update`` (numba) and
     ``reference_update`` (plain Python) at their arities."""
@@ -119,6 +128,9 @@ def check_model_class(cls: type) -> None:
 def check_rule_instance(rule) -> None:
     """:func:`check_rule_class` plus the instance's layout (three integers >= 0) and bounds."""
     check_rule_class(type(rule))
+    own = getattr(rule, "kernel_module", None)
+    if own != type(rule).kernel_module:  # an instance may name another module for its settings
+        _check_rule_module(type(rule), own)
     layout = rule.layout()
     bad = not isinstance(layout, (tuple, list)) or len(layout) != 3
     if not bad:

@@ -83,7 +83,7 @@ from numba import njit
 
 from .. import _validate as V
 from ..units import ms
-from . import pair_stdp
+from . import pair_stdp_causal
 from .base import Rule, arrival_times, dt_over_tau, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
 from .scatter import Scatter
@@ -232,10 +232,11 @@ class BinaryBurst(Rule):
         return w
 
 
-syn_pre = pair_stdp.syn_pre
-syn_post = pair_stdp.syn_post
-pre_spike = pair_stdp.pre_spike
-post_spike = pair_stdp.post_spike
+# BinaryBurst pairs as PairSTDP(pairing="nearest-symmetric", coincident="causal")
+syn_pre = pair_stdp_causal.syn_pre
+syn_post = pair_stdp_causal.syn_post
+pre_spike = pair_stdp_causal.pre_spike
+post_spike = pair_stdp_causal.post_spike
 
 
 @njit(cache=True, inline=INLINE)

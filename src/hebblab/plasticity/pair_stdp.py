@@ -64,6 +64,7 @@ from ..compile_mode import INLINE
 PAIRINGS = ("all-to-all", "nearest-symmetric", "nearest-pre-centred", "nearest-restricted")
 ALL, NEAREST, PRE_CENTRED, RESTRICTED = 0, 1, 2, 3
 COINCIDENT = ("causal", "ignore")
+CAUSAL_MODULE = "hebblab.plasticity.pair_stdp_causal"
 
 # Packed parameter slots
 A_PLUS, A_MINUS, DTP, DTM, W_MAX, MU_P, MU_M, SCHEME = 0, 1, 2, 3, 4, 5, 6, 7
@@ -95,6 +96,9 @@ class PairSTDP(Rule):
     coincident: str = "causal"
 
     rule_name: ClassVar[str] = "pair-stdp"
+    #: The general pieces (every pairing and coincidence option). An instance with
+    #: ``coincident="causal"`` and a scheme other than restricted names the leaner
+    #: :mod:`hebblab.plasticity.pair_stdp_causal` instead (same weights, fewer tests per event).
     kernel_module: ClassVar[str] = "hebblab.plasticity.pair_stdp"
 
     @property
@@ -128,6 +132,8 @@ class PairSTDP(Rule):
             if len(set(kinds)) != len(kinds):
                 raise ValueError("noise: at most one Scatter of each kind ('pairing', 'synapse')")
         object.__setattr__(self, "noise", noise)
+        if self.coincident == "causal" and self.pairing != "nearest-restricted":
+            object.__setattr__(self, "kernel_module", CAUSAL_MODULE)  # shadows the class's general module
 
     @classmethod
     def van_rossum(cls, a_plus=0.01, a_minus=0.0105, **kw) -> "PairSTDP":
