@@ -381,6 +381,18 @@ class Network:
         return self.step * self.dt
 
     def add(self, model: Model) -> Population:
+        """Add a population of ``model.n`` neurons (or spike sources) and return it.
+
+        ``model`` is a neuron model instance, e.g. ``hl.LIF(n=100, tau_m=20 * hl.ms)``,
+        ``hl.PoissonSource(n=1000, rate=15.0)`` or your own :class:`~hebblab.neurons.base.Model`.
+        Its kernel contract (``update``, ``reference_update``) is checked here (one
+        :class:`~hebblab.contract.ContractError` naming the piece), its time constants against
+        ``dt``, and its state against the machine's memory, before anything is allocated. The
+        returned :class:`Population` exposes the state variables by name (``pop.v``, ``pop.rate``;
+        assignments are validated) and is what ``connect``, ``monitor`` and ``inject`` take.
+        Populations may be added between runs; a new structure compiles a new kernel at the
+        next ``run``.
+        """
         if not isinstance(model, Model):
             raise TypeError(f"add.model must be a population model such as hl.LIF(...) (got {type(model).__name__})")
         check_model_class(type(model))
@@ -394,6 +406,20 @@ class Network:
 
     def connect(self, pre: Population, post: Population, rule: Rule | None = None, w=0.0,
                 delay: float = 0.0, connectivity="all_to_all") -> Projection:
+        """Connect ``pre`` to ``post`` and return the :class:`Projection` (its weights: ``proj.w``).
+
+        ``rule``: ``None`` for fixed weights, or a plasticity rule (``hl.rules.PairSTDP(...)``,
+        your own :class:`~hebblab.plasticity.base.Rule`); its contract and bounds are checked here.
+        ``w``: one weight, one per synapse (for an explicit index list, in the order of that list;
+        otherwise in the projection's order: by pre neuron, then post), or a distribution (``hl.Uniform(0, 0.01)``, ``hl.Normal(...)``) drawn from the network's
+        seed; within the rule's bounds. A weight is what a spike adds to the target's input
+        variable (``LIF``: the jump of I_e/I_i in volts, or of g_e/g_i relative to the leak).
+        ``delay``: seconds, a whole number of steps (a delay that is not is refused, naming both
+        values); plasticity timing is measured at the synapse, ``dt = t_post - (t_pre + delay)``.
+        ``connectivity``: ``"all_to_all"``, ``"one_to_one"``, ``hl.FixedProbability(p,
+        allow_self=...)`` or an explicit ``(pre_indices, post_indices)`` pair of integer arrays.
+        The synapse count and spike queue are estimated against the machine's memory first.
+        """
         for name, p in (("pre", pre), ("post", post)):
             if not isinstance(p, Population) or p.net is not self:
                 raise ValueError(f"connect.{name} must be a population added to this network (got {type(p).__name__})")
