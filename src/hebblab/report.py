@@ -28,12 +28,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover  (not POSIX: no locks; stale temporaries are then only removed by hand)
-    fcntl = None
-
 import numpy as np
+from filelock import FileLock, Timeout
 
 from . import __version__
 
@@ -112,21 +108,18 @@ def is_temporary(name: str) -> bool:
 
 
 class _Lock:
-    """An exclusive flock on ``path`` (created if absent), held until released or the process dies."""
+    """An exclusive lock on ``path`` (created if absent; filelock: an OS lock on POSIX and Windows),
+    held until released or the process dies. Raises ``filelock.Timeout`` when ``blocking`` is
+    False and another holder has it."""
 
     def __init__(self, path: Path, blocking: bool = True):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BaseException:
-                os.close(self.fd)
-                raise
+        self.lock = FileLock(str(path), mode=0o644, thread_local=False)
+        self.lock.acquire(timeout=-1 if blocking else 0)
 
     def release(self):
-        if self.fd is not None:
-            os.close(self.fd)  # closing drops the flock
-            self.fd = None
+        if self.lock is not None:
+            self.lock.release(force=True)
+            self.lock = None
 
     def __enter__(self):
         return self
@@ -139,19 +132,17 @@ class _Lock:
 def _writer_alive(folder: Path) -> bool:
     """Whether the process writing a temporary still holds its lock."""
     lock = folder / WRITER_LOCK
-    if fcntl is None or not lock.is_file():
+    if not lock.is_file():
         return False
+    probe = FileLock(str(lock), thread_local=False)
     try:
-        fd = os.open(lock, os.O_RDWR)
+        probe.acquire(timeout=0)
+    except Timeout:
+        return True
     except OSError:
         return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    probe.release(force=True)
+    return False
 
 
 def _fsync_dir(path: Path) -> None:
