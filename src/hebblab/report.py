@@ -87,7 +87,7 @@ def check_writable(out: Path) -> None:
 # ------------------------------------------------------------------ crash-safe run folders
 #
 # A run folder is written under a hidden temporary sibling ``.<name>.tmp-<pid>-<random>`` that holds a
-# lock file (``.writer.lock``, locked with flock while its writer lives), every file fsynced, then the
+# lock file (``.writer.lock``, locked (filelock) while its writer lives), every file fsynced, then the
 # completion marker ``COMPLETE`` written last, then renamed into place. An existing folder of the same
 # name is renamed aside (``.<name>.old-<pid>-<random>``) first, the new one renamed in, and the old one
 # deleted: at every instant the visible name is a complete folder or absent, never a mix. Creating a
