@@ -5,6 +5,7 @@ import hashlib
 import importlib
 import os
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,59 +82,9 @@ def _module(tmp_path, monkeypatch, text):
     return importlib.import_module(name)
 
 
-SYMMETRIC_HEBB = '''
-    """Symmetric Hebbian rule: every pre/post pair changes w by +a exp(-|dt|/tau) (all-to-all
-    traces), hard bounds [0, w_max]; its reference sums over pairs directly."""
-    import math
-    from dataclasses import dataclass
-    from typing import ClassVar
-    import numpy as np
-    from numba import njit
-    from hebblab.plasticity.base import Rule
-
-    @dataclass(frozen=True)
-    class SymmetricHebb(Rule):
-        a: float = 0.01
-        tau: float = 0.02
-        w_max: float = 1.0
-        rule_name: ClassVar[str] = "symmetric-hebb"
-        kernel_module: ClassVar[str] = "MODULE"
-        def bounds(self): return 0.0, self.w_max
-        def layout(self): return 0, 2, 2   # (trace, last step) per pre and per post neuron
-        def pack(self, dt): return np.array([self.a, dt / self.tau, self.w_max])
-        def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
-            ev = sorted([(t + delay, 0) for t in pre_times] + [(t, 1) for t in post_times])
-            w, seen = float(w0), ([], [])
-            for t, side in ev:
-                other = seen[1 - side]
-                w = min(max(w + self.a * sum(math.exp(-(t - q) / self.tau) for q in other), 0.0), self.w_max)
-                seen[side].append(t)
-            return w
-
-    @njit
-    def _trace(x, last, t, P):
-        return x * np.exp(-(t - last) * P[1])
-
-    @njit
-    def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream):
-        return min(max(w + P[0] * _trace(post[i, 0], post[i, 1], t, P), 0.0), P[2])
-
-    @njit
-    def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
-        return min(max(w + P[0] * _trace(pre[j, 0], pre[j, 1], t, P), 0.0), P[2])
-
-    @njit
-    def pre_spike(t, j, pre, P):
-        pre[j, 0] = _trace(pre[j, 0], pre[j, 1], t, P) + 1.0
-        pre[j, 1] = t
-
-    @njit
-    def post_spike(t, i, post, P):
-        post[i, 0] = _trace(post[i, 0], post[i, 1], t, P) + 1.0
-        post[i, 1] = t
-
-    transmit = None
-'''
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# the guide's user rule and neuron (docs/extending.md; examples/), imported as a user's own module
+SYMMETRIC_HEBB = (EXAMPLES / "symhebb.py").read_text().replace('"symhebb"', '"MODULE"')
 
 
 def test_a_user_rule_in_its_own_module_passes_check_rule(tmp_path, monkeypatch):
@@ -150,7 +101,7 @@ def test_check_rule_catches_a_kernel_that_disagrees_with_its_reference(tmp_path,
 
 
 def test_check_rule_catches_weights_leaving_the_bounds(tmp_path, monkeypatch):
-    unbounded = SYMMETRIC_HEBB.replace("def bounds(self): return 0.0, self.w_max", "def bounds(self): return 0.0, 0.5")
+    unbounded = SYMMETRIC_HEBB.replace("return 0.0, self.w_max", "return 0.0, 0.5")
     mod = _module(tmp_path, monkeypatch, unbounded)
     with pytest.raises(AssertionError, match=r"bounds"):
         check_rule(mod.SymmetricHebb(a=0.05), steps=4000)
@@ -161,67 +112,7 @@ def test_check_rule_refuses_a_vacuous_comparison():
         check_rule(hl.rules.PairSTDP(a_plus=0.0, a_minus=0.0), steps=2000)
 
 
-IZHIKEVICH = '''
-    """Izhikevich (2003) neuron, forward Euler with v and u in mV and ms:
-    v' = 0.04 v^2 + 5 v + 140 - u + I, u' = a (b v - u); v >= 30: v = c, u += d.
-    Synaptic input (signed weights, mV) jumps I, which decays with tau_s."""
-    from dataclasses import dataclass
-    from typing import ClassVar
-    import numpy as np
-    from numba import njit
-    from hebblab.neurons.base import Model
-
-    V, U, ISYN = 0, 1, 2
-
-    @dataclass(frozen=True)
-    class Izhikevich(Model):
-        n: int = 1
-        a: float = 0.02
-        b: float = 0.2
-        c: float = -65.0
-        d: float = 8.0
-        tau_s: float = 5e-3
-        float_vars: ClassVar[tuple] = ("v", "u", "i_syn")
-        int_vars: ClassVar[tuple] = ()
-        input_mode: ClassVar = "signed"
-        input_rows: ClassVar = (ISYN, ISYN)
-        kernel_module: ClassVar[str] = "MODULE"
-        def init_state(self, dt, seed, stream):
-            S = np.zeros((3, self.n)); S[V] = -65.0; S[U] = self.b * -65.0
-            return S, np.zeros((0, self.n), np.int64), np.zeros((1, 0), np.int64), np.zeros(1, np.int64)
-        def pack(self, dt):
-            return np.array([self.a, self.b, self.c, self.d, dt * 1e3, np.exp(-dt / self.tau_s)])
-
-    @njit
-    def update(t, S, I, E, C, P, spk):
-        count = 0
-        for k in range(S.shape[1]):
-            v, u = S[V, k], S[U, k]
-            dv = 0.04 * v * v + 5.0 * v + 140.0 - u + S[ISYN, k]
-            du = P[0] * (P[1] * v - u)
-            v += P[4] * dv
-            u += P[4] * du
-            if v >= 30.0:
-                v = P[2]
-                u += P[3]
-                spk[count] = k
-                count += 1
-            S[V, k], S[U, k] = v, u
-            S[ISYN, k] *= P[5]
-        return count
-
-    def reference_update(t, S, I, E, C, P):
-        v, u = S[V].copy(), S[U].copy()
-        dv = 0.04 * v * v + 5.0 * v + 140.0 - u + S[ISYN]
-        du = P[0] * (P[1] * v - u)
-        v = v + P[4] * dv
-        u = u + P[4] * du
-        fire = v >= 30.0
-        S[V] = np.where(fire, P[2], v)
-        S[U] = np.where(fire, u + P[3], u)
-        S[ISYN] *= P[5]
-        return np.flatnonzero(fire)
-'''
+IZHIKEVICH = (EXAMPLES / "izhikevich.py").read_text().replace('"izhikevich"', '"MODULE"')
 
 
 def test_a_user_neuron_in_its_own_module_passes_check_model(tmp_path, monkeypatch):
@@ -231,7 +122,7 @@ def test_a_user_neuron_in_its_own_module_passes_check_model(tmp_path, monkeypatc
 
 
 def test_check_model_catches_a_reference_that_disagrees(tmp_path, monkeypatch):
-    mod = _module(tmp_path, monkeypatch, IZHIKEVICH.replace("S[U] = np.where(fire, u + P[3], u)",
-                                                              "S[U] = np.where(fire, u + 2 * P[3], u)"))
+    mod = _module(tmp_path, monkeypatch, IZHIKEVICH.replace("np.where(fire, u + P[3], u)",
+                                                              "np.where(fire, u + 2 * P[3], u)"))
     with pytest.raises(AssertionError, match=r"Izhikevich: compiled: .* differ from the reference backend"):
         check_model(mod.Izhikevich(n=5), drive_w=4.0, steps=3000)
