@@ -14,8 +14,8 @@ STDP benchmark 1.45x slower on one thread when every variant shared one set of p
   ``w -= a_minus f-(w) y_post``;
 * at a post spike (``syn_post``, possibly deferred to a later step): ``w += a_plus f+(w) x_pre``,
   with the per-synapse trace (pre-centred, then reset to 0) or the pre neuron's trace;
-* ``pre_spike``/``post_spike``: traces ``x += 1`` (all-to-all) or ``x = 1`` (nearest), and the
-  spike's step.
+* ``pre_spike``/``post_spike`` (the general module's): traces ``x += 1`` (all-to-all) or ``x = 1``
+  (nearest), and the spike's step.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from numba import njit
 
 from ..compile_mode import INLINE
 from . import pair_stdp
-from .pair_stdp import ALL, COL_XS, PRE_LAST, PRE_TRACE, SCHEME, _depress, _dm, _dp, _potentiate
+from .pair_stdp import COL_XS, PRE_LAST, PRE_TRACE, _depress, _dm, _dp, _potentiate
 
 
 @njit(cache=True, inline=INLINE)
@@ -51,15 +51,8 @@ def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream):
     return _potentiate(t, s, w, syn, x, P, seed, stream)
 
 
-@njit(cache=True, inline=INLINE)
-def pre_spike(t, j, pre, P):
-    if P[SCHEME] == ALL:
-        pre[j, PRE_TRACE] = _dp(pre[j, PRE_TRACE], pre[j, PRE_LAST], t, P) + 1.0
-    else:
-        pre[j, PRE_TRACE] = 1.0
-    pre[j, PRE_LAST] = t
-
-
-post_spike = pair_stdp.post_spike  # the same in both sets
+# once per spike, not per synapse event: the general ones cost nothing extra here
+pre_spike = pair_stdp.pre_spike
+post_spike = pair_stdp.post_spike
 
 transmit = None  # the weight itself is transmitted
