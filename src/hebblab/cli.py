@@ -479,9 +479,10 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
 
 
 def _register_subcommands() -> None:
-    from . import cli_bs2, cli_cache
+    from . import cli_bs2, cli_cache, cli_sweep
     cli_bs2.register(app)
     cli_cache.register(app)
+    cli_sweep.register(app)
 
 
 _register_subcommands()

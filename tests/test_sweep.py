@@ -1,0 +1,126 @@
+"""hebblab sweep and hebblab plot: grids, one run folder per point, the same rows on local
+processes and on a dask LocalCluster, resume computing exactly the missing points, recorded
+failures, and one-line refusals that create nothing."""
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from hebblab.cli import app
+from hebblab.sweep import flatten, grid_points, run_point
+
+runner = CliRunner()
+SMALL = ["--set", "n_synapses=500", "--set", "bootstrap_resamples=200", "--set", "ml_resamples=100",
+         "--set", "replicates=2"]
+BASE = ["sweep", "stdp-window", "--grid", "n_pairings=20,60", "--seeds", "2", "--workers", "2", *SMALL]
+
+
+def rows(folder):
+    return list(csv.DictReader(open(folder / "results.csv")))
+
+
+def without_timing(r):
+    return {k: v for k, v in r.items() if k != "duration_s"}
+
+
+def test_grid_points_product_and_zip():
+    assert grid_points({"a": [1, 2], "b": ["x", "y"]}) == [{"a": 1, "b": "x"}, {"a": 1, "b": "y"},
+                                                           {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]
+    assert grid_points({"a": [1, 2], "b": ["x", "y"]}, zip_=True) == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    assert grid_points({}) == [{}]
+    with pytest.raises(ValueError, match=r"--zip: every --grid key needs the same number of values \(got a: 2, b: 1\)"):
+        grid_points({"a": [1, 2], "b": [3]}, zip_=True)
+
+
+def test_flatten_turns_intervals_into_columns():
+    flat = flatten({"x": {"mean": 1.0, "ci95": [0.5, 1.5], "n": 4}, "g": {"y": 2, "z": "s", "l": [1, 2]}})
+    assert flat == {"x.mean": 1.0, "x.ci95_low": 0.5, "x.ci95_high": 1.5, "x.n": 4, "g.y": 2, "g.z": "s",
+                    "g.l": "[1, 2]"}
+
+
+def test_a_failing_point_is_recorded_not_raised(tmp_path):
+    row = run_point("stdp-window", "quick", {"n_synapses": -5}, 1, str(tmp_path))
+    assert row["status"] == "error" and "n_synapses" in row["error"] and row["folder"] == ""
+    assert row["seed"] == 1 and row["set.n_synapses"] == -5
+
+
+def test_local_and_dask_give_the_same_rows_resume_recomputes_exactly_the_missing_and_plot(tmp_path):
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    r = runner.invoke(app, [*BASE, "--out", str(local)])
+    assert r.exit_code == 0, r.output
+    assert "4 computed (0 already done), 4 ok, 0 failed" in r.output
+    r = runner.invoke(app, [*BASE, "--scheduler", "local", "--out", str(dask)])
+    assert r.exit_code == 0, r.output
+    a, b = rows(local), rows(dask)
+    assert len(a) == 4 and all(x["status"] == "ok" for x in a)
+    assert [without_timing(x) for x in a] == [without_timing(y) for y in b]
+    assert {x["set.n_pairings"] for x in a} == {"20", "60"} and {x["seed"] for x in a} == {"1", "2"}
+    points = sorted(p for p in (local / "points").iterdir() if p.is_dir())
+    assert len(points) == 4 and all((p / "COMPLETE").is_file() for p in points)
+    import pyarrow.parquet as pq
+    assert pq.read_table(local / "results.parquet").num_rows == 4
+    spec = json.loads((local / "sweep.json").read_text())["spec"]
+    assert spec["grid"] == {"n_pairings": [20, 60]} and spec["seeds"] == [1, 2]
+
+    # resume after two point folders are deleted: exactly those two are computed again
+    import shutil
+    kept = {p.name: p.stat().st_mtime_ns for p in points[2:]}
+    for p in points[:2]:
+        shutil.rmtree(p)
+    r = runner.invoke(app, [*BASE, "--out", str(local), "--resume"])
+    assert r.exit_code == 0, r.output
+    assert "2 computed (2 already done), 4 ok, 0 failed" in r.output
+    assert all((p / "COMPLETE").is_file() for p in points)
+    assert {p.name: p.stat().st_mtime_ns for p in points[2:]} == kept
+    assert [without_timing(x) for x in rows(local)] == [without_timing(y) for y in a]
+
+    r = runner.invoke(app, ["plot", str(local), "x=n_pairings", "y=bin_mean.ltp"])
+    assert r.exit_code == 0, r.output
+    assert (local / "plot-bin_mean.ltp-vs-n_pairings.png").stat().st_size > 5000
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--grid", "n_pairings"], "--grid 'n_pairings': expected key=v1,v2,..."),
+    (["--grid", "n_pairings=20,,60"], "an empty value"),
+    (["--grid", "n_pairings=20,20"], "a value is repeated"),
+    (["--grid", "n_pairings=20", "--grid", "n_pairings=60"], "given twice"),
+    (["--grid", "n_pairings=-3"], "n_pairings"),
+    (["--grid", "no_such_key=1,2"], "unknown key for stdp-window"),
+    (["--grid", "replicates=2,3", "--set", "replicates=2"], "--set and --grid both give replicates"),
+    (["--grid", "n_pairings=20,60", "--grid", "replicates=2", "--zip"], "same number of values"),
+    (["--scheduler", "http://x"], "expected 'local' or tcp://host:port"),
+])
+def test_bad_sweeps_are_one_line_and_create_nothing(tmp_path, args, message):
+    out = tmp_path / "s"
+    r = runner.invoke(app, ["sweep", "stdp-window", *args, "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split())
+    assert len(r.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_an_existing_sweep_needs_resume_and_a_different_one_is_refused(tmp_path):
+    out = tmp_path / "s"
+    out.mkdir()
+    spec = {"spec": {"format": 1, "experiment": "stdp-window", "size": "quick", "grid": {"n_pairings": [5]},
+                     "zip": False, "seeds": [1], "fixed": {}}, "rows": []}
+    (out / "sweep.json").write_text(json.dumps(spec))
+    r = runner.invoke(app, ["sweep", "stdp-window", "--grid", "n_pairings=20", "--out", str(out)])
+    assert r.exit_code == 2 and "already holds a sweep: add --resume" in " ".join(r.output.split())
+    r = runner.invoke(app, ["sweep", "stdp-window", "--grid", "n_pairings=20", "--out", str(out), "--resume"])
+    assert r.exit_code == 2 and "holds a different sweep" in " ".join(r.output.split())
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.json"]
+
+
+def test_plot_refuses_what_it_cannot_draw(tmp_path):
+    r = runner.invoke(app, ["plot", str(tmp_path), "x=a", "y=b"])
+    assert r.exit_code == 2 and "is not a sweep folder" in r.output
+    (tmp_path / "sweep.json").write_text(json.dumps({"spec": {}, "rows": [{"set.a": 1, "status": "ok", "b.mean": 2}]}))
+    r = runner.invoke(app, ["plot", str(tmp_path), "x=c", "y=b"])
+    assert r.exit_code == 2 and "not a grid key of this sweep (allowed: a)" in " ".join(r.output.split())
+    r = runner.invoke(app, ["plot", str(tmp_path), "y=b"])
+    assert r.exit_code == 2 and "give x=KEY and y=HEADLINE" in r.output
+    r = runner.invoke(app, ["plot", str(tmp_path), "x=a", "y=b"])
+    assert r.exit_code == 0, r.output
