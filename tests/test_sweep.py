@@ -123,3 +123,46 @@ def test_plot_refuses_what_it_cannot_draw(tmp_path):
     assert r.exit_code == 2 and "give x=KEY and y=HEADLINE" in r.output
     r = runner.invoke(app, ["plot", str(tmp_path), "x=a", "y=b"])
     assert r.exit_code == 0, r.output
+
+
+def _point_processes():
+    """PIDs of running point processes (``python -m hebblab.sweep``)."""
+    import os
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                cmd = open(f"/proc/{d}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            if b"-m" in cmd and b"hebblab.sweep" in cmd:
+                pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the point's process in /proc")
+def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "hebblab.cli", "sweep", "stdp-window", "--grid", "n_pairings=20,40,60",
+           "--workers", "1", *SMALL, "--out", str(out)]
+    sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not _point_processes() and time.time() < deadline and sweep.poll() is None:
+        time.sleep(0.05)
+    victims = _point_processes()
+    assert victims, "no point process appeared"
+    os.kill(victims[0], signal.SIGKILL)
+    stdout, stderr = sweep.communicate(timeout=600)
+    assert sweep.returncode == 0, stderr[-2000:]
+    assert "3 computed (0 already done), 2 ok, 1 failed" in " ".join(stdout.split())
+    got = rows(out)
+    lost = [r for r in got if r["status"] != "ok"]
+    assert len(lost) == 1 and "worker process exited with -9" in lost[0]["error"]
+    r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "1 computed (2 already done), 3 ok, 0 failed" in " ".join(r.stdout.split())

@@ -8,8 +8,10 @@ the overrides, the seed, every headline number flattened to dotted columns, ``st
 crash-safely by :func:`hebblab.report.write_run`, so a folder is complete or absent).
 
 Every point is validated before anything runs or is written. A point that raises is recorded
-(``status = "error"`` and its message) and does not stop the others; a worker that dies loses only
-its point (recorded as an error). ``resume`` recomputes exactly the points without a complete run
+(``status = "error"`` and its message) and does not stop the others. Locally every point runs in
+a process of its own (``--workers`` of them at a time), so a process that dies (killed, out of
+memory) loses only its point, recorded as an error; on dask, the scheduler retries a lost worker's
+point elsewhere. ``resume`` recomputes exactly the points without a complete run
 folder or an ``ok`` row. Results do not depend on where a point ran: the same sweep on local
 processes and on a cluster gives the same rows, timing columns aside.
 
@@ -27,6 +29,7 @@ from pathlib import Path
 
 SWEEP_FILE = "sweep.json"
 FORMAT = 1
+ROW_PREFIX = "HEBBLAB-SWEEP-ROW "
 
 
 def grid_points(grid: dict[str, list], zip_: bool = False) -> list[dict]:
@@ -144,19 +147,12 @@ def execute(sweep: Sweep, todo: list, workers: int, scheduler: str | None, on_ro
     ``"tcp://host:port"``: an existing scheduler); ``on_row(name, row)`` as each point ends."""
     args = [(sweep.exp.name, sweep.size, over, seed, str(sweep.out / "points")) for over, seed, _ in todo]
     names = [name for _, _, name in todo]
-    if scheduler is None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        from concurrent.futures.process import BrokenProcessPool
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = {pool.submit(run_point, *a): (n, a) for n, a in zip(names, args)}
+    if scheduler is None:  # a fresh process per point: a killed one loses only its point
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_in_subprocess, a): n for n, a in zip(names, args)}
             for fut in as_completed(futures):
-                name, a = futures[fut]
-                try:
-                    row = fut.result()
-                except BrokenProcessPool as exc:  # a worker died: this point is lost, recorded
-                    row = _lost(a, f"worker process died ({exc})")
-                on_row(name, row)
+                on_row(futures[fut], fut.result())
         return
     from distributed import Client, LocalCluster, as_completed
     cluster = None
@@ -181,6 +177,20 @@ def execute(sweep: Sweep, todo: list, workers: int, scheduler: str | None, on_ro
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _run_in_subprocess(args) -> dict:
+    """:func:`run_point` in a new Python process (``python -m hebblab.sweep``); a process that
+    dies (killed, out of memory) gives an error row for this point only."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-m", "hebblab.sweep"], input=json.dumps(list(args)),
+                          capture_output=True, text=True)
+    line = [x for x in proc.stdout.splitlines() if x.startswith(ROW_PREFIX)]
+    if proc.returncode != 0 or len(line) != 1:
+        tail = " ".join(proc.stderr.split())[-300:]
+        return _lost(args, f"worker process exited with {proc.returncode}" + (f": {tail}" if tail else ""))
+    return json.loads(line[0][len(ROW_PREFIX):])
 
 
 def _lost(args, message: str) -> dict:
@@ -256,3 +266,14 @@ def summarize(rows: list[dict], x: str, y: str, hue: str | None = None) -> dict:
             pts.append((xv, float(v.mean()), half, int(v.size)))
         out[h] = sorted(pts, key=lambda p: (isinstance(p[0], str), p[0]))
     return {"column": col, "groups": out}
+
+
+def _main() -> None:  # pragma: no cover - run in the point's own process
+    import sys
+    exp_name, size, overrides, seed, out = json.loads(sys.stdin.read())
+    row = run_point(exp_name, size, overrides, seed, out)
+    print(ROW_PREFIX + json.dumps(row, allow_nan=True), flush=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _main()
