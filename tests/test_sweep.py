@@ -166,3 +166,21 @@ def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tm
     r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "1 computed (2 already done), 3 ok, 0 failed" in " ".join(r.stdout.split())
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(items=st.lists(st.text(max_size=40), max_size=4))
+def test_fuzz_grid_parsing_is_a_grid_or_one_named_error(items):
+    """Any --grid strings: a {key: [values]} grid, or BadInput naming --grid; never another exception."""
+    from hebblab.cli import BadInput
+    from hebblab.cli_sweep import _grid
+    try:
+        grid = _grid(items)
+    except BadInput as e:
+        assert str(e).startswith("--grid") or str(e).startswith("--set"), str(e)
+        return
+    assert isinstance(grid, dict) and all(isinstance(v, list) and v for v in grid.values())
