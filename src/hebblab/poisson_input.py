@@ -154,7 +154,7 @@ class PoissonInput:
 
     def __init__(self, net, pop, n, rate, weight, target, index: int):
         name = "poisson_input"
-        from .network import Population  # noqa: PLC0415 - network imports this module
+        from .network import Population  # here: network imports this module
         if not isinstance(pop, Population) or pop.net is not net:
             raise ValueError(f"{name}.pop must be a population added to this network (got {type(pop).__name__})")
         if pop.model.input_mode is None:
