@@ -21,13 +21,15 @@ SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 
 
 def mixed_network(backend, seed=5, duration=0.2, dtype=np.float64, threads=1):
-    """A small network that exercises every model, rule, delay and monitor kind."""
+    """A small network that exercises every model (LIF with each synapse kind), rule, delay and
+    monitor kind, and Poisson drives."""
     net = hl.Network(dt=DT, seed=seed, backend=backend, dtype=dtype, threads=threads)
     poisson = net.add(hl.PoissonSource(n=40, rate=np.linspace(5, 80, 40)))
     explicit = net.add(hl.SpikeSource(n=3, times=[0.01, 0.02, 0.05, 0.051, 0.15], indices=[0, 1, 2, 0, 1]))
     cond = net.add(hl.LIF(n=5, synapse="conductance", tau_m=10 * hl.ms, v_rest=-70 * hl.mV, t_ref=1 * hl.ms))
     curr = net.add(hl.LIF(n=4, tau_m=15 * hl.ms, tau_e=3 * hl.ms, v_thresh=-55 * hl.mV))
     ifn = net.add(hl.IF(n=3, leak=0.1, refractory=2))
+    dlt = net.add(hl.LIF(n=4, synapse="delta", v_rest=0.0, v_reset=5 * hl.mV, v_thresh=20 * hl.mV, t_ref=1 * hl.ms))
     noisy = PairSTDP(a_plus=0.02, a_minus=0.021, w_max=0.2, noise=(Scatter("pairing", 0.5, 0.5), Scatter("synapse", 0.3, 0.3)))
     p1 = net.connect(poisson, cond, rule=noisy, w=hl.Uniform(0.0, 0.2))
     p2 = net.connect(poisson, curr, rule=TripletSTDP(a3_plus=0.01, a2_minus=0.01, w_max=20 * hl.mV),
@@ -38,9 +40,13 @@ def mixed_network(backend, seed=5, duration=0.2, dtype=np.float64, threads=1):
     p5 = net.connect(poisson, ifn, rule=BinaryBurst(), w=hl.Uniform(0, 0.4), connectivity=hl.FixedProbability(0.3))
     p6 = net.connect(curr, cond, rule=TwoStateStochastic(q=0.5), w=0.0, connectivity=(np.array([0, 1, 3]), np.array([4, 2, 0])))
     p7 = net.connect(ifn, ifn, rule=hl.rules.BS2Hebbian3(), w=0.5, connectivity=hl.FixedProbability(1.0, allow_self=False))
+    net.connect(poisson, dlt, w=hl.Uniform(-1 * hl.mV, 2 * hl.mV), delay=1 * hl.ms)
+    net.poisson_input(dlt, n=1000, rate=10.0, weight=0.2 * hl.mV, target="v_in")
+    net.poisson_input(curr, n=300, rate=40.0, weight=1 * hl.mV, target="g_e")
+    net.poisson_input(ifn, n=20, rate=80.0, weight=0.05, target="charge")
     net.inject(curr, [0.05, 0.1], [1, 2], [20 * hl.mV, 30 * hl.mV])
     net.inject(ifn, [0.03], [1], [2.0], kind="voltage")
-    mons = [net.monitor(p) for p in (poisson, cond, curr, ifn)]
+    mons = [net.monitor(p) for p in (poisson, cond, curr, ifn, dlt)]
     states = [net.monitor(cond, "v", every=0.5 * hl.ms), net.monitor(p2, "w", every=2 * hl.ms),
               net.monitor(ifn, "charge", every=DT, indices=[0, 2])]
     net.run(duration / 2)

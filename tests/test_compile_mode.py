@@ -2,7 +2,8 @@
 mode (pieces called) give identical results bit for bit; a bad value is one clear error.
 
 The suite itself runs in fast mode (conftest.py), so the optimized mode is run here in a
-subprocess, on a network with every built-in neuron model and the pair and triplet rules.
+subprocess, on a network with every built-in neuron model (LIF with conductance and with delta
+synapses), the pair and triplet rules and a Poisson drive.
 """
 
 import json
@@ -29,10 +30,13 @@ NETWORK = textwrap.dedent("""
                            w=hl.Uniform(0.0, 0.2))
         trip = net.connect(src, ifn, rule=hl.rules.TripletSTDP(a3_plus=0.01, a2_minus=0.01, w_max=0.5),
                            w=hl.Uniform(0.0, 0.5), delay=0.5 * hl.ms)
+        dlt = net.add(hl.LIF(n=3, synapse="delta", v_rest=0.0, v_reset=0.0, v_thresh=20 * hl.mV))
+        net.connect(src, dlt, w=0.5 * hl.mV, delay=1 * hl.ms)
+        net.poisson_input(dlt, n=1000, rate=10.0, weight=0.2 * hl.mV, target="v_in")
         mon = net.monitor(lif)
         net.run(0.3)
         return dict(pair=pair.w.tolist(), trip=trip.w.tolist(), steps=mon.steps.tolist(), i=mon.i.tolist(),
-                    v=lif.v.tolist())
+                    v=lif.v.tolist(), v_delta=dlt.v.tolist())
 """)
 
 

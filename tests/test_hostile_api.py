@@ -453,6 +453,8 @@ _FIELDS = {
     "monitor": ("target", "var", "every", "indices"),
     "inject": ("pop", "times", "indices", "values", "kind"),
     "assign": ("rate", "v", "i_ext", "w"),  # pop.rate = ..., lif.v = ..., proj.w = ...
+    "poisson_input": ("pop", "n", "rate", "weight", "target"),
+    "drive": ("n", "rate", "weight"),  # drive.rate = ... between runs
 }
 CASES = [(target, param) for target, params in _FIELDS.items() for param in params]
 FUZZ_COUNTS = {"tried": 0, "valid": 0, "refused": 0, "unclean": 0}
@@ -525,6 +527,16 @@ def _exercise(target, param, bad):
         proj = net.connect(pois, lif, rule=PairSTDP(), w=0.5)
         net.run(2 * DT)
         setattr(proj if param == "w" else pois if param == "rate" else lif, param, bad)
+    elif target in ("poisson_input", "drive"):
+        net, pre, post = _net()
+        lif = net.add(hl.LIF(n=3, synapse="delta"))
+        args = {"pop": lif, "n": 100, "rate": 20.0, "weight": 0.001, "target": "v_in"}
+        if target == "poisson_input":
+            net.poisson_input(**{**args, **kw})
+        else:
+            drive = net.poisson_input(**args)
+            net.run(2 * DT)
+            setattr(drive, param, bad)
     else:  # pragma: no cover
         raise AssertionError(target)
     net.run(5 * net.dt)

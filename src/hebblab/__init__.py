@@ -17,10 +17,11 @@ from .distributions import Normal, Uniform
 from .network import Network, Population, Projection
 from .neurons import IF, LIF, BurstSource, PoissonSource, SpikeSource
 from .plasticity import RULES, Scatter, calibrate_scatter
+from .poisson_input import PoissonInput
 from .units import Hz, mV, ms, second
 
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Population", "Projection", "LIF", "IF", "PoissonSource", "SpikeSource",
-           "BurstSource", "FixedProbability", "Uniform", "Normal", "rules", "RULES", "Scatter",
+           "BurstSource", "PoissonInput", "FixedProbability", "Uniform", "Normal", "rules", "RULES", "Scatter",
            "calibrate_scatter", "units", "io", "ms", "second", "Hz", "mV", "__version__"]

@@ -247,6 +247,14 @@ def steps(name: str, seconds, dt: float, *, whole: bool = False, rel_tol: float 
     return k
 
 
+def rate_per_step(name: str, value, dt: float) -> float:
+    """A rate in Hz that is a probability per step: finite, >= 0 and ``value * dt <= 1``."""
+    r = real(name, value, 0.0, unit="Hz")
+    if r * dt > 1.0:
+        raise ValueError(f"{name} must be in [0, {1.0 / dt:g}] Hz (rate * dt <= 1 at dt = {dt:g} s) (got {_show(value)})")
+    return r
+
+
 def time_constant(name: str, tau: float, dt: float) -> float:
     """``dt / tau`` for a time constant checked against the step: tau >= dt / MAX_DT_OVER_TAU."""
     x = dt / tau

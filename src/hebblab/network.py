@@ -10,10 +10,11 @@ One step t, in this order (both backends):
 1. injection events due at t are applied (``Network.inject``);
 2. every population updates in the order it was added: sources emit their spikes for step t,
    neurons integrate from t to t + dt, test the threshold and reset;
-3. for every projection in the order it was connected: the spikes of its pre population at t
-   are queued for arrival at t + delay; the arrivals due at t are delivered to the targets and,
-   for each, the rule's pre-synaptic update runs (``syn_pre`` for each of its synapses, then
-   ``pre_spike``);
+3. Poisson drives (``Network.poisson_input``), in the order they were made, add their step-t
+   counts times their weights to their targets; then, for every projection in the order it was
+   connected: the spikes of its pre population at t are queued for arrival at t + delay; the
+   arrivals due at t are delivered to the targets and, for each, the rule's pre-synaptic update
+   runs (``syn_pre`` for each of its synapses, then ``pre_spike``);
 4. for every plastic projection: the rule's post-synaptic update for each post spike at t
    (``syn_post`` for each synapse onto it, then ``post_spike``);
 5. spike monitors record the spikes of step t.
@@ -24,9 +25,10 @@ barriers (backends/codegen.generate_parallel); the result is the serial order's,
 Traces are stored with the step of their last change and decayed exactly when read. The compiled
 loop may apply a post spike's potentiation later, at the pre neuron's next arrival
 (hebblab.deferred), with the same result bit for bit; every run ends settled, so ``proj.w`` is
-current between runs. Delivered input changes the target's synaptic variables after its update
-of step t, so it acts from step t + 1 on (a one-cycle delay for Brain Simulator II style IF
-neurons).
+current between runs. Delivered input (and a Poisson drive) changes the target's synaptic variables
+after its update of step t, so it acts from step t + 1 on (a one-cycle delay for Brain Simulator II
+style IF neurons; with LIF delta synapses it is added to v at the start of the update of step
+t + 1, before the leak, as in Brian2).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from .distributions import Normal, Uniform
 from .monitors import SPIKE_BUFFER, SpikeMonitor, StateMonitor
 from .neurons.base import Model, has_range_update
 from .plasticity.base import Rule
+from .poisson_input import PoissonInput
 from .rng import STREAM_INIT, STREAM_PLASTICITY, STREAM_POISSON
 
 
@@ -361,6 +364,7 @@ class Network:
         self.projections: list[Projection] = []
         self.spike_monitors: list[SpikeMonitor] = []
         self.state_monitors: list[StateMonitor] = []
+        self.poisson_inputs: list[PoissonInput] = []
         self.step = 0
         self._kernel_cache: dict = {}
         self._built = True
@@ -499,6 +503,24 @@ class Network:
         inj = _Injection(steps, idx, np.full(steps.shape, row, np.int64), vals,
                          np.full(steps.shape, kind == "voltage"))
         pop.injections.append(inj)
+
+    def poisson_input(self, pop: Population, n: int, rate: float, weight: float, target: str) -> PoissonInput:
+        """Drive every neuron of ``pop`` by ``n`` independent Poisson sources at ``rate`` (Hz), each
+        adding ``weight`` to the state variable ``target`` when it fires (Brian2's ``PoissonInput``).
+
+        Every step each neuron receives ``count * weight``, ``count ~ Binomial(n, rate * dt)``
+        drawn per neuron and step from the counter-based generator (identical in both backends
+        and for any number of threads), at the point of the step where synaptic input is
+        delivered (it acts from the next update on). ``target`` is one of the model's float
+        variables (LIF: ``"g_e"``, ``"g_i"``, ``"i_ext"``, ``"v"``; ``"v_in"`` with
+        ``synapse="delta"``). ``n`` is an integer in [0, 2**31 - 1], ``rate`` in [0, 1/dt] Hz,
+        ``weight`` finite; the returned drive's ``n``, ``rate`` and ``weight`` may be changed
+        between runs. Several drives per population are applied in the order they were made.
+        Details and the binomial table's truncation: :mod:`hebblab.poisson_input`.
+        """
+        drive = PoissonInput(self, pop, n, rate, weight, target, len(self.poisson_inputs))
+        self.poisson_inputs.append(drive)
+        return drive
 
     def injection_arrays(self, pop: Population):
         """All pending injections of ``pop`` as sorted arrays (steps, idx, rows, values, add)."""

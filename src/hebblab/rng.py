@@ -46,6 +46,22 @@ def hash4_nb(seed, stream, a, b):
     return h
 
 
+@njit(cache=True, inline=INLINE)
+def hash3_nb(seed, stream, a):
+    """The first three rounds of :func:`hash4_nb`: ``hash4_nb(seed, stream, a, b) ==
+    hash_last_nb(hash3_nb(seed, stream, a), b)`` bit for bit, so a loop over ``b`` with fixed
+    ``(seed, stream, a)`` computes the common part once."""
+    h = _mix_nb(np.uint64(seed) + _GOLDEN)
+    h = _mix_nb(h ^ (np.uint64(stream) + _GOLDEN))
+    return _mix_nb(h ^ (np.uint64(a) * _GOLDEN))
+
+
+@njit(cache=True, inline=INLINE)
+def hash_last_nb(h3, b):
+    """The last round of :func:`hash4_nb` on a :func:`hash3_nb` prefix."""
+    return _mix_nb(np.uint64(h3) ^ (np.uint64(b) + _M1))
+
+
 @njit(cache=True)
 def uniform_nb(seed, stream, a, b):
     """Uniform in (0, 1], never 0 (so that log(u) is finite)."""
@@ -115,6 +131,7 @@ def normal(seed, stream, a, b) -> np.ndarray:
 STREAM_POISSON = 1 << 20
 STREAM_PLASTICITY = 2 << 20
 STREAM_INIT = 3 << 20
+STREAM_DRIVE = 4 << 20  # Network.poisson_input drives, by creation index
 
 
 # ---- ziggurat normals (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8); 128 layers) -------------

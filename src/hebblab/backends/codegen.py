@@ -35,13 +35,16 @@ def structure_key(net, parallel: bool = False) -> tuple:
     st = tuple(("w", m.target.index) if m.is_weight else ("s", m.target.index, m.row)
                for m in net.state_monitors)
     inj = tuple(bool(p.injections) for p in net.populations)
-    return pops, projs, spk, st, inj, parallel
+    drv = tuple(d.pop.index for d in net.poisson_inputs)  # the population each Poisson drive feeds
+    return pops, projs, spk, st, inj, drv, parallel
 
 
-def _header(pops, projs, parallel):
+def _header(pops, projs, parallel, drv=()):
     lines = ["import numpy as np", "from numba import njit",
              "from hebblab.backends.intrinsics import barrier, prefetch",
              "from hebblab.connectivity import first_at_least, pre_of"]
+    if drv:
+        lines.append(_import_line("hebblab.poisson_input", "apply_range", "drv_apply"))
     for k, pop in enumerate(pops):
         lines.append(_import_line(pop[0], "update", f"upd{k}"))
         if pop[3]:
@@ -57,7 +60,7 @@ def _header(pops, projs, parallel):
     return lines
 
 
-def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel):
+def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel, drv=()):
     args = ["t_start", "t_stop", "final", "seed"] + (["nthr", "part", "bar", "cnt"] if parallel else [])
     for k in range(len(pops)):
         args += [f"S{k}", f"I{k}", f"E{k}", f"C{k}", f"P{k}", f"spk{k}"]
@@ -66,6 +69,8 @@ def _arg_names(pops, projs, spk_mons, st_mons, inj, parallel):
     for p in range(len(projs)):
         args += [f"j{p}_{n}" for n in ("indptr", "post", "ptab", "pshift", "ppre", "pptr", "psyn", "w", "syn", "prev",
                                        "postv", "P", "stream", "delay", "q", "qn", "pa", "hc", "ht", "hl", "lz", "pb")]
+    for q in range(len(drv)):
+        args += [f"d{q}_cdf", f"d{q}_G", f"d{q}_D", f"d{q}_w"]
     for m in range(len(spk_mons)):
         args += [f"ms{m}_t", f"ms{m}_i", f"ms{m}_n"]
     for m in range(len(st_mons)):
@@ -112,6 +117,15 @@ def _injections(add, inj, ind="    "):
         add(f"{ind}    else:")
         add(f"{ind}        S{k}[r, ii] = inj{k}_val[inj{k}_ptr]")
         add(f"{ind}    inj{k}_ptr += 1")
+
+
+def _drives(add, drv, parallel):
+    """Step 3 begins: every Poisson drive adds its counts to its population's target row (a
+    parallel part: to its own neurons, which it also delivers to next, so each neuron still
+    receives the drive before the step's arrivals)."""
+    for q, k in enumerate(drv):
+        lo, hi = (f"own_lo{k}", f"own_hi{k}") if parallel else ("0", f"S{k}.shape[1]")
+        add(f"    drv_apply(t, S{k}, d{q}_cdf, d{q}_G, d{q}_D, d{q}_w, seed, {lo}, {hi})")
 
 
 def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x"):
@@ -308,9 +322,9 @@ def _has_transmit(rmod):
 
 def generate(net) -> str:
     """Source of the serial loop: the step order of network.py, one step after another."""
-    pops, projs, spk_mons, st_mons, inj, _ = structure_key(net, False)
-    lines = _header(pops, projs, False)
-    args = _arg_names(pops, projs, spk_mons, st_mons, inj, False)
+    pops, projs, spk_mons, st_mons, inj, drv, _ = structure_key(net, False)
+    lines = _header(pops, projs, False, drv)
+    args = _arg_names(pops, projs, spk_mons, st_mons, inj, False, drv)
     body: list[str] = []
     add = body.append
     for k in range(len(pops)):
@@ -323,7 +337,8 @@ def generate(net) -> str:
     _injections(add, inj)  # 1
     for k in range(len(pops)):  # 2. population updates
         add(f"    n{k} = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
-    for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):  # 3. delivery and pre-synaptic plasticity
+    _drives(add, drv, False)  # 3. Poisson drives, then delivery and pre-synaptic plasticity
+    for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):
         J = f"j{p}_"
         if lazy:
             _sweep_if_due(add, p, b, False)
@@ -373,17 +388,19 @@ def generate_parallel(net) -> str:
     of its own pre neurons, and potentiates the synapses onto its own post neurons that spiked.
     Each target receives its inputs in the order of the arrival list, as in the serial loop, and
     every synapse update reads only its own pre and post state, so sums, weights and spikes are
-    the serial loop's whatever ``nthr`` is. Part 0 also does the serial bookkeeping (monitors,
-    injections).
+    the serial loop's whatever ``nthr`` is. Poisson drives (network.poisson_input) are applied
+    after the updates' barrier, each part drawing the counts of its own neurons (counter-based:
+    the same numbers as the serial loop's) before it delivers to them. Part 0 also does the
+    serial bookkeeping (monitors, injections).
 
     Barriers per step: after the updates (spike counts known); with plastic projections, after
     delivery (pre traces change next) and after the pre traces (potentiation reads them); at the
     end of the step for static networks, when part 0 samples state or injects at the next step,
     or when potentiation reads the spikes of a population only part 0 updates.
     """
-    pops, projs, spk_mons, st_mons, inj, _ = structure_key(net, True)
-    lines = _header(pops, projs, True)
-    args = _arg_names(pops, projs, spk_mons, st_mons, inj, True)
+    pops, projs, spk_mons, st_mons, inj, drv, _ = structure_key(net, True)
+    lines = _header(pops, projs, True, drv)
+    args = _arg_names(pops, projs, spk_mons, st_mons, inj, True, drv)
     plastic_any = any(pr[2] is not None for pr in projs)
     start_barrier = bool(st_mons) or any(inj)
     # Potentiation reads the spike list of a post population that part 0 updates alone; part 0
@@ -420,6 +437,7 @@ def generate_parallel(net) -> str:
             add("    if part == 0:")
             add(f"        cnt[{k}, 0] = upd{k}(t, S{k}, I{k}, E{k}, C{k}, P{k}, spk{k})")
     add("    gen = barrier(bar, nthr, gen)")
+    _drives(add, drv, True)  # 3. Poisson drives into own neurons (every update of the step is done)
     for k in range(len(pops)):  # spikes of the step: part c's are spk[lo_c:lo_c + cnt[k, c]]
         add(f"    n{k} = 0")
         add(f"    off{k} = 0")
@@ -521,6 +539,8 @@ def arguments(net, t_start: int, t_stop: int, parallel=None, final: bool = True)
         out += [j.indptr, j.post_index, j.pre_table, j.pre_shift, j.post_pre, j.post_ptr, j.post_syn, j.w,
                 j.syn if j.syn.shape[1] else None, j.pre_vars, j.post_vars, j.P, j.stream, j.delay_steps, j.queue, j.queue_n,
                 *j.deferral.arrays()]
+    for d in net.poisson_inputs:
+        out += [d.cdf, d.guide, d.D, d.weight]
     for m in net.spike_monitors:
         out += [m.buf_t, m.buf_i, m.count]
     for m in net.state_monitors:

@@ -13,6 +13,7 @@ import importlib
 import numpy as np
 
 from ..contract import scalar_weight
+from ..poisson_input import reference_apply
 
 
 def _py(fn):
@@ -52,7 +53,9 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
         spikes = []
         for pop, mod in zip(net.populations, models):
             spikes.append(np.asarray(mod.reference_update(t, pop.S, pop.I, pop.E, pop.C, pop.P), dtype=np.int64))
-        # 3. queue, deliver, pre-synaptic plasticity
+        # 3. Poisson drives in the order they were made, then queue, deliver, pre-synaptic plasticity
+        for d in net.poisson_inputs:
+            reference_apply(t, d.pop.S, d, seed)
         for proj, rule in zip(net.projections, rules):
             slots = proj.queue_n.shape[0]
             slot = (t + proj.delay_steps) % slots

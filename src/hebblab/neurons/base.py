@@ -37,7 +37,9 @@ class Model:
     internal_int_vars: ClassVar[tuple[str, ...]] = ()
     #: "split": positive weights add to row e, negative ones subtract from row i by magnitude;
     #: "signed": the signed weight is added to row e; None: a source; spikes delivered to it are dropped
-    #: (plasticity still sees its spikes).
+    #: (plasticity still sees its spikes). The engine reads these (and ``float_vars``,
+    #: ``current_row``) from the instance, so a model may make them properties of its parameters
+    #: (LIF does: its rows and input mode depend on ``synapse``).
     input_mode: ClassVar[str | None] = None
     input_rows: ClassVar[tuple[int, int]] = (0, 0)
     #: Row that ``Network.inject(kind="voltage")`` kicks, and that ``kind="current"`` sets.

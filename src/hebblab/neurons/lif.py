@@ -1,4 +1,4 @@
-r"""Leaky integrate-and-fire neuron with exponential synapses, current- or conductance-based.
+r"""Leaky integrate-and-fire neuron with exponential synapses (current- or conductance-based) or delta synapses.
 
 Current-based (``synapse="current"``; as NEST's ``iaf_psc_exp``, voltages for currents, R = 1)::
 
@@ -19,8 +19,30 @@ Over a step the conductances are replaced by their exact step averages
 ``v <- v_inf + (v - v_inf) exp(-h (1 + g_e + g_i)/tau_m)``. A weight is the jump of g_e
 (positive weights) or g_i (negative weights, by magnitude).
 
+Delta synapses (``synapse="delta"``; NEST's ``iaf_psc_delta``, Brian2's ``on_pre="v_post += w"``)::
+
+    tau_m dv/dt = (v_rest - v) + i_ext,      an arriving weight w (volts) jumps v by w
+
+A weight is a voltage jump. Arrivals (and Poisson drives, ``Network.poisson_input(...,
+target="v_in")``) are summed in the pending-input row ``v_in``; the update of the next step adds
+``v_in`` to v at its start, before the leak integration of that step, and zeroes it:
+``v(t+h) = v_inf + (v + v_in - v_inf) e^{-h/tau_m}``, ``v_inf = v_rest + i_ext``. So input delivered
+in step t acts from the update of step t + 1 on, as in Brian2, whose ``v_post += w`` runs after the
+thresholder of step t and is integrated by the next state update (the same arithmetic: one input
+per neuron and step gives Brian2's voltages bit for bit; several in one step are summed before
+they are added to v, which may differ from Brian2's one-by-one additions in the last bit). Input
+that arrives while the neuron is refractory is discarded: a clamped update drops ``v_in`` (as
+NEST's ``iaf_psc_delta`` with ``refractory_input=False``, Auryn, and Brian2's ``(unless
+refractory)``, which makes synaptic writes to v conditional on ``not_refractory``). The state rows
+are ``v``, ``v_in``, ``i_ext`` (no ``g_e``/``g_i``).
+
 Threshold ``v >= v_thresh`` → spike, ``v = v_reset``, then v is clamped at v_reset for
-``round(t_ref/dt)`` steps while the synaptic variables keep decaying.
+``round(t_ref/dt)`` steps while the synaptic variables keep decaying (NEST's convention: the
+updates of the ``round(t_ref/dt)`` steps after the spike step hold v; with delta synapses they also
+discard the input delivered in the spike step and the ``round(t_ref/dt) - 1`` steps after it).
+Brian2's ``refractory=t_ref`` with ``(unless refractory)`` discards the same inputs but already
+integrates v in the last of those steps: with ``v_reset == v_rest`` (which that step leaves
+unchanged) the two agree exactly; otherwise hebblab's v resumes its decay one step later.
 """
 
 from __future__ import annotations
@@ -36,8 +58,12 @@ from ..units import mV, ms
 from ..compile_mode import INLINE
 from .base import Model
 
-V_, GE, GI, IEXT = 0, 1, 2, 3
+V_, GE, GI, IEXT = 0, 1, 2, 3  # rows of the current- and conductance-based state
+VIN, IEXT_D = 1, 2  # delta synapses: rows v, v_in (pending input), i_ext
 REFR = 0
+CURRENT, CONDUCTANCE, DELTA = 0.0, 1.0, 2.0  # P[0]
+_VARS = ("v", "g_e", "g_i", "i_ext")
+_VARS_DELTA = ("v", "v_in", "i_ext")
 
 
 @dataclass(frozen=True)
@@ -57,17 +83,32 @@ class LIF(Model):
     e_i: float = -80 * mV
     v_init: float | None = None
 
-    float_vars: ClassVar[tuple[str, ...]] = ("v", "g_e", "g_i", "i_ext")
     int_vars: ClassVar[tuple[str, ...]] = ("refractory",)
-    input_mode: ClassVar[str | None] = "split"
-    input_rows: ClassVar[tuple[int, int]] = (GE, GI)
     kick_row: ClassVar[int] = V_
-    current_row: ClassVar[int] = IEXT
     kernel_module: ClassVar[str] = "hebblab.neurons.lif"
     params_in_state_precision: ClassVar[bool] = True
 
     #: Voltages (v_rest, v_thresh, v_reset, e_e, e_i, v_init) are within +-VOLTAGE_MAX volts.
     VOLTAGE_MAX: ClassVar[float] = 1e3
+
+    # The state rows and the input mode depend on the synapse kind (instance properties instead
+    # of the base class's ClassVars; the engine reads them from the instance).
+    @property
+    def float_vars(self) -> tuple[str, ...]:
+        return _VARS_DELTA if self.synapse == "delta" else _VARS
+
+    @property
+    def input_mode(self) -> str:
+        """``"split"``: positive weights to g_e, negative ones to g_i; delta: ``"signed"`` into v_in."""
+        return "signed" if self.synapse == "delta" else "split"
+
+    @property
+    def input_rows(self) -> tuple[int, int]:
+        return (VIN, VIN) if self.synapse == "delta" else (GE, GI)
+
+    @property
+    def current_row(self) -> int:
+        return IEXT_D if self.synapse == "delta" else IEXT
 
     def __post_init__(self):
         o = "LIF"
@@ -81,7 +122,7 @@ class LIF(Model):
         vt = self.v_thresh
         if vt <= self.v_reset:
             raise ValueError(f"{o}.v_thresh must be > v_reset = {self.v_reset!r} (got {vt!r})")
-        V.one_of(f"{o}.synapse", self.synapse, ("current", "conductance"))
+        V.one_of(f"{o}.synapse", self.synapse, ("current", "conductance", "delta"))
         if self.v_init is not None:
             object.__setattr__(self, "v_init", V.real(f"{o}.v_init", self.v_init, -vm, vm, unit="V"))
 
@@ -91,7 +132,7 @@ class LIF(Model):
         V.steps("LIF.t_ref", self.t_ref, dt)
 
     def init_state(self, dt, seed, stream):
-        S = np.zeros((4, self.n))
+        S = np.zeros((len(self.float_vars), self.n))
         S[V_] = self.v_rest if self.v_init is None else self.v_init
         return S, np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64), np.zeros(1, np.int64)
 
@@ -110,7 +151,7 @@ class LIF(Model):
         avg_e = self.tau_e / h * (1.0 - pe)
         avg_i = self.tau_i / h * (1.0 - pi)
         return np.array([
-            1.0 if self.synapse == "conductance" else 0.0,  # 0
+            {"current": CURRENT, "conductance": CONDUCTANCE, "delta": DELTA}[self.synapse],  # 0
             pm, pe, pi, coupling(self.tau_e, pe), coupling(self.tau_i, pi),  # 1..5
             self.v_rest, self.v_thresh, self.v_reset, float(round(self.t_ref / dt)),  # 6..9
             self.e_e, self.e_i, avg_e, avg_i, h / self.tau_m,  # 10..14
@@ -132,14 +173,24 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
     # views of the range, indexed from 0: loop indices are then known to be non-negative, so no
     # wrap-around checks stop the compiler from vectorizing
     v = S[V_, lo:hi]
-    ge = S[GE, lo:hi]
-    gi = S[GI, lo:hi]
-    iext = S[IEXT, lo:hi]
     refr = I[REFR, lo:hi]
     m = hi - lo
     # pass 1: integrate (branch-free, so the compiler can vectorize it); neurons in their
     # refractory period are held at v_reset
-    if P[0] > 0.5:
+    if P[0] > 1.5:  # delta synapses: the pending input jumps v before the leak; clamped neurons drop it
+        vin = S[VIN, lo:hi]
+        iext = S[IEXT_D, lo:hi]
+        for k in range(m):
+            v_inf = v_rest + iext[k]
+            vn = v_inf + (v[k] + vin[k] - v_inf) * pm
+            r = refr[k]
+            v[k] = vn if r <= 0 else v_reset
+            refr[k] = r - 1 if r > 0 else 0
+            vin[k] = 0.0
+    elif P[0] > 0.5:
+        ge = S[GE, lo:hi]
+        gi = S[GI, lo:hi]
+        iext = S[IEXT, lo:hi]
         for k in range(m):
             ge_m = ge[k] * avg_e
             gi_m = gi[k] * avg_i
@@ -152,6 +203,9 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
             ge[k] *= pe
             gi[k] *= pi
     else:
+        ge = S[GE, lo:hi]
+        gi = S[GI, lo:hi]
+        iext = S[IEXT, lo:hi]
         for k in range(m):
             v_inf = v_rest + iext[k]
             vn = v_inf + (v[k] - v_inf) * pm + ge[k] * ce - gi[k] * ci
@@ -173,25 +227,33 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
 
 def reference_update(t, S, I, E, C, P):
     """Vectorized numpy version of :func:`update` (the reference backend's)."""
-    cond = P[0] > 0.5
+    mode = P[0]
     pm, pe, pi, ce, ci = P[1:6]
     v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
     e_e, e_i, avg_e, avg_i, h_tm = P[10:15]
-    v, ge, gi, iext = S[V_], S[GE], S[GI], S[IEXT]
+    v = S[V_]
     refr = I[REFR]
     clamped = refr > 0
-    if cond:
+    if mode == DELTA:
+        vin, iext = S[VIN], S[IEXT_D]
+        v_inf = v_rest + iext
+        v_new = v_inf + (v + vin - v_inf) * pm
+        vin[:] = 0.0  # consumed, or dropped by a clamped neuron
+    elif mode == CONDUCTANCE:
+        ge, gi, iext = S[GE], S[GI], S[IEXT]
         ge_m, gi_m = ge * avg_e, gi * avg_i
         gtot = 1.0 + ge_m + gi_m
         v_inf = (v_rest + iext + ge_m * e_e + gi_m * e_i) / gtot
         v_new = v_inf + (v - v_inf) * np.exp(-h_tm * gtot)
     else:
+        ge, gi, iext = S[GE], S[GI], S[IEXT]
         v_inf = v_rest + iext
         v_new = v_inf + (v - v_inf) * pm + ge * ce - gi * ci
     v[:] = np.where(clamped, v_reset, v_new)
     refr[clamped] -= 1
-    ge *= pe
-    gi *= pi
+    if mode != DELTA:
+        ge *= pe
+        gi *= pi
     fired = np.flatnonzero(v >= v_th)
     v[fired] = v_reset
     refr[fired] = n_ref
