@@ -35,30 +35,24 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _process import run_json, thread_list  # noqa: E402
 
-NE, NI = 8000, 2000
-P = 0.1
 MS, MV = 1e-3, 1e-3
-PARAMS = dict(tau_m=20 * MS, v_thresh=20 * MV, t_ref=2 * MS, delay=1.5 * MS, n_in=1000, rate_in=20.0, w_in=0.1 * MV,
-              w_ee=0.1 * MV, w_ei=0.1 * MV, w_ie=-0.5 * MV, w_ii=-0.5 * MV, w_max=0.3 * MV, lam=0.01, alpha=2.02,
-              tau_stdp=20 * MS)
+
+
+def _params() -> dict:
+    """The network's parameters, shared with hebblab's builder (hebblab.networks.BRUNEL)."""
+    from hebblab.networks import BRUNEL
+    return BRUNEL
+
+
+NE, NI, P = 8000, 2000, 0.1
 
 
 def worker_hebblab(duration: float, threads: int, plastic: bool) -> dict:
     t0 = time.perf_counter()
     import numpy as np
     import hebblab as hl
-    p = PARAMS
-    net = hl.Network(dt=0.1 * MS, seed=1, threads=threads)
-    lif = dict(synapse="delta", tau_m=p["tau_m"], v_rest=0.0, v_reset=0.0, v_thresh=p["v_thresh"], t_ref=p["t_ref"])
-    E, I = net.add(hl.LIF(n=NE, **lif)), net.add(hl.LIF(n=NI, **lif))
-    for pop in (E, I):
-        net.poisson_input(pop, n=p["n_in"], rate=p["rate_in"], weight=p["w_in"], target="v_in")
-    rule = hl.rules.PairSTDP(a_plus=p["lam"], a_minus=p["lam"] * p["alpha"], tau_plus=p["tau_stdp"],
-                             tau_minus=p["tau_stdp"], w_max=p["w_max"], mu=1.0) if plastic else None
-    ee = net.connect(E, E, rule=rule, w=p["w_ee"], delay=p["delay"], connectivity=hl.FixedProbability(P, allow_self=False))
-    net.connect(E, I, w=p["w_ei"], delay=p["delay"], connectivity=hl.FixedProbability(P))
-    net.connect(I, E, w=p["w_ie"], delay=p["delay"], connectivity=hl.FixedProbability(P))
-    net.connect(I, I, w=p["w_ii"], delay=p["delay"], connectivity=hl.FixedProbability(P, allow_self=False))
+    from hebblab.networks import brunel_stdp_network
+    net, E, I, ee = brunel_stdp_network(plastic=plastic, seed=1, threads=threads)
     me, mi = net.monitor(E), net.monitor(I)
     t_build = time.perf_counter()
     net.run(net.dt, threads=threads)  # loads (or compiles) the kernel
@@ -76,7 +70,8 @@ def worker_brian2(duration: float, threads: int, plastic: bool) -> dict:
     import brian2 as b2
     import numpy as np
     from brian2 import Hz, ms, mV
-    p = PARAMS
+    p = _params()
+    assert (p["n_e"], p["n_i"], p["p"]) == (NE, NI, P)
     build_dir = tempfile.mkdtemp(prefix="hebblab_bench_brunel_b2_")
     b2.set_device("cpp_standalone", directory=build_dir, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads

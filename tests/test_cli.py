@@ -137,3 +137,18 @@ def test_a_check_across_settings_names_them_without_printing_the_whole_config(tm
     out = " ".join(r.output.split())
     assert "low = 0.95 must be < high = 0.9" in out and "replicates" not in out
     assert not (tmp_path / "o").exists()
+
+
+def test_bench_brunel_stdp_runs_the_field_benchmark_network(monkeypatch):
+    import hebblab.cli as cli
+    monkeypatch.setattr(cli.console, "width", 250)
+    r = runner.invoke(app, ["bench", "brunel-stdp", "--duration", "0.003", "--threads", "1"])
+    assert r.exit_code == 0, r.output
+    row = next((line for line in r.output.splitlines() if "brunel-stdp" in line), None)
+    assert row is not None, repr(r.output)
+    assert "s per simulated s" in row and "synapses" in row
+    from hebblab.networks import brunel_stdp_network
+    net, exc, inh, ee = brunel_stdp_network()
+    assert (exc.n, inh.n) == (8000, 2000) and ee.rule.kernel_module == "hebblab.plasticity.pair_stdp_causal"
+    n_ee = len(ee.w)
+    assert abs(n_ee - 0.1 * 8000 * 7999) < 5 * (0.1 * 0.9 * 8000 * 7999) ** 0.5  # Bernoulli p = 0.1, no self

@@ -369,7 +369,7 @@ def show(folder: str = typer.Argument(..., help="a run folder")):
     _guard(go)
 
 
-BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "monte-carlo", "scale")
+BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "brunel-stdp", "monte-carlo", "scale")
 
 
 def _bench_song_abbott(duration, threads=None):
@@ -401,6 +401,22 @@ def _bench_recurrent(k, duration, threads=None):
     rate = len(sp) / neurons.n / duration
     return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, rate_hz=rate, threads=net.threads_for_run(),
                 events_per_s=rate * neurons.n * duration * k / (t2 - t1), synapses=len(rec))
+
+
+def _bench_brunel(duration, threads=None):
+    import numpy as np
+    from .networks import BRUNEL, brunel_stdp_network
+    t0 = time.perf_counter()
+    net, exc, inh, ee = brunel_stdp_network(plastic=True, seed=1, threads=threads)
+    me, mi = net.monitor(exc), net.monitor(inh)
+    net.run(net.dt)
+    t1 = time.perf_counter()
+    net.run(duration - net.dt)
+    t2 = time.perf_counter()
+    w = np.asarray(ee.w) / BRUNEL["w_max"]
+    return dict(build_load_s=t1 - t0, simulate_s=t2 - t1, threads=net.threads_for_run(), rate_e=len(me) / exc.n / duration,
+                rate_i=len(mi) / inh.n / duration, w_mean=float(w.mean()), w_sd=float(w.std()),
+                synapses=sum(len(j.w) for j in net.projections))
 
 
 def _bench_scale(n_syn=1e7, sim=0.02, threads=None):
@@ -465,6 +481,12 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
                 t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
                           f"{r['events_per_s']:.3g} syn events/s",
                           f"{r['rate_hz']:.2f} Hz, {r['synapses']} plastic synapses")
+            elif n == "brunel-stdp":
+                r = _bench_brunel(duration or 1.0, threads)
+                t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
+                          f"{r['simulate_s'] / (duration or 1.0):.3g} s per simulated s",
+                          f"E {r['rate_e']:.1f} Hz, I {r['rate_i']:.1f} Hz; E->E w/w_max {r['w_mean']:.4f} "
+                          f"(SD {r['w_sd']:.4f}), {r['synapses']} synapses")
             elif n == "scale":
                 r = _bench_scale(threads=threads)
                 t.add_row(n, str(r["threads"]), f"{r['build_s']:.2f}", f"{r['simulate_s']:.2f}",

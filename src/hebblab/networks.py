@@ -66,3 +66,35 @@ def recurrent_network(n: int = 10_000, k: int = 100, stdp: bool = True, dt: floa
     rec = net.connect(neurons, neurons, rule=rule, w=w0, delay=p["delay"],
                       connectivity=FixedProbability(k / n, allow_self=False))
     return net, neurons, rec
+
+
+#: Brunel (2000) with E->E STDP as Zenke & Gerstner 2014 (Auryn's sim_brunel2k_pl) and the
+#: SNNSimulatorComparison benchmark use it (benchmarks/brunel_stdp.py runs it in Brian2 too).
+BRUNEL = dict(n_e=8000, n_i=2000, p=0.1, tau_m=20 * ms, v_thresh=20 * mV, t_ref=2 * ms, delay=1.5 * ms,
+              n_in=1000, rate_in=20.0, w_in=0.1 * mV, w_ee=0.1 * mV, w_ei=0.1 * mV, w_ie=-0.5 * mV, w_ii=-0.5 * mV,
+              w_max=0.3 * mV, lam=0.01, alpha=2.02, tau_stdp=20 * ms)
+
+
+def brunel_stdp_network(plastic: bool = True, seed: int = 1, threads: int | None = None, dt: float = 0.1 * ms):
+    """``(net, exc, inh, ee)``: 8,000 excitatory + 2,000 inhibitory LIF neurons with delta synapses
+    (tau_m 20 ms, rest and reset 0, threshold 20 mV, refractory 2 ms), each driven by a binomial
+    Poisson input of 1,000 sources at 20 Hz, 0.1 mV; all four pathways Bernoulli p = 0.1 (no
+    self-connections), delay 1.5 ms; E->E 0.1 mV, E->I 0.1 mV, I->E and I->I -0.5 mV. E->E plastic
+    (``plastic``): all-to-all pair STDP with multiplicative bounds, on pre ``w -= lambda alpha w
+    A_post``, on post ``w += lambda (w_max - w) A_pre`` (tau 20 ms, w_max 0.3 mV, lambda 0.01,
+    alpha 2.02): ``PairSTDP(a_plus=lambda, a_minus=lambda alpha, mu=1)``."""
+    from .connectivity import FixedProbability
+    b = BRUNEL
+    net = Network(dt=dt, seed=seed, threads=threads)
+    lif = dict(synapse="delta", tau_m=b["tau_m"], v_rest=0.0, v_reset=0.0, v_thresh=b["v_thresh"], t_ref=b["t_ref"])
+    exc, inh = net.add(LIF(n=b["n_e"], **lif)), net.add(LIF(n=b["n_i"], **lif))
+    for pop in (exc, inh):
+        net.poisson_input(pop, n=b["n_in"], rate=b["rate_in"], weight=b["w_in"], target="v_in")
+    rule = PairSTDP(a_plus=b["lam"], a_minus=b["lam"] * b["alpha"], tau_plus=b["tau_stdp"], tau_minus=b["tau_stdp"],
+                    w_max=b["w_max"], mu=1.0) if plastic else None
+    ee = net.connect(exc, exc, rule=rule, w=b["w_ee"], delay=b["delay"],
+                     connectivity=FixedProbability(b["p"], allow_self=False))
+    net.connect(exc, inh, w=b["w_ei"], delay=b["delay"], connectivity=FixedProbability(b["p"]))
+    net.connect(inh, exc, w=b["w_ie"], delay=b["delay"], connectivity=FixedProbability(b["p"]))
+    net.connect(inh, inh, w=b["w_ii"], delay=b["delay"], connectivity=FixedProbability(b["p"], allow_self=False))
+    return net, exc, inh, ee
