@@ -24,6 +24,19 @@ def test_each_setting_names_the_module_it_runs():
     assert hl.rules.BinaryBurst().kernel_module == "hebblab.plasticity.binary_burst"
 
 
+def test_a_subclass_naming_its_own_module_keeps_it():
+    """Found by review: the lean module used to shadow a subclass's own kernel_module."""
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    @dataclass(frozen=True)
+    class Mine(PairSTDP):
+        kernel_module: ClassVar[str] = "my_rule_module"
+
+    assert Mine().kernel_module == "my_rule_module"
+    assert Mine(coincident="ignore").kernel_module == "my_rule_module"
+
+
 def rules():
     noisy = (Scatter("pairing", 0.4, 0.4), Scatter("synapse", 0.3, 0.3))
     return [PairSTDP(a_plus=0.02, a_minus=0.021, w_max=0.2),

@@ -90,6 +90,7 @@ def test_local_and_dask_give_the_same_rows_resume_recomputes_exactly_the_missing
     (["--grid", "replicates=2,3", "--set", "replicates=2"], "--set and --grid both give replicates"),
     (["--grid", "n_pairings=20,60", "--grid", "replicates=2", "--zip"], "same number of values"),
     (["--scheduler", "http://x"], "expected 'local' or tcp://host:port"),
+    (["--grid", "n_pairings=20,20.0"], "are the same point once validated"),
 ])
 def test_bad_sweeps_are_one_line_and_create_nothing(tmp_path, args, message):
     out = tmp_path / "s"
@@ -125,9 +126,17 @@ def test_plot_refuses_what_it_cannot_draw(tmp_path):
     assert r.exit_code == 0, r.output
 
 
-def _point_processes():
-    """PIDs of running point processes (``python -m hebblab.sweep``)."""
+def _point_processes(ancestor):
+    """PIDs of running point processes (``python -m hebblab.sweep``) descended from ``ancestor``
+    (so that no other sweep on the machine is touched)."""
     import os
+
+    def parent(pid):
+        try:
+            return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
+
     pids = []
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -136,7 +145,11 @@ def _point_processes():
             except OSError:
                 continue
             if b"-m" in cmd and b"hebblab.sweep" in cmd:
-                pids.append(int(d))
+                p = int(d)
+                while p > 1 and p != ancestor:
+                    p = parent(p)
+                if p == ancestor:
+                    pids.append(int(d))
     return pids
 
 
@@ -152,9 +165,9 @@ def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tm
            "--workers", "1", *SMALL, "--out", str(out)]
     sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
-    while not _point_processes() and time.time() < deadline and sweep.poll() is None:
+    while not _point_processes(sweep.pid) and time.time() < deadline and sweep.poll() is None:
         time.sleep(0.05)
-    victims = _point_processes()
+    victims = _point_processes(sweep.pid)
     assert victims, "no point process appeared"
     os.kill(victims[0], signal.SIGKILL)
     stdout, stderr = sweep.communicate(timeout=600)
@@ -184,3 +197,30 @@ def test_fuzz_grid_parsing_is_a_grid_or_one_named_error(items):
         assert str(e).startswith("--grid") or str(e).startswith("--set"), str(e)
         return
     assert isinstance(grid, dict) and all(isinstance(v, list) and v for v in grid.values())
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the point's process in /proc")
+def test_sigterm_stops_the_sweep_and_its_running_point(tmp_path):
+    """Found by review: an interrupted local sweep used to wait for, and run, every queued point."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "hebblab.cli", "sweep", "stdp-window", "--grid", "n_pairings=20,40,60",
+           "--workers", "1", *SMALL, "--out", str(out)]
+    sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not _point_processes(sweep.pid) and time.time() < deadline and sweep.poll() is None:
+        time.sleep(0.05)
+    children = _point_processes(sweep.pid)
+    assert children, "no point process appeared"
+    sweep.send_signal(signal.SIGTERM)
+    sweep.communicate(timeout=120)
+    assert sweep.returncode == 143
+    time.sleep(0.5)
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+    done = [p for p in (out / "points").iterdir() if p.is_dir()] if (out / "points").exists() else []
+    assert len(done) < 3  # the queued points did not run

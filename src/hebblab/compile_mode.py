@@ -15,6 +15,14 @@ networks in about the same time (7-15 s, mostly the pieces themselves); the loop
 Both modes compute the same operations in the same order: results are identical bit for bit
 (``tests/test_compile_mode.py``). The test suite runs in ``fast`` mode (``tests/conftest.py``).
 Users' own pieces are unaffected (they keep whatever ``inline`` option they were declared with).
+
+A limit of ``fast`` for people who edit hebblab itself: numba's on-disk cache of a compiled
+piece is keyed by the piece's own file, so after editing a file that a piece only calls into
+(``plasticity/base.py``, ``rng.py``, ``pair_stdp.py`` for ``pair_stdp_causal``), the cached piece
+keeps the old code. Remove numba's files of the package (``find src/hebblab -name "*.nbi" -o
+-name "*.nbc" | xargs rm``) after such an edit. ``optimized`` is not affected (the kernel inlines
+the pieces from their source and its name hashes every module it inlines); nor is CI, which
+starts from a clean clone.
 """
 
 from __future__ import annotations

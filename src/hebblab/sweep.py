@@ -102,12 +102,20 @@ class Sweep:
                  make_config):
         self.exp, self.size, self.grid, self.zip, self.seeds, self.fixed, self.out = (exp, size, grid, zip_,
                                                                                        seeds, fixed, out)
-        self.points = []  # (overrides, seed, run folder name)
+        self.points = []  # (overrides as validated, seed, run folder name)
+        seen = {}
         for over in grid_points(grid, zip_):
             overrides = {**fixed, **over}
             config = make_config(exp, size, overrides)  # raises before anything is written
+            dumped = config.model_dump(mode="json")
+            validated = {k: dumped.get(k, v) for k, v in overrides.items()}  # 20, 20.0 and "20" all read 20
             for seed in seeds:
-                self.points.append((overrides, seed, point_name(exp.name, config.model_dump(mode="json"), seed)))
+                name = point_name(exp.name, dumped, seed)
+                if name in seen:
+                    raise ValueError(f"--grid: the settings {seen[name]} and {over} are the same point once "
+                                     "validated; give each value once")
+                seen[name] = over
+                self.points.append((validated, seed, name))
 
     def spec(self) -> dict:
         return {"format": FORMAT, "experiment": self.exp.name, "size": self.size, "grid": self.grid,
@@ -145,14 +153,28 @@ def execute(sweep: Sweep, todo: list, workers: int, scheduler: str | None, on_ro
     """Run ``todo`` on ``workers`` local processes, or on a dask.distributed cluster
     (``scheduler="local"``: a LocalCluster of ``workers`` single-threaded processes;
     ``"tcp://host:port"``: an existing scheduler); ``on_row(name, row)`` as each point ends."""
-    args = [(sweep.exp.name, sweep.size, over, seed, str(sweep.out / "points")) for over, seed, _ in todo]
+    points = str((sweep.out / "points").resolve())  # remote workers have other working folders
+    args = [(sweep.exp.name, sweep.size, over, seed, points) for over, seed, _ in todo]
     names = [name for _, _, name in todo]
     if scheduler is None:  # a fresh process per point: a killed one loses only its point
         from concurrent.futures import ThreadPoolExecutor, as_completed
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_in_subprocess, a): n for n, a in zip(names, args)}
+        running: set = set()
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            futures = {pool.submit(_run_in_subprocess, a, running): n for n, a in zip(names, args)}
             for fut in as_completed(futures):
-                on_row(futures[fut], fut.result())
+                try:
+                    row = fut.result()
+                except Exception as exc:  # pragma: no cover - _run_in_subprocess returns rows
+                    row = _lost(args[names.index(futures[fut])], f"{type(exc).__name__}: {exc}")
+                on_row(futures[fut], row)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or on_row failed: stop every point
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(running):
+                proc.kill()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return
     from distributed import Client, LocalCluster, as_completed
     cluster = None
@@ -164,7 +186,9 @@ def execute(sweep: Sweep, todo: list, workers: int, scheduler: str | None, on_ro
     else:
         client = Client(scheduler)
     try:
-        futures = [client.submit(run_point, *a, pure=False, key=f"hebblab-{n}") for n, a in zip(names, args)]
+        import hashlib
+        tag = hashlib.sha256(points.encode()).hexdigest()[:12]  # two sweeps on one scheduler never share a key
+        futures = [client.submit(run_point, *a, pure=False, key=f"hebblab-{tag}-{n}") for n, a in zip(names, args)]
         where = {f.key: (n, a) for f, n, a in zip(futures, names, args)}
         for fut in as_completed(futures):
             name, a = where[fut.key]
@@ -179,16 +203,22 @@ def execute(sweep: Sweep, todo: list, workers: int, scheduler: str | None, on_ro
             cluster.close()
 
 
-def _run_in_subprocess(args) -> dict:
+def _run_in_subprocess(args, running: set) -> dict:
     """:func:`run_point` in a new Python process (``python -m hebblab.sweep``); a process that
-    dies (killed, out of memory) gives an error row for this point only."""
+    dies (killed, out of memory) gives an error row for this point only. ``running`` holds the
+    live processes, so an interrupted sweep can kill them."""
     import subprocess
     import sys
-    proc = subprocess.run([sys.executable, "-m", "hebblab.sweep"], input=json.dumps(list(args)),
-                          capture_output=True, text=True)
-    line = [x for x in proc.stdout.splitlines() if x.startswith(ROW_PREFIX)]
+    proc = subprocess.Popen([sys.executable, "-m", "hebblab.sweep"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    running.add(proc)
+    try:
+        out, err = proc.communicate(json.dumps(list(args)))
+    finally:
+        running.discard(proc)
+    line = [x for x in out.splitlines() if x.startswith(ROW_PREFIX)]
     if proc.returncode != 0 or len(line) != 1:
-        tail = " ".join(proc.stderr.split())[-300:]
+        tail = " ".join(err.split())[-300:]
         return _lost(args, f"worker process exited with {proc.returncode}" + (f": {tail}" if tail else ""))
     return json.loads(line[0][len(ROW_PREFIX):])
 
@@ -211,18 +241,30 @@ def write_tables(out: Path, spec: dict, rows: list[dict]) -> None:
     first = ["folder_name", "seed"] + sorted(c for c in columns if c.startswith("set."))
     last = ["status", "error", "duration_s", "folder"]
     columns = first + sorted(c for c in columns if c not in first and c not in last) + last
+    doc = {"spec": spec, "rows": rows}
+    _write_atomic(out / SWEEP_FILE, json.dumps(doc, indent=1, allow_nan=True).encode())  # what resume trusts
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
     w.writeheader()
     for r in rows:
         w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in columns})
     _write_atomic(out / "results.csv", buf.getvalue().encode())
-    table = pa.table({c: pa.array([_parquet_cell(r.get(c)) for r in rows]) for c in columns}) if rows else pa.table({})
+    table = pa.table({c: _column(pa, [r.get(c) for r in rows]) for c in columns}) if rows else pa.table({})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     _write_atomic(out / "results.parquet", sink.getvalue().to_pybytes())
-    doc = {"spec": spec, "rows": rows}
-    _write_atomic(out / SWEEP_FILE, json.dumps(doc, indent=1, allow_nan=True).encode())
+
+
+def _column(pa, values):
+    """A parquet column: typed where the values share a type, else their JSON text."""
+    values = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in values]
+    kinds = {type(v) for v in values if v is not None}
+    if kinds <= {int, float} and bool not in kinds or len(kinds) <= 1:
+        try:
+            return pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            pass
+    return pa.array([None if v is None else (v if isinstance(v, str) else json.dumps(v)) for v in values])
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -233,10 +275,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _parquet_cell(v):
-    return json.dumps(v) if isinstance(v, (list, dict)) else v
 
 
 def summarize(rows: list[dict], x: str, y: str, hue: str | None = None) -> dict:

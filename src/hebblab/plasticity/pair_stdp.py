@@ -132,7 +132,8 @@ class PairSTDP(Rule):
             if len(set(kinds)) != len(kinds):
                 raise ValueError("noise: at most one Scatter of each kind ('pairing', 'synapse')")
         object.__setattr__(self, "noise", noise)
-        if self.coincident == "causal" and self.pairing != "nearest-restricted":
+        if (type(self).kernel_module == PairSTDP.kernel_module and self.coincident == "causal"
+                and self.pairing != "nearest-restricted"):  # a subclass naming its own module keeps it
             object.__setattr__(self, "kernel_module", CAUSAL_MODULE)  # shadows the class's general module
 
     @classmethod
