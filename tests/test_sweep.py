@@ -224,3 +224,22 @@ def test_sigterm_stops_the_sweep_and_its_running_point(tmp_path):
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
     done = [p for p in (out / "points").iterdir() if p.is_dir()] if (out / "points").exists() else []
     assert len(done) < 3  # the queued points did not run
+
+
+def test_summarize_gives_the_mean_and_a_95_percent_t_interval_over_seeds():
+    """Against the textbook formula written here: mean +- t_{0.975, n-1} s / sqrt(n)."""
+    import math
+
+    from hebblab.sweep import summarize
+    vals = {10: [1.0, 2.0, 4.0], 20: [5.0, 5.5]}
+    rows = [{"set.k": k, "status": "ok", "y.mean": v} for k, vs in vals.items() for v in vs]
+    rows += [{"set.k": 10, "status": "error", "y.mean": 100.0}, {"set.k": 10, "status": "ok", "y.mean": ""}]
+    got = summarize(rows, "set.k", "y")
+    assert got["column"] == "y.mean"
+    t975 = {2: 4.302652729911275, 1: 12.706204736174707}  # Student t quantiles, df = 2 and 1
+    for (x, mean, half, n), k in zip(got["groups"][None], (10, 20)):
+        v = vals[k]
+        m = sum(v) / len(v)
+        s = math.sqrt(sum((a - m) ** 2 for a in v) / (len(v) - 1))
+        assert (x, n) == (k, len(v))
+        assert math.isclose(mean, m) and math.isclose(half, t975[len(v) - 1] * s / math.sqrt(len(v)))
