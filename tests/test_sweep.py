@@ -153,10 +153,9 @@ def _point_processes(ancestor):
     return pids
 
 
-@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the point's process in /proc")
-def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tmp_path):
-    import os
-    import signal
+def _sweep_with_a_running_point(tmp_path):
+    """Start a 3-point local sweep on one worker; return (process, its command, out, the first
+    point process's PIDs) once a point runs."""
     import subprocess
     import sys
     import time
@@ -167,8 +166,17 @@ def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tm
     deadline = time.time() + 300
     while not _point_processes(sweep.pid) and time.time() < deadline and sweep.poll() is None:
         time.sleep(0.05)
-    victims = _point_processes(sweep.pid)
-    assert victims, "no point process appeared"
+    children = _point_processes(sweep.pid)
+    assert children, "no point process appeared"
+    return sweep, cmd, out, children
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the point's process in /proc")
+def test_a_killed_point_process_loses_only_its_point_and_resume_recomputes_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    sweep, cmd, out, victims = _sweep_with_a_running_point(tmp_path)
     os.kill(victims[0], signal.SIGKILL)
     stdout, stderr = sweep.communicate(timeout=600)
     assert sweep.returncode == 0, stderr[-2000:]
@@ -204,18 +212,8 @@ def test_sigterm_stops_the_sweep_and_its_running_point(tmp_path):
     """Found by review: an interrupted local sweep used to wait for, and run, every queued point."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
-    out = tmp_path / "s"
-    cmd = [sys.executable, "-m", "hebblab.cli", "sweep", "stdp-window", "--grid", "n_pairings=20,40,60",
-           "--workers", "1", *SMALL, "--out", str(out)]
-    sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 300
-    while not _point_processes(sweep.pid) and time.time() < deadline and sweep.poll() is None:
-        time.sleep(0.05)
-    children = _point_processes(sweep.pid)
-    assert children, "no point process appeared"
+    sweep, _, out, children = _sweep_with_a_running_point(tmp_path)
     sweep.send_signal(signal.SIGTERM)
     sweep.communicate(timeout=120)
     assert sweep.returncode == 143
