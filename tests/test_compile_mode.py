@@ -2,8 +2,9 @@
 mode (pieces called) give identical results bit for bit; a bad value is one clear error.
 
 The suite itself runs in fast mode (conftest.py), so the optimized mode is run here in a
-subprocess, on a network with every built-in neuron model (LIF with conductance and with delta
-synapses), the pair and triplet rules and a Poisson drive.
+subprocess, on one serial network: Poisson sources, LIF (conductance and delta synapses) and IF
+neurons, the pair and triplet rules and a Poisson drive. Other models and rules, and the
+parallel loop, run in optimized mode only outside the suite (the note on issue 11 says so).
 """
 
 import json

@@ -119,17 +119,24 @@ def _allowed(exp, key: str) -> str:
 _BIG_INT = re.compile(r"\s*[+-]?\d{400,}\s*")
 
 
+def split_item(option: str, item: str, form: str) -> tuple[str, str]:
+    """``key=value`` of one ``option`` item, the key stripped; refused with one line naming the
+    option when there is no ``=`` or the key is empty (``form`` shows what was expected)."""
+    if "=" not in item:
+        raise BadInput(f"{option} {short(item)}: expected {form}")
+    key, value = item.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise BadInput(f"{option} {short(item)}: empty key (expected {form})")
+    return key, value
+
+
 def _parse_sets(sets: list[str], exp=None) -> dict:
     """``--set key=value`` items as a dict; values parsed as JSON (else kept as text). Refused with one
     line: no ``=``, an empty key, a key given twice, a value too long or not a number Python can hold."""
     out = {}
     for item in sets or []:
-        if "=" not in item:
-            raise BadInput(f"--set {short(item)}: expected key=value")
-        key, value = item.split("=", 1)
-        key = key.strip()
-        if not key:
-            raise BadInput(f"--set {short(item)}: empty key (expected key=value)")
+        key, value = split_item("--set", item, "key=value")
         if key in out:
             raise BadInput(f"--set {key}: given twice ({short(out[key])} and {short(value)}); give each key once")
         allowed = _allowed(exp, key) if exp is not None else ""

@@ -16,19 +16,14 @@ MAX_POINTS = 100_000
 
 def _grid(items: list[str]) -> dict:
     """``--grid key=v1,v2,...`` items as {key: [values]}; values parsed as JSON (else text)."""
-    from .cli import BadInput, _parse_sets, short
+    from .cli import BadInput, _parse_sets, short, split_item
     grid = {}
     for item in items or []:
-        if "=" not in item:
-            raise BadInput(f"--grid {short(item)}: expected key=v1,v2,...")
-        key, values = item.split("=", 1)
-        key = key.strip()
-        if not key:
-            raise BadInput(f"--grid {short(item)}: empty key (expected key=v1,v2,...)")
+        key, values = split_item("--grid", item, "key=v1,v2,...")
         if key in grid:
             raise BadInput(f"--grid {key}: given twice; give each key once with all its values")
-        parts = [v for v in values.split(",")]
-        if not parts or any(not p.strip() for p in parts):
+        parts = values.split(",")
+        if any(not p.strip() for p in parts):
             raise BadInput(f"--grid {key}={short(values)}: an empty value (expected key=v1,v2,...)")
         parsed = [_parse_sets([f"{key}={p.strip()}"])[key] for p in parts]
         if len({json.dumps(p, sort_keys=True) for p in parsed}) != len(parsed):

@@ -259,7 +259,7 @@ def _column(pa, values):
     """A parquet column: typed where the values share a type, else their JSON text."""
     values = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in values]
     kinds = {type(v) for v in values if v is not None}
-    if kinds <= {int, float} and bool not in kinds or len(kinds) <= 1:
+    if len(kinds) <= 1 or kinds == {int, float}:
         try:
             return pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
