@@ -1,0 +1,243 @@
+r"""Synapse models as the memory stream sees them: what one candidate potentiation and one
+candidate depression do to a synapse's state.
+
+Two kinds, declared as data:
+
+* :class:`Markov`: a discrete-state synapse given by its two transition matrices ``M_plus``,
+  ``M_minus`` (row-stochastic, one candidate event each) and the efficacy of every state
+  (two-state stochastic synapses, Amit & Fusi 1994; the cascade, Fusi, Drew & Abbott 2005;
+  the one-shot burst-gated bit). Its stationary distribution is exact (a linear solve), so the
+  stream starts at equilibrium without burn-in, and its mean-field memory curve is exact
+  (:func:`hebblab.memory.theory.markov_snr`).
+* :class:`Analog`: a weight in [lo, hi] moved by a deterministic program of elementary steps per
+  event (additive and multiplicative STDP, Brain Simulator II's Hebbian3, the article's
+  BinaryBurst): its stationary distribution is reached by a burn-in of a sub-population, from
+  which the N synapses are drawn (synapses are independent and identically driven, so the
+  stationary law of one is the law of all).
+
+The catalogue functions below build each model from the corresponding hebblab rule's
+parameters, and say which spike protocol is its candidate event; tests check each program
+against the rule's own slow reference on that protocol.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import stream as S
+
+
+@dataclass(frozen=True, eq=False)
+class Markov:
+    """A discrete-state synapse: ``M_plus``, ``M_minus`` (K x K, rows sum to 1), ``efficacy`` (K)."""
+
+    name: str
+    M_plus: np.ndarray
+    M_minus: np.ndarray
+    efficacy: np.ndarray
+    event: str = ""
+    #: the write-strength parameter this instance is at, for the trade-off figure
+    strength: float = float("nan")
+
+    def __post_init__(self):
+        K = len(self.efficacy)
+        for label, M in (("M_plus", self.M_plus), ("M_minus", self.M_minus)):
+            M = np.asarray(M, float)
+            if M.shape != (K, K) or np.any(M < 0) or not np.allclose(M.sum(axis=1), 1.0, atol=1e-12):
+                raise ValueError(f"{self.name}: {label} must be a {K} x {K} row-stochastic matrix")
+        if K > 255:
+            raise ValueError(f"{self.name}: at most 255 states (got {K})")
+
+    @property
+    def n_states(self) -> int:
+        return len(self.efficacy)
+
+    def stationary(self) -> np.ndarray:
+        """The stationary distribution of ``(M_plus + M_minus) / 2`` (any coding level f > 0 has
+        the same one)."""
+        M = 0.5 * (np.asarray(self.M_plus) + np.asarray(self.M_minus))
+        K = self.n_states
+        A = np.vstack([M.T - np.eye(K), np.ones(K)])
+        b = np.zeros(K + 1)
+        b[-1] = 1.0
+        pi = np.linalg.lstsq(A, b, rcond=None)[0]
+        pi = np.clip(pi, 0.0, None)
+        return pi / pi.sum()
+
+    def tables(self):
+        """(nxt, thr): per state and event kind (potentiation, depression, none), the reachable
+        states and 31-bit cumulative thresholds, for :func:`hebblab.memory.stream.advance_markov`."""
+        K = self.n_states
+        rows = [[np.flatnonzero(np.asarray(M)[s] > 0) for s in range(K)] for M in (self.M_plus, self.M_minus)]
+        L = max(len(r) for kind in rows for r in kind)
+        nxt = np.zeros((K, 3, L), np.uint8)
+        thr = np.full((K, 3, L), 2**31, np.uint64)
+        nxt[:, 2, :] = np.arange(K)[:, None]  # kind 2: no event
+        for kind, M in enumerate((self.M_plus, self.M_minus)):
+            for s in range(K):
+                idx = rows[kind][s]
+                cum = np.cumsum(np.asarray(M)[s, idx])
+                nxt[s, kind, :len(idx)] = idx
+                nxt[s, kind, len(idx):] = idx[-1]
+                t = np.minimum(np.round(cum * 2.0**31), 2**31).astype(np.uint64)
+                t[-1] = 2**31
+                thr[s, kind, :len(idx)] = t
+        return nxt, thr
+
+    def initial(self, n: int, seed: int, stream: int) -> np.ndarray:
+        cum = np.cumsum(self.stationary())
+        from ..rng import uniform
+        u = uniform(seed, stream, -1, np.arange(n))
+        return np.minimum(np.searchsorted(cum, u * cum[-1]), self.n_states - 1).astype(np.uint8)
+
+    def advance(self, state, keys, f_thr):
+        nxt, thr = self._tables
+        S.advance_markov(state, keys, np.uint64(f_thr), nxt, thr)
+
+    def eff(self, state) -> np.ndarray:
+        return np.asarray(self.efficacy, float)[state]
+
+    @property
+    def _tables(self):
+        t = self.__dict__.get("_cached_tables")
+        if t is None:
+            t = self.tables()
+            object.__setattr__(self, "_cached_tables", t)
+        return t
+
+
+@dataclass(frozen=True, eq=False)
+class Analog:
+    """A bounded analog weight moved by ``pot`` and ``dep`` programs: sequences of
+    ``(op, argument)`` with op one of ``add`` (w + a, clipped), ``soft_up`` (w + a (hi - w)),
+    ``soft_down`` (w - a (w - lo)), ``scale`` (w a, clipped), ``set`` (w = a)."""
+
+    name: str
+    pot: tuple
+    dep: tuple
+    lo: float = 0.0
+    hi: float = 1.0
+    w_init: float = 0.5
+    burn_in: int = 2000
+    event: str = ""
+    strength: float = float("nan")
+    readout: str = "analog"  # or "bit": efficacy [w >= theta]
+    theta: float = 0.5
+    _OPS = {"add": S.ADD, "soft_up": S.SOFT_UP, "soft_down": S.SOFT_DOWN, "scale": S.SCALE, "set": S.SET}
+
+    def __post_init__(self):
+        for prog in (self.pot, self.dep):
+            for op, a in prog:
+                if op not in self._OPS or not math.isfinite(a):
+                    raise ValueError(f"{self.name}: unknown step {op!r} or non-finite argument {a!r}")
+        if not self.lo < self.hi:
+            raise ValueError(f"{self.name}: lo must be < hi (got {self.lo}, {self.hi})")
+
+    def _program(self, prog):
+        return (np.array([self._OPS[op] for op, _ in prog], np.int64), np.array([a for _, a in prog], float))
+
+    def apply(self, w: np.ndarray, keys, f_thr):
+        po, pa = self._program(self.pot)
+        do, da = self._program(self.dep)
+        S.advance_analog(w, keys, np.uint64(f_thr), po, pa, do, da, float(self.lo), float(self.hi))
+
+    def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
+        m = min(n, 16384)
+        w = np.full(m, float(self.w_init))
+        f_thr = S.f_threshold(f)
+        done = 0
+        while done < self.burn_in:  # burn-in memories in a stream of their own
+            k = min(4096, self.burn_in - done)
+            self.apply(w, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
+            done += k
+        if m == n:
+            return w
+        from ..rng import hash4
+        pick = (hash4(seed, stream + (1 << 41), 0, np.arange(n)) % np.uint64(m)).astype(np.int64)
+        return w[pick]
+
+    def advance(self, state, keys, f_thr):
+        self.apply(state, keys, f_thr)
+
+    def eff(self, state) -> np.ndarray:
+        if self.readout == "bit":
+            return (state >= self.theta).astype(float)
+        return state
+
+
+# ---- the catalogue ----------------------------------------------------------------------------
+
+def two_state(q: float, name: str | None = None) -> Markov:
+    """Two-state stochastic synapse (:class:`~hebblab.plasticity.TwoStateStochastic`): a candidate
+    potentiation sets the high state with probability q, a depression the low one."""
+    if not 0.0 < q <= 1.0:
+        raise ValueError(f"two_state: q must be in (0, 1] (got {q!r})")
+    Mp = np.array([[1 - q, q], [0.0, 1.0]])
+    Mm = np.array([[1.0, 0.0], [q, 1 - q]])
+    return Markov(name or f"two-state q={q:g}", Mp, Mm, np.array([0.0, 1.0]),
+                  event="one pre-post pairing inside the window (potentiation) or post-pre (depression)",
+                  strength=q)
+
+
+def additive(a: float, name: str | None = None, burn_in: int | None = None) -> Analog:
+    """Additive STDP with hard bounds [0, 1] (:class:`~hebblab.plasticity.PairSTDP`, mu = 0): one
+    pairing moves w by +a or -a (a = A+- e^{-|lag|/tau+-} of the pairing's lag)."""
+    return Analog(name or f"additive STDP a={a:g}", (("add", a),), (("add", -a),), 0.0, 1.0, 0.5,
+                  burn_in or int(min(200_000, max(2000, 10 / a**2))),
+                  event="one pairing (w +- a)", strength=a)
+
+
+def multiplicative(a: float, name: str | None = None) -> Analog:
+    """Multiplicative STDP (mu = 1, Gütig et al. 2003 / van Rossum et al. 2000 soft bounds): one
+    pairing moves w by a (1 - w) up or a w down."""
+    return Analog(name or f"multiplicative STDP a={a:g}", (("soft_up", a),), (("soft_down", a),), 0.0, 1.0, 0.5,
+                  int(min(200_000, max(2000, 20 / a))), event="one pairing (w + a(1-w) or w - a w)", strength=a)
+
+
+def hebbian3(name: str = "BS2 Hebbian3") -> Analog:
+    """Brain Simulator II's Hebbian3 (:class:`~hebblab.plasticity.BS2Hebbian3`) at a one-cycle lag:
+    w x 2 (potentiation) or x 0.5 (depression), clipped to [0.001, 1]."""
+    from ..plasticity.bs2_hebbian3 import CAP, DOWN, FLOOR, UP
+    return Analog(name, (("scale", UP[0]),), (("scale", DOWN[0]),), FLOOR, CAP, 0.5, 5000,
+                  event="one pairing at a one-cycle lag", strength=math.log(UP[0]))
+
+
+def burst_program(rule, lag: float, isi: float, causal: bool) -> tuple:
+    """The nearest-spike steps of one burst pairing on :class:`~hebblab.plasticity.BinaryBurst`:
+    B pre spikes ``isi`` apart with a post spike ``lag`` after (causal) or before (anti-causal)
+    each. Causal: +a+ e^{-lag/tau+}, then B - 1 times (-a- e^{-(isi-lag)/tau-}, +a+ e^{-lag/tau+}).
+    Anti-causal: -a- e^{-lag/tau-}, then B - 1 times (+a+ e^{-(isi-lag)/tau+}, -a- e^{-lag/tau-})."""
+    ap, am, tp, tm, B = rule.a_plus, rule.a_minus, rule.tau_plus, rule.tau_minus, rule.burst
+    if causal:
+        first, other = ("add", ap * math.exp(-lag / tp)), ("add", -am * math.exp(-(isi - lag) / tm))
+    else:
+        first, other = ("add", -am * math.exp(-lag / tm)), ("add", ap * math.exp(-(isi - lag) / tp))
+    return (first,) + (other, first) * (B - 1)
+
+
+def binary_burst(rule=None, lag: float = 2e-3, isi: float = 5e-3, name: str | None = None) -> Analog:
+    """The article's binary synapse (:class:`~hebblab.plasticity.BinaryBurst`, defaults): a
+    candidate potentiation is one causal burst pairing, a depression the anti-causal one; the
+    efficacy read is the bit ``[w >= theta]``."""
+    from ..plasticity import BinaryBurst
+    rule = rule or BinaryBurst()
+    return Analog(name or "BinaryBurst (bit)", burst_program(rule, lag, isi, True),
+                  burst_program(rule, lag, isi, False), 0.0, 1.0, 0.0, 5000,
+                  event=f"one burst of {rule.burst} pairings, lag {lag * 1e3:g} ms, ISI {isi * 1e3:g} ms",
+                  strength=rule.a_plus, readout="bit", theta=rule.theta)
+
+
+def one_shot_bit(name: str = "one-shot bit (q = 1)") -> Markov:
+    """A bit set by every candidate potentiation and cleared by every depression: the
+    deterministic limit q = 1 of the two-state synapse, which is what any rule that writes a
+    bit in one burst is in this stream."""
+    m = two_state(1.0, name)
+    return m
+
+
+MODELS_NOTE = ("Candidate events, not spike trains: each model is driven by the same stream of memories "
+               "(one candidate potentiation or depression per synapse per memory at coding level f); "
+               "write noise is not modelled here.")

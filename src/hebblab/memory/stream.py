@@ -1,0 +1,170 @@
+r"""The memory stream: N independent synapses store one random memory after another, and the
+signal of chosen *probe* memories is read out as later memories arrive (the abstract Monte Carlo
+of Amit & Fusi 1994, Fusi, Drew & Abbott 2005, Benna & Fusi 2016, Lahiri & Ganguli 2013).
+
+Memory ``m`` gives synapse ``i``, with probability ``f`` (the coding level; 1 in the papers
+above), a candidate event ``xi_i^m``: potentiation (+1) or depression (-1), equally likely;
+otherwise ``xi_i^m = 0``. The model maps the synapse's state through its potentiation or
+depression map. The readout of memory ``m`` at age ``a`` (``a`` further memories stored after
+it) is the overlap of its pattern with the efficacies, against the overlap an unrelated pattern
+of the same statistics would have:
+
+    S = sum_i xi_i (w_i - wbar),     noise^2 = f sum_i (w_i - wbar)^2,     SNR = S / noise,
+
+``wbar`` the mean efficacy over the synapses at readout (for an unrelated pattern, E S = 0 and
+Var S = noise^2 exactly, whatever the efficacies' distribution). For a two-state synapse
+switching with probability q from its stationary state this gives
+``E SNR = sqrt(N f) q (1 - f q)^a`` (memory.theory).
+
+Random numbers are counter-based (hebblab.rng): the event of synapse i in memory m is one
+SplitMix64 hash of (seed, stream, m, i) whose top 32 bits decide whether there is an event, bit
+31 its sign and the low 31 bits the model's own random choice; a probe's pattern is recomputed
+from the same hash at readout, never stored. The synapses are processed in fixed chunks of
+:data:`CHUNK`, so results are identical for any number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..rng import hash3_nb, hash_last_nb
+
+CHUNK = 4096
+_S32 = np.uint64(32)
+_S31 = np.uint64(31)
+_ONE = np.uint64(1)
+_M31 = np.uint64(0x7FFFFFFF)
+INV31 = 1.0 / 2147483648.0
+
+# op codes of an analog model's event programs (memory.models.Analog)
+ADD, SOFT_UP, SOFT_DOWN, SCALE, SET = range(5)
+
+
+@njit(cache=True)
+def memory_keys(seed, stream, m0, m1):
+    """The per-memory hash prefixes of memories m0 .. m1-1."""
+    out = np.empty(m1 - m0, np.uint64)
+    for k in range(m1 - m0):
+        out[k] = hash3_nb(seed, stream, m0 + k)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _event(h, f_thr):
+    """(sign, u31) of one synapse's hash: sign 0 when there is no event."""
+    if (h >> _S32) >= f_thr:
+        return 0, np.uint64(0)
+    sign = 1 if ((h >> _S31) & _ONE) == _ONE else -1
+    return sign, h & _M31
+
+
+@njit(cache=True, parallel=True)
+def advance_markov(state, keys, f_thr, nxt, thr):
+    """Store the memories whose keys are given, in order, into a discrete-state model: a synapse
+    in state s with an event of kind k (0: potentiation, 1: depression, 2: none) goes to
+    ``nxt[s, k, l]``, l the number of cumulative thresholds ``thr[s, k, :]`` that its 31 random
+    bits reach (kind 2 maps every state to itself). Memories run in the outer loop over a chunk
+    of synapses (held in cache), and the choices are branch-free, so the loop is limited by
+    throughput, not by the chain of one synapse's states."""
+    n = state.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    L = thr.shape[2]
+    for c in prange(n_chunks):
+        i0 = c * CHUNK
+        i1 = min(n, i0 + CHUNK)
+        for k in range(keys.shape[0]):
+            key = keys[k]
+            for i in range(i0, i1):
+                h = hash_last_nb(key, i)
+                ev = np.int64((h >> _S32) < f_thr)
+                bit = np.int64((h >> _S31) & _ONE)
+                kind = bit + (1 - ev) * (2 - bit)
+                u = h & _M31
+                s = state[i]
+                l = 0
+                for j in range(L - 1):
+                    l += np.int64(u >= thr[s, kind, j])
+                state[i] = nxt[s, kind, l]
+
+
+@njit(cache=True, inline="always")
+def _apply(w, ops, args, lo, hi):
+    for k in range(ops.shape[0]):
+        op = ops[k]
+        a = args[k]
+        if op == ADD:
+            w = min(hi, max(lo, w + a))
+        elif op == SOFT_UP:
+            w = w + a * (hi - w)
+        elif op == SOFT_DOWN:
+            w = w - a * (w - lo)
+        elif op == SCALE:
+            w = min(hi, max(lo, w * a))
+        else:
+            w = a
+    return w
+
+
+@njit(cache=True, parallel=True)
+def advance_analog(w, keys, f_thr, pot_ops, pot_args, dep_ops, dep_args, lo, hi):
+    """Store memories into an analog model: each event runs its deterministic program of
+    elementary steps (op codes ADD, SOFT_UP, SOFT_DOWN, SCALE, SET) on the weight. Both programs
+    are computed and one result selected, so the loop does not branch on the event's sign."""
+    n = w.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        i0 = c * CHUNK
+        i1 = min(n, i0 + CHUNK)
+        for k in range(keys.shape[0]):
+            key = keys[k]
+            for i in range(i0, i1):
+                h = hash_last_nb(key, i)
+                x = w[i]
+                xp = _apply(x, pot_ops, pot_args, lo, hi)
+                xd = _apply(x, dep_ops, dep_args, lo, hi)
+                y = xp if ((h >> _S31) & _ONE) == _ONE else xd
+                w[i] = y if (h >> _S32) < f_thr else x
+
+
+@njit(cache=True, parallel=True)
+def overlaps(eff, probe_keys, f_thr):
+    """For each probe pattern (by its memory's key): ``sum_i xi_i w_i`` and ``sum_i xi_i``, and
+    ``sum_i w_i``, ``sum_i w_i^2``; per chunk, summed in chunk order (thread-count independent)."""
+    n = eff.shape[0]
+    p = probe_keys.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    part = np.zeros((n_chunks, 2 * p + 2))
+    for c in prange(n_chunks):
+        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
+            x = eff[i]
+            part[c, 2 * p] += x
+            part[c, 2 * p + 1] += x * x
+            for k in range(p):
+                sign, u = _event(hash_last_nb(probe_keys[k], i), f_thr)
+                if sign != 0:
+                    part[c, 2 * k] += sign * x
+                    part[c, 2 * k + 1] += sign
+    total = np.zeros(2 * p + 2)
+    for c in range(n_chunks):
+        for j in range(2 * p + 2):
+            total[j] += part[c, j]
+    return total
+
+
+def snr_of(eff: np.ndarray, probe_keys: np.ndarray, f_thr: int, f: float) -> np.ndarray:
+    """SNR of each probe pattern against the efficacies ``eff`` (module docstring)."""
+    t = overlaps(np.ascontiguousarray(eff, np.float64), probe_keys, np.uint64(f_thr))
+    p = probe_keys.shape[0]
+    n = eff.shape[0]
+    mean = t[2 * p] / n
+    ss = max(t[2 * p + 1] - n * mean * mean, 0.0)
+    noise = np.sqrt(f * ss)
+    s = t[0:2 * p:2] - mean * t[1:2 * p:2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(noise > 0, s / noise, 0.0)
+
+
+def f_threshold(f: float) -> int:
+    """The top-32-bit threshold below which a hash is an event (f = 1: always)."""
+    return min(int(round(f * 2.0**32)), 2**32)
