@@ -2,7 +2,7 @@ r"""The Benna-Fusi synapse: a chain of coupled variables (Benna & Fusi 2016, Nat
 19:1697, "Computational principles of synaptic memory consolidation").
 
 A synapse is a chain of m variables u_1 .. u_m, u_1 its efficacy, coupled like liquid levels in
-a row of beakers joined by tubes (the paper's Fig. 2):
+a row of beakers joined by tubes (the paper's schematic of the model):
 
     C_k du_k/dt = g_{k-1,k} (u_{k-1} - u_k) + g_{k,k+1} (u_{k+1} - u_k),   k = 1 .. m,
 

@@ -2,9 +2,9 @@ r"""The cascade model of a binary synapse with metaplastic states (Fusi, Drew & 
 Neuron 45:599, "Cascade models of synaptically stored memories").
 
 A synapse has two efficacies, weak (``w_low``) and strong (``w_high``), and in each of them
-``n = n_states`` metastates, depth 1 (most plastic) to depth n (least plastic). FDA 2005 (their
-Fig. 1 and the model's definition in the Results) let the transition probabilities fall
-geometrically with depth, with ``x = 1/2`` in their figures:
+``n = n_states`` metastates, depth 1 (most plastic) to depth n (least plastic). FDA 2005 (the
+model's definition and its schematic figure) let the transition probabilities fall geometrically
+with depth, with ``x = 1/2`` in their figures:
 
 * a *plastic* transition, caused by a candidate event of the opposite sign (a potentiation on a
   weak synapse, a depression on a strong one), moves a synapse at depth i to depth 1 of the
@@ -19,9 +19,15 @@ frontier for complex synapses", describe the cascade); they could not be checked
 paper's full text while this file was written, so ``cascade_probabilities`` is the one place to
 correct them. With ``x <= 1/2`` every probability is at most 1 (``p_1 = x / (1 - x)``), so ``x`` is
 limited to (0, 1/2]. ``q`` scales every probability (``q = 1``: FDA's values), as a slower
-learning rate would. With x = 1/2 the memory signal of the mean-field model falls about as 1/t
-for 1 << t << 2^(n-1) candidate events (FDA 2005, Fig. 3; checked in
-tests/test_complex_synapses.py from :func:`cascade_matrices`).
+learning rate would.
+
+The memory signal: FDA 2005 describe a signal falling about as 1/t for
+1 << t << 2^(n-1) candidate events, the estimate from summing the depths' exponentials
+``q_i exp(-q_i t)``. The exact mean-field signal of these matrices (tests/test_complex_synapses.py)
+is a power law too, but shallower over that range: a straight-line fit of log signal against log t
+on log-spaced t in [5, 2^(n-1)] gives slopes -0.67, -0.70, -0.73 for n = 8, 10, 12 (x = 1/2),
+the local slope steepening from about -0.6 at t ~ 10 to -1 near t = 2^(n-1), where the cut-off
+starts (the metaplastic transitions carry part of a memory into deeper states, where it lasts).
 
 Candidate events are the two-state synapse's (:mod:`hebblab.plasticity.two_state`): a post spike
 with a pre arrival at most ``window_plus`` earlier (same step included) is a candidate
