@@ -256,7 +256,7 @@ def test_rules_match_their_references_on_random_trains_and_edge_cases():
     assert list(changed[n_rand:]) == [False, False, True, True, False, True, False]
     assert pb.w[n_rand + 2] > w_chain[n_rand + 2] and pb.w[n_rand + 5] < w_chain[n_rand + 5]
     # state columns: the cascade's depth (0-based), the chain's u_1 .. u_m with u_1 the efficacy
-    assert pc.syn.shape == (n, 1) and set(np.unique(pc.syn)) <= {0.0, 1.0, 2.0, 3.0}
+    assert pc.syn.shape == (n, 1) and set(np.unique(pc.syn)) <= {0.0, 1.0, 2.0, 3.0} and cascade.state_names() == ("depth",)
     assert pb.syn.shape == (n, 5) and chain.state_names() == ("u1", "u2", "u3", "u4", "u5")
     assert np.allclose(chain.weight_of(pb.syn[:n_rand, 0]), pb.w[:n_rand], rtol=0, atol=1e-12)
 

@@ -157,6 +157,10 @@ class Cascade(Rule):
     def layout(self):
         return 1, 1, 1  # depth - 1 per synapse; last pre step, last post step
 
+    def state_names(self) -> tuple[str, ...]:
+        """Name of the per-synapse column: ``("depth",)``, the depth minus one (0 = depth 1)."""
+        return ("depth",)
+
     def probabilities(self):
         """``(q_switch, p_deeper)`` of this rule (:func:`cascade_probabilities`)."""
         return cascade_probabilities(self.n_states, self.x, q=self.q)
