@@ -26,6 +26,8 @@ RULE_CASES = {
     "bs2-hebbian3": [hl.rules.BS2Hebbian3()],
     "triplet-stdp": [hl.rules.TripletSTDP(), hl.rules.TripletSTDP(coincident="ignore")],
     "two-state": [hl.rules.TwoStateStochastic(q=0.3)],
+    "cascade": [hl.rules.Cascade(n_states=5)],
+    "benna-fusi": [hl.rules.BennaFusi(delta=0.2)],
     "bs2-binary": [hl.rules.BS2Binary()],
     "bs2-cycle-hebbian3": [hl.rules.BS2CycleHebbian3()],
     "bs2-hebbian1": [hl.rules.BS2Hebbian1()],
@@ -54,7 +56,7 @@ def test_registered_rule_conforms(rule, thorough):
     """Every case against its reference and the reference backend (one call and a split run);
     the THOROUGH ones with deferred potentiation and on two threads too."""
     kw = dict(STEP_RULES.get(rule.rule_name, dict(steps=8000)), thorough=thorough)
-    if rule.rule_name in ("two-state", "bs2-binary"):
+    if rule.rule_name in ("two-state", "cascade", "bs2-binary"):
         kw["interior"] = False  # their weights live at the bounds / at 0 or 2/n by design
     report = check_rule(rule, seed=3, **kw)
     assert report["reference_synapses"] == 32 and report["no_spikes_no_change"]
