@@ -241,3 +241,68 @@ def one_shot_bit(name: str = "one-shot bit (q = 1)") -> Markov:
 MODELS_NOTE = ("Candidate events, not spike trains: each model is driven by the same stream of memories "
                "(one candidate potentiation or depression per synapse per memory at coding level f); "
                "write noise is not modelled here.")
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """A Benna-Fusi chain synapse (:class:`~hebblab.plasticity.BennaFusi`): m coupled variables,
+    u_1 the efficacy; each memory adds +-delta to u_1 where the synapse has an event and steps
+    the whole chain once (:func:`hebblab.plasticity.benna_fusi.chain_event`)."""
+
+    name: str
+    m: int = 6
+    delta: float = 0.05
+    u_max: float = 1.0
+    n_levels: int = 0
+    g_scale: float = 1.0
+    burn_in: int = 0  # 0: twice the slowest time constant
+    event: str = "one pairing inside the window (+-delta on u_1)"
+    strength: float = float("nan")
+
+    def constants(self):
+        from ..plasticity.benna_fusi import chain_constants
+        return chain_constants(self.m, g_scale=self.g_scale)
+
+    def slowest_time(self) -> float:
+        C, g = self.constants()
+        return float(C[-1] / g[-1])
+
+    def apply(self, u, keys, f_thr):
+        C, g = self.constants()
+        S.advance_chain(u, keys, np.uint64(f_thr), float(self.delta), C, g, int(self.n_levels), float(self.u_max))
+
+    def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
+        m = min(n, 4096)
+        u = np.zeros((m, self.m))
+        f_thr = S.f_threshold(f)
+        total = self.burn_in or int(min(2 * self.slowest_time(), 400_000))
+        done = 0
+        while done < total:
+            k = min(4096, total - done)
+            self.apply(u, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
+            done += k
+        if m == n:
+            return u
+        from ..rng import hash4
+        pick = (hash4(seed, stream + (1 << 41), 0, np.arange(n)) % np.uint64(m)).astype(np.int64)
+        return u[pick].copy()
+
+    def advance(self, state, keys, f_thr):
+        self.apply(state, keys, f_thr)
+
+    def eff(self, state) -> np.ndarray:
+        return np.ascontiguousarray(state[:, 0])
+
+
+def benna_fusi(m: int = 6, delta: float = 0.05, name: str | None = None) -> Chain:
+    """Benna & Fusi 2016's chain with the rule's defaults (:class:`~hebblab.plasticity.BennaFusi`)."""
+    return Chain(name or f"Benna-Fusi m={m}", m=m, delta=delta, strength=delta)
+
+
+def cascade(n_states: int = 8, x: float = 0.5, name: str | None = None) -> Markov:
+    """The cascade (:class:`~hebblab.plasticity.Cascade`, Fusi, Drew & Abbott 2005): two efficacies
+    with ``n_states`` metastates each; the matrices are the rule's own (``cascade_matrices``)."""
+    from ..plasticity.cascade import cascade_matrices
+    Mp, Mm, eff = cascade_matrices(n_states, x)
+    return Markov(name or f"cascade n={n_states}", Mp, Mm, np.asarray(eff, float),
+                  event="one pairing inside the window", strength=float(n_states))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import stream as S
+from .models import Markov
 
 
 def ages_grid(max_age: int, per_decade: int = 8) -> np.ndarray:
@@ -22,7 +23,7 @@ def run_stream(model, n: int, ages, n_probes: int, f: float, seed: int, stream: 
     if n < 2 or n_probes < 1 or ages.ndim != 1 or ages.size == 0 or ages.min() < 0:
         raise ValueError("run_stream: n >= 2, n_probes >= 1 and ages >= 0 required")
     f_thr = S.f_threshold(f)
-    state = model.initial(n, seed, stream) if not hasattr(model, "burn_in") else model.initial(n, seed, stream, f)
+    state = model.initial(n, seed, stream) if isinstance(model, Markov) else model.initial(n, seed, stream, f)
     probe_keys = S.memory_keys(seed, stream, 0, n_probes)
     # readout times: probe k at age a is read right after memory k + a is stored
     times = {}

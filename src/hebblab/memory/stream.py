@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..plasticity.benna_fusi import chain_event
 from ..rng import hash3_nb, hash_last_nb
 
 CHUNK = 4096
@@ -79,7 +80,7 @@ def advance_markov(state, keys, f_thr, nxt, thr):
                 h = hash_last_nb(key, i)
                 ev = np.int64((h >> _S32) < f_thr)
                 bit = np.int64((h >> _S31) & _ONE)
-                kind = bit + (1 - ev) * (2 - bit)
+                kind = ev * (1 - bit) + (1 - ev) * 2  # 0: potentiation (bit 1), 1: depression, 2: none
                 u = h & _M31
                 s = state[i]
                 l = 0
@@ -168,3 +169,23 @@ def snr_of(eff: np.ndarray, probe_keys: np.ndarray, f_thr: int, f: float) -> np.
 def f_threshold(f: float) -> int:
     """The top-32-bit threshold below which a hash is an event (f = 1: always)."""
     return min(int(round(f * 2.0**32)), 2**32)
+
+
+@njit(cache=True, parallel=True)
+def advance_chain(u, keys, f_thr, delta, C, g, n_levels, u_max):
+    """Store memories into Benna-Fusi chains (rows of ``u``): every memory steps every chain
+    once (:func:`hebblab.plasticity.benna_fusi.chain_event`), with +-delta added to u_1 where
+    the synapse has an event and 0 where it has none."""
+    n = u.shape[0]
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for c in prange(n_chunks):
+        i0 = c * CHUNK
+        i1 = min(n, i0 + CHUNK)
+        for i in range(i0, i1):
+            row = u[i]
+            for k in range(keys.shape[0]):
+                h = hash_last_nb(keys[k], i)
+                s = 0.0
+                if (h >> _S32) < f_thr:
+                    s = delta if ((h >> _S31) & _ONE) == _ONE else -delta
+                chain_event(row, s, C, g, n_levels, u_max)
