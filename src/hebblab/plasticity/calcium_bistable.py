@@ -1,6 +1,6 @@
 r"""Calcium-based bistable synapse (Graupner & Brunel 2012, PNAS 109:3991, "Calcium-based plasticity
 model explains sensitivity of synaptic changes to spike pattern, rate, and dendritic location";
-noise term as corrected in PNAS 110:1178, 2013).
+noise term as in the authors' correction, PNAS 2013, doi:10.1073/pnas.1220044110).
 
 Model. Each synapse has a calcium concentration ``c`` (dimensionless) and an efficacy variable
 ``rho``::
