@@ -32,6 +32,7 @@ RULE_CASES = {
     "bs2-cycle-hebbian3": [hl.rules.BS2CycleHebbian3()],
     "bs2-hebbian1": [hl.rules.BS2Hebbian1()],
     "bs2-hebbian2": [hl.rules.BS2Hebbian2()],
+    "calcium-bistable": [hl.rules.CalciumBistable()],
 }
 CYCLES = dict(dt=1e-3, p_spike=0.2, steps=600)  # Brain Simulator II's rules count lags in cycles
 STEP_RULES = {"bs2-hebbian3": CYCLES,
