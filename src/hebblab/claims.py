@@ -42,6 +42,8 @@ CLAIMS = (
     Claim("immune", "a binary synapse is immune to random changes in memory content", "binary-burst"),
     Claim("importance", "the analog weight is the bit's importance: how likely it is to be forgotten",
           "binary-burst"),
+    Claim("one-burst-and-immune", "a binary synapse \u201ccan learn in a single burst and is immune to random changes "
+          "in memory content\u201d, both at once, while new memories keep arriving", "memory-capacity"),
 )
 
 

@@ -10,5 +10,6 @@ from . import associative_memory  # noqa: F401,E402
 from . import addressing  # noqa: F401,E402
 from . import backprop_precision  # noqa: F401,E402
 from . import song_abbott  # noqa: F401,E402
+from . import memory_capacity  # noqa: F401,E402
 
 __all__ = ["EXPERIMENTS", "Experiment", "ExperimentConfig", "Result", "register_experiment"]

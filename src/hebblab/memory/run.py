@@ -16,9 +16,13 @@ def ages_grid(max_age: int, per_decade: int = 8) -> np.ndarray:
     return np.concatenate([[0], g[(g >= 1) & (g <= max_age)]])
 
 
-def run_stream(model, n: int, ages, n_probes: int, f: float, seed: int, stream: int = 0) -> np.ndarray:
+def run_stream(model, n: int, ages, n_probes: int, f: float, seed: int, stream: int = 0,
+               stop_below: float | None = None) -> np.ndarray:
     """SNR of each of ``n_probes`` probe memories (the first memories stored from the model's
-    stationary state) at each age in ``ages``: an array (n_probes, len(ages))."""
+    stationary state) at each age in ``ages``: an array (n_probes, len(ages)).
+
+    ``stop_below``: stop storing once the mean SNR over the probes has been below this at two
+    successive ages read by every probe; later ages are NaN (not read)."""
     ages = np.asarray(ages, np.int64)
     if n < 2 or n_probes < 1 or ages.ndim != 1 or ages.size == 0 or ages.min() < 0:
         raise ValueError("run_stream: n >= 2, n_probes >= 1 and ages >= 0 required")
@@ -32,6 +36,8 @@ def run_stream(model, n: int, ages, n_probes: int, f: float, seed: int, stream: 
             times.setdefault(int(k + a), []).append((k, j))
     out = np.full((n_probes, ages.size), np.nan)
     stored = 0  # memories stored so far: 0 .. stored-1
+    done = np.zeros(ages.size, int)
+    low = 0
     for t in sorted(times):
         if t + 1 > stored:
             model.advance(state, S.memory_keys(seed, stream, stored, t + 1), f_thr)
@@ -41,6 +47,11 @@ def run_stream(model, n: int, ages, n_probes: int, f: float, seed: int, stream: 
         where = {k: i for i, k in enumerate(ks)}
         for k, j in times[t]:
             out[k, j] = snr[where[k]]
+            done[j] += 1
+            if stop_below is not None and done[j] == n_probes:
+                low = low + 1 if np.mean(out[:, j]) < stop_below else 0
+        if low >= 2:
+            break
     return out
 
 
@@ -52,6 +63,8 @@ def lifetime(ages, snr_curve, level: float = 1.0):
     age: the value is that age) or ``"at_most"`` (below already at age 0: the value is 0)."""
     ages = np.asarray(ages, float)
     y = np.asarray(snr_curve, float)
+    keep = ~np.isnan(y)
+    ages, y = ages[keep], y[keep]
     if not y[0] >= level:
         return 0.0, "at_most"
     below = np.flatnonzero(~(y >= level))
@@ -59,6 +72,8 @@ def lifetime(ages, snr_curve, level: float = 1.0):
         return float(ages[-1]), "at_least"
     j = int(below[0])
     a0, a1, y0, y1 = ages[j - 1], ages[j], y[j - 1], y[j]
+    if a0 == 0 and a1 == 1:
+        return 1.0, "at_most"  # above at age 0, below at age 1: less than one further memory
     if y1 <= 0 or a0 <= 0:
         # no log interpolation possible: linear in age
         return float(a0 + (y0 - level) / (y0 - y1) * (a1 - a0)), "measured"
