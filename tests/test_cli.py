@@ -100,7 +100,7 @@ def test_bench_threads_option(monkeypatch):
     monkeypatch.setattr(cli.console, "width", 250)
     r = runner.invoke(app, ["bench", "recurrent-100", "--duration", "0.005", "--threads", "2"], env={"COLUMNS": "250"})
     assert r.exit_code == 0, r.output
-    row = next((line for line in r.output.splitlines() if "recurrent-100" in line), None)
+    row = next((line for line in r.output.splitlines() if "recurrent-100" in line and "│" in line), None)
     assert row is not None, repr(r.output)
     assert row.split("│")[2].strip() == "2"
     bad = run("bench", "recurrent-100", "--threads", "0")
@@ -144,7 +144,7 @@ def test_bench_brunel_stdp_runs_the_field_benchmark_network(monkeypatch):
     monkeypatch.setattr(cli.console, "width", 250)
     r = runner.invoke(app, ["bench", "brunel-stdp", "--duration", "0.003", "--threads", "1"])
     assert r.exit_code == 0, r.output
-    row = next((line for line in r.output.splitlines() if "brunel-stdp" in line), None)
+    row = next((line for line in r.output.splitlines() if "brunel-stdp" in line and "│" in line), None)
     assert row is not None, repr(r.output)
     assert "s per simulated s" in row and "synapses" in row
     from hebblab.networks import brunel_stdp_network
@@ -152,3 +152,192 @@ def test_bench_brunel_stdp_runs_the_field_benchmark_network(monkeypatch):
     assert (exc.n, inh.n) == (8000, 2000) and ee.rule.kernel_module == "hebblab.plasticity.pair_stdp_causal"
     n_ee = len(ee.w)
     assert abs(n_ee - 0.1 * 8000 * 7999) < 5 * (0.1 * 0.9 * 8000 * 7999) ** 0.5  # Bernoulli p = 0.1, no self
+
+
+# ------------------------------------------------------------------ issue 15: the command
+
+def _fake_experiment():
+    from hebblab.experiments.base import Experiment, ExperimentConfig, Result
+
+    class Cfg(ExperimentConfig):
+        replicates: int = 3
+
+    return Experiment(name="cli-fake", question="?", about="", config=Cfg, quick={}, full={},
+                      run=lambda c, seed=1, progress=False: Result({"x": 1.0}), figures=lambda r: [])
+
+
+def test_version_and_python_m_hebblab():
+    from hebblab import __version__
+    r = run("--version")
+    assert r.exit_code == 0 and r.output.strip() == f"hebblab {__version__}"
+    proc = subprocess.run([sys.executable, "-m", "hebblab", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"hebblab {__version__}", proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "hebblab", "run", "nope"], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+def test_shell_completion_of_commands_and_experiment_names():
+    import os
+    env = dict(os.environ, _HEBBLAB_COMPLETE="complete_bash", COMP_WORDS="hebblab run wr", COMP_CWORD="2")
+    code = "from hebblab.cli import app; app(prog_name='hebblab')"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.stdout.split() == ["write-cost"], (proc.stdout, proc.stderr)
+    env.update(COMP_WORDS="hebblab rep", COMP_CWORD="1")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.stdout.split() == ["report"], (proc.stdout, proc.stderr)
+    assert "--install-completion" in run("--help").output
+
+
+@pytest.mark.parametrize("args, size", [([], "quick"), (["--quick"], "quick"), (["--full"], "full"),
+                                        (["--size", "full"], "full"), (["--size", "quick", "--quick"], "quick"),
+                                        (["--size", "FULL"], "full")])
+def test_size_is_one_choice_with_quick_and_full_as_aliases(tmp_path, args, size):
+    r = run("run", "write-cost", *args, "--dry-run", "--out", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert f"write-cost {size} seed 1" in r.output
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("args", [["--size", "medium"], ["--size", "full", "--quick"], ["--quick", "--full"]])
+def test_size_conflicts_and_bad_choices_are_one_line_exit_2(tmp_path, args):
+    for cmd in (["run", "write-cost"], ["report"], ["sweep", "write-cost"]):
+        r = run(*cmd, *args, "--out", str(tmp_path / "o"))
+        assert r.exit_code == 2, r.output
+        assert len([ln for ln in r.output.splitlines() if ln.strip()]) == 1, r.output
+        assert "--size" in r.output or "--quick" in r.output
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("args, hint", [(["run", "write-cots"], "did you mean write-cost?"),
+                                        (["run", "song_abbott"], "did you mean song-abbott?"),
+                                        (["report", "--only", "adressing"], "did you mean addressing?"),
+                                        (["sweep", "stdp-windwo", "--out", "OUT"], "did you mean stdp-window?"),
+                                        (["bench", "recurent-100"], "did you mean recurrent-100?")])
+def test_close_misses_of_names_get_did_you_mean(tmp_path, args, hint):
+    args = [str(tmp_path / "o") if a == "OUT" else a for a in args]
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and hint in lines[0] and "allowed:" in lines[0], r.output
+    assert "did you mean" not in run("run", "zzzzzz").output
+    assert not any(tmp_path.iterdir())
+
+
+def test_run_name_help_lists_the_set_keys_with_type_default_and_range(monkeypatch):
+    import hebblab.cli as cli
+    monkeypatch.setattr(cli.console, "width", 300)
+    r = run("run", "write-cost", "--help")
+    assert r.exit_code == 0, r.output
+    assert "Example" in r.output and "write-cost: --set keys" in r.output
+    row = next(line for line in r.output.splitlines() if "│ n_synapses " in line)
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells == ["n_synapses", "int", "600", "2000", "50 <= n_synapses <= 1e+06"]
+    from hebblab.experiments import EXPERIMENTS
+    for key in EXPERIMENTS["write-cost"].config.model_fields:
+        assert f"│ {key} " in r.output
+    plain = run("run", "--help")
+    assert plain.exit_code == 0 and ": --set keys" not in plain.output and "hebblab run NAME --help" in plain.output
+
+
+def test_show_a_folder_of_run_folders_lists_them(tmp_path):
+    from hebblab.report import write_run
+    exp = _fake_experiment()
+    for seed in (1, 2):
+        write_run(exp, exp.make_config(), seed, exp.run(None), tmp_path)
+    (tmp_path / "not-a-run").mkdir()
+    r = run("show", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    assert f"{len([p for p in tmp_path.iterdir() if p.name.startswith('cli-fake')])} run folders" in r.output
+    assert r.output.count("cli-fake-") == 2 and "not-a-run" not in r.output
+    one = next(p for p in tmp_path.iterdir() if p.name.endswith("seed2"))
+    assert "seed 2" in run("show", str(one)).output
+    empty = run("show", str(tmp_path / "not-a-run"))
+    assert empty.exit_code == 2 and "not a run folder" in empty.output
+
+
+def test_a_second_report_with_the_same_out_is_refused_while_the_first_writes(tmp_path):
+    from hebblab.cli import REPORT_LOCK
+    out = tmp_path / "rep"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+                               f"lock = FileLock({str(out / REPORT_LOCK)!r}); lock.acquire(); print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = run("report", "--only", "write-cost", "--out", str(out))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "another hebblab report is writing there" in lines[0]
+    assert sorted(p.name for p in out.iterdir()) == [REPORT_LOCK]  # nothing run, nothing written
+
+
+@pytest.mark.parametrize("args, words", [
+    (["monte-carlo", "--duration", "1"], ["--duration", "monte-carlo does not use it"]),
+    (["monte-carlo", "--threads", "2"], ["--threads", "monte-carlo does not use it"]),
+    (["song-abbott", "--duration", "0"], ["--duration", "0 < --duration"]),
+    (["--duration", "0"], ["--duration", "0 < --duration"]),
+])
+def test_bench_refuses_zero_duration_and_options_a_benchmark_does_not_use(args, words):
+    r = run("bench", *args)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and all(w in lines[0] for w in words), r.output
+
+
+def test_bench_prints_a_progress_line_per_benchmark_and_needs_no_repository_files(monkeypatch):
+    import hebblab.cli as cli
+    monkeypatch.setattr(cli.console, "width", 250)
+    r = runner.invoke(app, ["bench", "recurrent-100", "--duration", "0.002", "--threads", "1"])
+    assert r.exit_code == 0, r.output
+    assert "[1/1] recurrent-100: 0.002 s simulated ..." in r.stderr
+    import inspect
+    src = inspect.getsource(cli)
+    # the bench code imports only the package (benchmarks/ is not installed by pip)
+    assert "from benchmarks" not in src and "import benchmarks" not in src and "sys.path" not in src
+
+
+def test_piped_output_is_not_cut_at_80_columns(tmp_path):
+    import os
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    proc = subprocess.run([sys.executable, "-m", "hebblab", "list"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = [ln for ln in proc.stdout.splitlines() if "│" in ln]
+    assert max(len(ln) for ln in rows) > 80
+    assert len(rows) == len({ln.split("│")[1].strip() for ln in rows}) == 8  # one line per experiment, none wrapped
+
+
+def test_readme_command_examples_parse_as_written():
+    """Every concrete ``hebblab ...`` line of the README's code blocks parses (options and values exist,
+    no glob matching several folders); placeholders (NAME, DIR, [...]) are left out."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    import typer.main
+    root = Path(__file__).resolve().parents[1]
+    lines, lang = [], None
+    for ln in (root / "README.md").read_text().splitlines():
+        if ln.startswith("```"):
+            lang = ln[3:].strip() if lang is None else None
+        elif lang in ("", "bash"):
+            lines.append(ln.split("&&")[-1].split("#")[0].strip())
+    lines = [re.sub(r"^(\.venv/bin/|python -m )", "", ln) for ln in lines]
+    examples = [ln for ln in lines if ln.startswith("hebblab ") and not re.search(r"\[|\||\b[A-Z][A-Z_]{2,}\b", ln)]
+    assert len(examples) >= 4, examples
+    group = typer.main.get_command(app)
+    for ex in examples:
+        words = shlex.split(ex)[1:]
+        assert not any("*" in w or "?" in w for w in words), ex
+        cmd, name, ctx = group, "hebblab", None
+        while hasattr(cmd, "get_command"):  # a group: its subcommand is the next word
+            ctx = cmd.make_context(name, [], parent=ctx, resilient_parsing=True)
+            name = words.pop(0)
+            cmd = cmd.get_command(ctx, name)
+            assert cmd is not None, f"{ex}: no command {name}"
+        try:
+            cmd.make_context(name, words, parent=ctx)  # raises on an unknown option or a bad value
+        except Exception as e:  # --help exits 0 after printing; anything else is a broken example
+            assert getattr(e, "exit_code", None) == 0, f"{ex}: {e!r}"

@@ -11,6 +11,7 @@ interpreted and control characters (an ESC sequence, a carriage return) are show
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import os
 import re
@@ -34,10 +35,14 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from .cli_options import SIZE_HELP, Size
+
 _ABORTS = tuple({typer.Abort, getattr(click, "Abort", typer.Abort)})  #: ^C at a prompt, EOF
 MAX_SEED = 2**32 - 1
 MAX_BENCH_S = 10_000.0  #: longest --duration of hebblab bench
 MAX_VALUE_CHARS = 10_000  #: a --set value longer than this is refused
+PIPE_WIDTH = 4096  #: rich's width when output is not a terminal and COLUMNS is unset (rich's own is 80)
+REPORT_LOCK = ".hebblab-report.lock"  #: held in --out by the one `hebblab report` that writes there
 
 
 def clean(s) -> str:
@@ -95,10 +100,33 @@ class _OneLineErrors(TyperGroup):
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_OneLineErrors,
+app = typer.Typer(add_completion=True, no_args_is_help=True, cls=_OneLineErrors,
                   help="hebblab: how synapses learn in spiking networks. Example: hebblab report --quick")
-console = get_console()
-err = Console(stderr=True)
+
+
+def _widen(c: Console) -> Console:
+    """Piped or redirected output is not cut at rich's default 80 columns: a console that is not a
+    terminal gets :data:`PIPE_WIDTH` unless COLUMNS says otherwise."""
+    if not c.is_terminal and not os.environ.get("COLUMNS"):
+        c.width = PIPE_WIDTH
+    return c
+
+
+console = _widen(get_console())
+err = _widen(Console(stderr=True))
+
+
+def _version(value: bool):
+    if value:
+        from . import __version__
+        console.print(f"hebblab {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                               help="print hebblab's version and exit")):
+    """hebblab: how synapses learn in spiking networks. Example: hebblab report --quick"""
 
 
 class BadInput(Exception):
@@ -179,17 +207,39 @@ def _make_config(exp, size: str, overrides: dict):
         raise BadInput(f"{exp.name}: a --set value nested too deeply") from None
 
 
+def did_you_mean(name, choices) -> str:
+    """`` did you mean X?`` for the closest of ``choices`` to a mistyped ``name`` (difflib), or ``""``."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" did you mean {close[0]}?" if close else ""
+
+
+def unknown(what: str, name, choices) -> BadInput:
+    """The one-line refusal of an unknown name: the closest match, then every allowed name."""
+    hint = did_you_mean(name, choices)
+    return BadInput(f"unknown {what} {short(name)}{';' + hint if hint else ''} (allowed: {', '.join(choices)})")
+
+
 def _experiment(name: str):
     from .experiments import EXPERIMENTS
     if name not in EXPERIMENTS:
-        raise BadInput(f"unknown experiment {short(name)} (allowed: {', '.join(EXPERIMENTS)})")
+        raise unknown("experiment", name, EXPERIMENTS)
     return EXPERIMENTS[name]
 
 
-def _size(quick: bool, full: bool) -> str:
-    if quick and full:
-        raise BadInput("choose one of --quick and --full")
-    return "full" if full else "quick"
+def experiment_names(incomplete: str = "") -> list[str]:
+    """Shell completion of an experiment name."""
+    from .experiments import EXPERIMENTS
+    return [n for n in EXPERIMENTS if n.startswith(incomplete)]
+
+
+def _size(quick: bool, full: bool, size: "Size | str | None" = None) -> str:
+    """One size from ``--size`` and its aliases ``--quick`` / ``--full``; two that disagree are refused."""
+    given = {name for name, on in (("quick", quick), ("full", full)) if on}
+    if size is not None:
+        given.add(getattr(size, "value", size))
+    if len(given) > 1:
+        raise BadInput("choose one of --quick and --full (or --size quick|full)")
+    return given.pop() if given else "quick"
 
 
 def _out(out: str) -> Path:
@@ -264,18 +314,89 @@ def list_cmd():
     console.print(t)
 
 
-@app.command()
-def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)"),
-        quick: bool = typer.Option(False, "--quick", help="small size, seconds (default)"),
-        full: bool = typer.Option(False, "--full", help="publication size, minutes"),
+def _type_name(annotation) -> str:
+    """A config field's type as people read it: ``int``, ``float``, ``tuple[float, ...]``."""
+    import typing
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " | ".join(sorted({type(a).__name__ for a in args}))
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None and args:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join('...' if a is Ellipsis else _type_name(a) for a in args)}]"
+    return str(annotation).replace("typing.", "")
+
+
+def _preset_text(v) -> str:
+    """A preset value, compact: floats to 6 significant figures, sequences cut at 60 characters."""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        parts = [_preset_text(x) for x in v]
+        while len(", ".join(parts)) > 60 and len(parts) > 1:
+            parts.pop()
+        return f"({', '.join(parts)})" if len(parts) == len(v) else f"({', '.join(parts)}, ...: {len(v)} values)"
+    return short(v, 60)
+
+
+def settings_table(exp) -> Table:
+    """The ``--set`` keys of an experiment: type, the quick and full presets' values, allowed range."""
+    from pydantic_core import PydanticUndefined
+
+    from .experiments.base import allowed_range
+    t = Table("--set key", "type", "default (quick)", "full", "allowed", title=f"{exp.name}: --set keys",
+              title_justify="left")
+    for key, info in exp.config.model_fields.items():
+        default = info.default if info.default is not PydanticUndefined else "(required)"
+        quick_v = exp.quick.get(key, default)
+        full_v = exp.full.get(key, default)
+        t.add_row(_cell(key), _cell(_type_name(info.annotation)), _cell(_preset_text(quick_v)), _cell(_preset_text(full_v)),
+                  _cell(allowed_range(exp.config, key)))
+    return t
+
+
+class _RunCommand(typer.core.TyperCommand):
+    """``hebblab run NAME --help`` also lists NAME's ``--set`` keys (from its pydantic config)."""
+
+    def parse_args(self, ctx, args):
+        if "--help" in args:
+            from .experiments import EXPERIMENTS
+            ctx.meta["hebblab.experiment"] = next((a for a in args if a in EXPERIMENTS), None)
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter):
+        super().format_help(ctx, formatter)
+        name = ctx.meta.get("hebblab.experiment")
+        if name:
+            from .experiments import EXPERIMENTS
+            console.print(settings_table(EXPERIMENTS[name]))
+        else:
+            console.print("hebblab run NAME --help lists the --set keys of experiment NAME (hebblab list names them).",
+                          highlight=False)
+
+
+SIZE_OPTION = dict(case_sensitive=False, help=SIZE_HELP)
+
+
+@app.command(cls=_RunCommand)
+def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)", autocompletion=experiment_names),
+        size_: Optional[Size] = typer.Option(None, "--size", **SIZE_OPTION),
+        quick: bool = typer.Option(False, "--quick", help="alias of --size quick"),
+        full: bool = typer.Option(False, "--full", help="alias of --size full"),
         seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED, help="random seed"),
-        set_: Optional[List[str]] = typer.Option(None, "--set", help="override a config value: key=value"),
+        set_: Optional[List[str]] = typer.Option(None, "--set", help="override a config value: key=value "
+                                                                     "(hebblab run NAME --help lists the keys)"),
         out: str = typer.Option("runs", "--out", help="folder for run folders"),
         dry_run: bool = typer.Option(False, "--dry-run", help="check the settings and --out, run nothing, write nothing")):
     """Run one experiment and write its run folder.  Example: hebblab run write-cost --quick --set n_synapses=2000"""
     def go():
         exp = _experiment(name)
-        size = _size(quick, full)
+        size = _size(quick, full, size_)
         overrides = _parse_sets(set_, exp)
         config = _make_config(exp, size, overrides)  # validate before touching the disk
         folder = _out(out)
@@ -294,8 +415,9 @@ def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)
 
 
 @app.command()
-def report(quick: bool = typer.Option(False, "--quick", help="small sizes, about a minute (default)"),
-           full: bool = typer.Option(False, "--full", help="publication sizes"),
+def report(size_: Optional[Size] = typer.Option(None, "--size", **SIZE_OPTION),
+           quick: bool = typer.Option(False, "--quick", help="alias of --size quick"),
+           full: bool = typer.Option(False, "--full", help="alias of --size full"),
            seed: int = typer.Option(1, "--seed", min=0, max=MAX_SEED),
            out: str = typer.Option("runs/report", "--out", help="folder for the report and run folders"),
            only: Optional[List[str]] = typer.Option(None, "--only", help="run only these experiments")):
@@ -303,7 +425,7 @@ def report(quick: bool = typer.Option(False, "--quick", help="small sizes, about
     def go():
         from .experiments import EXPERIMENTS
         from .report import write_index
-        size = _size(quick, full)
+        size = _size(quick, full, size_)
         names = list(only) if only else list(EXPERIMENTS)
         exps = [_experiment(n) for n in names]
         for exp in exps:
@@ -311,16 +433,36 @@ def report(quick: bool = typer.Option(False, "--quick", help="small sizes, about
         folder = _out(out)
         t0 = time.perf_counter()
         runs = []
-        for exp in exps:
-            t1 = time.perf_counter()
-            written, info, result = _run_one(exp, size, seed, {}, folder)
-            console.print(f"  {exp.name:<20} {time.perf_counter() - t1:6.1f} s", highlight=False)
-            runs.append((exp, written, info, result))
-        path = write_index(folder, runs, size, time.perf_counter() - t0)
+        with _report_lock(folder):
+            for exp in exps:
+                t1 = time.perf_counter()
+                written, info, result = _run_one(exp, size, seed, {}, folder)
+                console.print(f"  {exp.name:<20} {time.perf_counter() - t1:6.1f} s", highlight=False)
+                runs.append((exp, written, info, result))
+            path = write_index(folder, runs, size, time.perf_counter() - t0)
         _print_claims(folder / "claims.json")
         console.print(f"report: {safe(path)} ({time.perf_counter() - t0:.1f} s); verdicts in "
                       f"{safe(folder / 'claims.json')}", highlight=False, soft_wrap=True)
     _guard(go)
+
+
+@contextlib.contextmanager
+def _report_lock(folder: Path):
+    """Hold ``folder``'s report lock (filelock) while one ``hebblab report`` writes there: a second one
+    with the same --out is refused in one line (exit 2) instead of mixing its report.html and
+    claims.json with the first one's. Run folders are safe without it (report.write_folder)."""
+    from filelock import FileLock, Timeout
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / REPORT_LOCK), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise BadInput(f"--out {folder}: another hebblab report is writing there (lock {folder / REPORT_LOCK}); "
+                       "wait for it to finish or choose another --out") from None
+    try:
+        yield
+    finally:
+        lock.release(force=True)
 
 
 def _cell(v) -> Text:
@@ -358,9 +500,39 @@ def _print_claims(path: Path):
     console.print(t)
 
 
+def _run_folders_in(folder: Path) -> list[Path]:
+    """The complete run folders directly inside ``folder`` (a COMPLETE marker and results.json), by
+    name; hidden temporaries and anything else left out. Empty when ``folder`` is itself a run folder."""
+    from .report import MARKER, is_temporary
+    if (folder / "results.json").exists() or (folder / "config.json").exists():
+        return []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    return [Path(e.path) for e in entries
+            if e.is_dir(follow_symlinks=False) and not is_temporary(e.name) and not e.name.startswith(".")
+            and os.path.isfile(os.path.join(e.path, MARKER)) and os.path.isfile(os.path.join(e.path, "results.json"))]
+
+
+def _print_folder_list(folder: Path, runs: list[Path]) -> None:
+    from .report import RunFolderError, read_json_file
+    t = Table("run folder", "experiment", "seed", "date", title=f"{clean(folder)}: {len(runs)} run folders",
+              title_justify="left")
+    for r in runs:
+        try:
+            cfg = read_json_file(r / "config.json")
+            cfg = cfg if isinstance(cfg, dict) else {}
+            row = [cfg.get("experiment", "?"), cfg.get("seed", "?"), cfg.get("date", "?")]
+        except RunFolderError as e:
+            row = [f"unreadable ({e})", "", ""]
+        t.add_row(_cell(r.name), *(_cell(x) for x in row))
+    console.print(t)
+
+
 @app.command()
-def show(folder: str = typer.Argument(..., help="a run folder")):
-    """Print the headline table of a run folder.  Example: hebblab show runs/song-abbott-*-seed1
+def show(folder: str = typer.Argument(..., help="a run folder, or a folder of run folders (e.g. runs/)")):
+    """Print the headline table of a run folder, or list the run folders inside a folder.  Example: hebblab show runs/
 
     Refused in one line, exit 2: no COMPLETE marker; config.json or results.json missing, not a file, huge or malformed."""
     def go():
@@ -369,7 +541,12 @@ def show(folder: str = typer.Argument(..., help="a run folder")):
             raise BadInput("show '': an empty path")
         if "\0" in folder:
             raise BadInput("show: the path contains a NUL character")
-        cfg, results = read_run(Path(folder))
+        path = Path(folder)
+        inside = _run_folders_in(path) if path.is_dir() else []
+        if inside:
+            _print_folder_list(path, inside)
+            return
+        cfg, results = read_run(path)
         console.print(Text(clean(f"{cfg['experiment']} (seed {cfg['seed']}, hebblab {cfg['hebblab_version']}, "
                                  f"{cfg['date']})")), soft_wrap=True)
         _print_headline(results.get("headline", {}), results.get("kinds", {}))
@@ -460,45 +637,73 @@ def _bench_monte_carlo(n_syn, n_pairings):
                 threads=numba.get_num_threads())
 
 
+#: The default --duration (biological seconds) of each benchmark that takes one; the others refuse it.
+BENCH_DURATION = {"song-abbott": 100.0, "recurrent-100": 2.0, "recurrent-1000": 2.0, "brunel-stdp": 1.0, "scale": 0.02}
+#: The benchmarks that take --threads (monte-carlo runs on numba's default threads).
+BENCH_THREADS = ("song-abbott", "recurrent-100", "recurrent-1000", "brunel-stdp", "scale")
+
+
+def bench_names(incomplete: str = "") -> list[str]:
+    """Shell completion of a benchmark name."""
+    return [n for n in BENCHES if n.startswith(incomplete)]
+
+
 @app.command()
-def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join(BENCHES) + " (default: all)"),
-          duration: Optional[float] = typer.Option(None, "--duration", min=0.0, help="biological seconds"),
+def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join(BENCHES) + " (default: all)",
+                                               autocompletion=bench_names),
+          duration: Optional[float] = typer.Option(None, "--duration",
+                                                   help="biological seconds, 0 < s <= 10000 (defaults: " +
+                                                   ", ".join(f"{k} {v:g}" for k, v in BENCH_DURATION.items()) +
+                                                   "; monte-carlo takes none)"),
           threads: Optional[int] = typer.Option(None, "--threads", min=1,
-                                                help="threads for the network benchmarks (default: all cores for large networks)")):
+                                                help="threads for the network benchmarks (default: all cores for large "
+                                                     "networks; monte-carlo takes none)")):
     """Time the hebblab side of the benchmarks in this process.  Example: hebblab bench song-abbott
 
-    The scripts in benchmarks/ run the same networks in Brian2 and NEST beside hebblab and print ratios.
+    Every benchmark here runs from an installed hebblab. The comparisons with Brian2 and NEST (and the
+    1e9-synapse scale run) are scripts in the repository's benchmarks/ folder, not in a pip install.
+    With no NAME, --duration and --threads apply to the benchmarks that take them; a named benchmark
+    refuses an option it does not use.
     """
     def go():
         names = list(BENCHES) if name is None else [name]
-        if duration is not None and not (0 < duration <= MAX_BENCH_S):  # also NaN
-            raise BadInput(f"--duration {duration!r}: allowed 0 < --duration <= {MAX_BENCH_S:g} (biological seconds)")
         for n in names:
             if n not in BENCHES:
-                raise BadInput(f"unknown benchmark {n!r} (allowed: {', '.join(BENCHES)})")
+                raise unknown("benchmark", n, BENCHES)
+        if name is not None and duration is not None and name not in BENCH_DURATION:
+            raise BadInput(f"--duration: {name} does not use it (it takes no duration; the benchmarks that do: "
+                           f"{', '.join(BENCH_DURATION)})")
+        if name is not None and threads is not None and name not in BENCH_THREADS:
+            raise BadInput(f"--threads: {name} does not use it (the benchmarks that do: {', '.join(BENCH_THREADS)})")
+        if duration is not None and not (0 < duration <= MAX_BENCH_S):  # also NaN
+            raise BadInput(f"--duration {duration!r}: allowed 0 < --duration <= {MAX_BENCH_S:g} (biological seconds)")
         t = Table("benchmark", "threads", "build+load (s)", "simulate (s)", "throughput", "outcome")
-        for n in names:
+        for i, n in enumerate(names, 1):
+            d = duration if duration is not None else BENCH_DURATION.get(n)
+            what = f"{d:g} s simulated" if n in BENCH_DURATION else "1e6 synapses x 1000 noisy pairings"
+            err.print(f"[{i}/{len(names)}] {n}: {what} ...", highlight=False, markup=False)
             if n == "song-abbott":
-                r = _bench_song_abbott(duration or 100.0, threads)
+                r = _bench_song_abbott(d, threads)
                 t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
                           f"{r['events_per_s']:.3g} pre events/s",
                           f"{r['rate_hz']:.1f} Hz; w<0.1 {r['w_low']:.2f}, w>0.9 {r['w_high']:.2f}")
             elif n.startswith("recurrent-"):
-                r = _bench_recurrent(int(n.split("-")[1]), duration or 2.0, threads)
+                r = _bench_recurrent(int(n.split("-")[1]), d, threads)
                 t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
                           f"{r['events_per_s']:.3g} syn events/s",
                           f"{r['rate_hz']:.2f} Hz, {r['synapses']} plastic synapses")
             elif n == "brunel-stdp":
-                r = _bench_brunel(duration or 1.0, threads)
+                r = _bench_brunel(d, threads)
                 t.add_row(n, str(r["threads"]), f"{r['build_load_s']:.2f}", f"{r['simulate_s']:.2f}",
-                          f"{r['simulate_s'] / (duration or 1.0):.3g} s per simulated s",
+                          f"{r['simulate_s'] / d:.3g} s per simulated s",
                           f"E {r['rate_e']:.1f} Hz, I {r['rate_i']:.1f} Hz; E->E w/w_max {r['w_mean']:.4f} "
                           f"(SD {r['w_sd']:.4f}), {r['synapses']} synapses")
             elif n == "scale":
-                r = _bench_scale(threads=threads)
+                r = _bench_scale(sim=d, threads=threads)
                 t.add_row(n, str(r["threads"]), f"{r['build_s']:.2f}", f"{r['simulate_s']:.2f}",
                           f"{r['simulate_s'] / r['sim']:.3g} s per simulated s",
-                          f"{r['synapses']} plastic synapses, {r['bytes']:.0f} bytes each (benchmarks/scale.py for 1e9)")
+                          f"{r['synapses']} plastic synapses, {r['bytes']:.0f} bytes each (1e9: the repository's "
+                          "benchmarks/scale.py)")
             else:
                 r = _bench_monte_carlo(1_000_000, 1_000)
                 t.add_row(n, str(r["threads"]), "-", f"{r['simulate_s']:.2f}", f"{r['pair_updates_per_s']:.3g} pair-updates/s",

@@ -11,6 +11,8 @@ from typing import List, Optional
 
 import typer
 
+from .cli_options import SIZE_HELP, Size
+
 MAX_POINTS = 100_000
 
 
@@ -37,8 +39,9 @@ def sweep(name: str = typer.Argument(..., help="experiment name (see hebblab lis
           zip_: bool = typer.Option(False, "--zip", help="pair the grids' values instead of their product"),
           seeds: int = typer.Option(1, "--seeds", min=1, max=10_000, help="seeds per grid point"),
           seed0: int = typer.Option(1, "--seed0", min=0, help="first seed (seeds seed0, seed0 + 1, ...)"),
-          quick: bool = typer.Option(False, "--quick", help="small size (default)"),
-          full: bool = typer.Option(False, "--full", help="publication size"),
+          size_: Optional[Size] = typer.Option(None, "--size", case_sensitive=False, help=SIZE_HELP),
+          quick: bool = typer.Option(False, "--quick", help="alias of --size quick"),
+          full: bool = typer.Option(False, "--full", help="alias of --size full"),
           set_: Optional[List[str]] = typer.Option(None, "--set", help="a fixed override for every point: key=value"),
           workers: int = typer.Option(0, "--workers", min=0, max=1024,
                                       help="processes (0: the cores this process may use)"),
@@ -56,7 +59,7 @@ def sweep(name: str = typer.Argument(..., help="experiment name (see hebblab lis
         from .network import available_cores
         from .sweep import Sweep, execute, write_tables
         exp = _experiment(name)
-        size = _size(quick, full)
+        size = _size(quick, full, size_)
         fixed = _parse_sets(set_, exp)
         g = _grid(grid)
         overlap = sorted(set(g) & set(fixed))

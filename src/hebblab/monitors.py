@@ -6,9 +6,27 @@ when a spike buffer is about to fill (the only times Python is called during a r
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 SPIKE_BUFFER = 1 << 20
+
+
+def _pandas():
+    """pandas, or ImportError naming the missing package and how to install it (pandas is optional)."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas, which is not installed: pip install pandas "
+                          "(or pip install 'hebblab[pandas]')") from None
+    return pandas
+
+
+def _html_table(title: str, rows: list[tuple[str, object]]) -> str:
+    cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                    for k, v in rows)
+    return f"<div><b>{html.escape(title)}</b><table>{cells}</table></div>"
 
 
 class SpikeMonitor:
@@ -52,6 +70,24 @@ class SpikeMonitor:
 
     def __len__(self) -> int:
         return int(self.i.size)
+
+    def _rows(self) -> list[tuple[str, object]]:
+        t = self.t
+        span = f"{t[0]:g} to {t[-1]:g} s" if t.size else "none yet"
+        return [("population", f"{self.source.index} ({type(self.source.model).__name__}, n={self.source.n})"),
+                ("spikes", len(self)), ("times", span)]
+
+    def __repr__(self) -> str:
+        return f"<SpikeMonitor of population {self.source.index} (n={self.source.n}): {len(self)} spikes>"
+
+    def _repr_html_(self) -> str:
+        return _html_table("SpikeMonitor", self._rows())
+
+    def to_pandas(self):
+        """The spikes as a pandas DataFrame with columns ``t`` (seconds) and ``i`` (neuron index), in
+        time order. Needs pandas (optional: ImportError naming it when it is missing)."""
+        pd = _pandas()
+        return pd.DataFrame({"t": self.t, "i": self.i})
 
 
 class StateMonitor:
@@ -97,3 +133,31 @@ class StateMonitor:
         if not self._chunks:
             return np.zeros((0, self.indices.size))
         return np.concatenate(self._chunks, axis=0)
+
+    def _what(self) -> str:
+        kind = "projection" if self.is_weight else "population"
+        return f"{self.var} of {kind} {self.target.index}"
+
+    def __repr__(self) -> str:
+        n = sum(c.shape[0] for c in self._chunks)
+        return (f"<StateMonitor {self._what()}: {self.indices.size} recorded, every {self.every} steps, "
+                f"{n} samples>")
+
+    def _repr_html_(self) -> str:
+        t = self.t
+        return _html_table("StateMonitor", [("variable", self._what()), ("recorded indices", self.indices.size),
+                                            ("every", f"{self.every} steps ({self.every * self._dt * 1e3:g} ms)"),
+                                            ("samples", t.size),
+                                            ("times", f"{t[0]:g} to {t[-1]:g} s" if t.size else "none yet")])
+
+    def to_pandas(self, long: bool = False):
+        """The samples as a pandas DataFrame: by default one row per sample time (index ``t``, seconds)
+        and one column per recorded index; ``long=True`` gives columns ``t``, ``index``, ``var`` (one row
+        per sample and index). Needs pandas (optional: ImportError naming it when it is missing)."""
+        pd = _pandas()
+        t, values = self.t, self.values
+        if long:
+            return pd.DataFrame({"t": np.repeat(t, self.indices.size), "index": np.tile(self.indices, t.size),
+                                 self.var: values.reshape(-1)})
+        frame = pd.DataFrame(values, index=pd.Index(t, name="t"), columns=pd.Index(self.indices, name="index"))
+        return frame

@@ -34,8 +34,12 @@ t + 1, before the leak, as in Brian2).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 from . import _validate as V
 from .connectivity import build as build_connectivity
@@ -344,8 +348,8 @@ class Network:
     #: (one synapse per row) ran 9 % slower deferred, measured.
     DEFER_MIN_ROW = 16
 
-    def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype=np.float32,
-                 index: str = "compact", threads: int | None = None, potentiation: str = "auto"):
+    def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype: "npt.DTypeLike" = np.float32,
+                 index: str = "compact", threads: int | None = None, potentiation: str = "auto") -> None:
         V.positive("Network.dt", dt)
         self.dt = V.real("Network.dt", dt, self.MIN_DT, self.MAX_DT, unit="s")
         self.seed = V.integer("Network.seed", seed, 0, V.MAX_SEED)
@@ -384,6 +388,28 @@ class Network:
         """Current time in seconds."""
         return self.step * self.dt
 
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        rows = [(repr(p).strip("<>"), "") for p in self.populations]
+        rows += [(repr(j).strip("<>"), "") for j in self.projections]
+        rows += [(repr(m).strip("<>"), "") for m in (*self.spike_monitors, *self.state_monitors)]
+        rows += [(repr(d).strip("<>"), "") for d in self.poisson_inputs]
+        return rows
+
+    def __repr__(self) -> str:
+        head = (f"<Network dt={self.dt * 1e3:g} ms, seed={self.seed}, t={self.t:g} s, backend={self.backend}, "
+                f"{np.dtype(self.dtype).name}: {len(self.populations)} populations "
+                f"({sum(p.n for p in self.populations)} neurons), {len(self.projections)} projections "
+                f"({sum(j.n_synapses for j in self.projections)} synapses), "
+                f"{len(self.spike_monitors) + len(self.state_monitors)} monitors>")
+        return head
+
+    def _repr_html_(self) -> str:
+        """A table of the network's parts (Jupyter shows it)."""
+        import html
+        rows = "".join(f"<tr><td>{html.escape(a)}</td></tr>" for a, _ in self._summary_rows())
+        return (f"<div><b>{html.escape(repr(self).strip('<>'))}</b>"
+                f"<table>{rows}</table></div>")
+
     def add(self, model: Model) -> Population:
         """Add a population of ``model.n`` neurons (or spike sources) and return it.
 
@@ -408,8 +434,8 @@ class Network:
         self.populations.append(pop)
         return pop
 
-    def connect(self, pre: Population, post: Population, rule: Rule | None = None, w=0.0,
-                delay: float = 0.0, connectivity="all_to_all") -> Projection:
+    def connect(self, pre: Population, post: Population, rule: Rule | None = None, w: "float | npt.ArrayLike | Any" = 0.0,
+                delay: float = 0.0, connectivity: Any = "all_to_all") -> Projection:
         """Connect ``pre`` to ``post`` and return the :class:`Projection` (its weights: ``proj.w``).
 
         ``rule``: ``None`` for fixed weights, or a plasticity rule (``hl.rules.PairSTDP(...)``,
@@ -435,7 +461,8 @@ class Network:
         self.projections.append(proj)
         return proj
 
-    def monitor(self, target, var: str | None = None, every: float | None = None, indices=None):
+    def monitor(self, target: "Population | Projection", var: str | None = None, every: float | None = None,
+                indices: "npt.ArrayLike | None" = None) -> "SpikeMonitor | StateMonitor":
         """Spikes of a population (``var=None``), or samples of ``var`` every ``every`` seconds.
 
         ``net.monitor(pop)`` -> spikes (``.t``, ``.i``); ``net.monitor(pop, "v", every=1*ms)`` and
@@ -472,7 +499,8 @@ class Network:
         self.state_monitors.append(mon)
         return mon
 
-    def inject(self, pop: Population, times, indices, values, kind: str = "current"):
+    def inject(self, pop: Population, times: "npt.ArrayLike", indices: "npt.ArrayLike", values: "npt.ArrayLike",
+               kind: str = "current") -> None:
         """Change neurons' input at chosen times.
 
         ``kind="current"`` sets the constant input ``i_ext`` of neuron ``indices[k]`` to
