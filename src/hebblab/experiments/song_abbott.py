@@ -637,9 +637,9 @@ register_experiment(Experiment(
     name="song-abbott",
     question="Does the engine reproduce Song, Miller & Abbott's criteria: bimodal additive weights, unimodal "
              "multiplicative ones, and how steeply does the output rate follow the input rate after learning?",
-    about=("1000 Poisson inputs drive one conductance-based LIF neuron through STDP synapses (Song, Miller &amp; "
+    about=("1000 Poisson inputs drive one conductance-based LIF neuron through STDP synapses (Song, Miller & "
            "Abbott 2000; parameters of Brian2's STDP example). Additive STDP with hard bounds makes the inputs "
-           "compete: weights move towards the two bounds, and the output rate is regulated. Song, Miller &amp; "
+           "compete: weights move towards the two bounds, and the output rate is regulated. Song, Miller & "
            "Abbott report that after learning the output rate is nearly independent of the input rate; here it is "
            "measured as the elasticity of the output rate against the input rate (d ln out / d ln in), with the "
            "learned weights learning on and held fixed. Multiplicative STDP pulls every weight to one interior "

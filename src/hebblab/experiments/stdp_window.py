@@ -1028,14 +1028,14 @@ register_experiment(Experiment(
     name="stdp-window",
     question="How well does spike timing predict a synapse's change? Bi & Poo's points, the window fitted to them, "
              "and the noise around it.",
-    about=("Figure A shows the change of every connection in Bi &amp; Poo's (1998) Fig. 7 after 60 pre/post "
+    about=("Figure A shows the change of every connection in Bi & Poo's (1998) Fig. 7 after 60 pre/post "
            "pairings at 1 Hz, beside the same protocol simulated on many synapses with noise calibrated to these "
            "points. Figure B is the idealized window (least-squares exponential on each side) with its bootstrap "
            "band. Figure C compares, by likelihood, what the scatter around the window is: a constant floor, noise "
            "proportional to the window (per-pairing noise or a per-synapse gain, indistinguishable after 60 pairings), "
            "or proportional noise on the LTP side only. Figure D compares the spread of the data with the "
            "simulated noise models. It decides the article's claim that synapses change only by near-concurrent "
-           "firing. Pass a CSV of points with <code>--set data_csv=FILE</code> to fit your own data."),
+           "firing. Pass a CSV of points with `--set data_csv=FILE` to fit your own data."),
     config=Config,
     quick=dict(replicates=5, n_synapses=3000, bootstrap_resamples=2000, ml_resamples=400),
     full=dict(replicates=20, n_synapses=60000, bootstrap_resamples=10000, ml_resamples=2000),
