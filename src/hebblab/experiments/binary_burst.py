@@ -1519,6 +1519,16 @@ def verdicts(result: Result) -> list:
     return [_threshold_verdict(h), _one_burst_verdict(h), _immune_verdict(h), _importance_verdict(h)]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "binary_burst": "The article's binary burst synapse: (a) the weight from which a burst of 5 fires an IF neuron "
+    "(the w > 0.2 threshold claim); (b, c) one burst's write and false-write probabilities against the lag, and "
+    "their difference (the one-burst claim); (d) outputs unchanged under perturbation, binary against analog "
+    "layers; (e, f) bits flipped by independent use (the immunity claim); (g, h) the time to forget against "
+    "w - theta, and survival (the importance claim).",
+}
+
+
 register_experiment(Experiment(
     name="binary-burst",
     question="Does a binary synapse learn in one burst, keep the network's function under weight noise, resist "
@@ -1536,7 +1546,7 @@ register_experiment(Experiment(
     quick=dict(),
     full=dict(replicates=20, write_synapses=500, n_patterns=100, use_s=100.0, use_synapses=500, forget_s=400.0,
               forget_synapses=60),
-    run=run, figures=figures,
+    run=run, figures=figures, captions=CAPTIONS,
     summary=(
         Headline("one_burst.specificity.synapse", "one-burst write minus anti-causal false-write probability at 2 ms "
                  "lag, calibrated synapse noise, the article's synapse", percent=True),

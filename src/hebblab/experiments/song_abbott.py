@@ -633,6 +633,15 @@ def _modal_words(v: dict) -> str:
     return "neither clearly bimodal nor unimodal"
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "weight_distributions": "Song, Miller & Abbott's criteria on the engine: the weight distributions after "
+    "learning (additive: bimodal; multiplicative: unimodal), additive STDP's bimodality and weights near the "
+    "bounds while learning, and the output rate against the input rate (slope: elasticity), learning on and with "
+    "the learned weights fixed. Checks the engine against a published STDP result.",
+}
+
+
 register_experiment(Experiment(
     name="song-abbott",
     question="Does the engine reproduce Song, Miller & Abbott's criteria: bimodal additive weights, unimodal "
@@ -651,7 +660,7 @@ register_experiment(Experiment(
     full=dict(replicates=20, duration_s=1000.0, samples=200, sweep_rates_hz=(20.0, 25.0, 30.0),
               sweep_duration_s=200.0, multiplicative_s=100.0),
     run=run,
-    figures=figures,
+    figures=figures, captions=CAPTIONS,
     summary=(
         Headline("additive.bimodality", "additive STDP: Sarle's bimodality coefficient after learning (5/9 for "
                  "the uniform start)", digits=3),

@@ -2145,6 +2145,20 @@ def verdicts(result: Result) -> list:
     ]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "write_cost": "Write cost: the time to write the slowest level open-loop at 95 % right against the number of "
+    "bits, for each noise model and the article's scheme; the triplet rule's throughput against the pairing rate; "
+    "seconds per pairing against the step; the time with and without read-back; Monte Carlo checks of the closed "
+    "forms; the bits a fixed per-synapse gain allows; headline times by triplet fit. Tests the claims that 256 "
+    "values take 256 pairings (about a second), that the scatter limits what can be set, and that every write "
+    "is open-loop.",
+    "write_cost_bits_grid": "Bits writable open-loop at 95 % right level within 1 s, 1 min and 1 h, for each noise "
+    "model and noise scale (rows) against the step size a_max (columns; 1/255: the article's, 0.071: the binary "
+    "burst synapse's); '>=' marks the max_bits cap. Tests how far the scatter of Figure A limits what can be set.",
+}
+
+
 register_experiment(Experiment(
     name="write-cost",
     question="How many pairings, and how much time, does it take to write a synapse to one of 2^b levels without "
@@ -2162,7 +2176,7 @@ register_experiment(Experiment(
     full=dict(replicates=20, n_synapses=2000, mc_max_pairings=200_000,
               grid_a_max=(1 / 4095, 1 / 1023, 1 / 255, 0.01, 0.02, 0.071, 0.1, 0.2), grid_quadrature=160,
               grid_max_levels=513, quadrature=400),
-    run=run, figures=figures,
+    run=run, figures=figures, captions=CAPTIONS,
     summary=(Headline("article_8bit.seconds", "time to write the article's worst 8-bit level (reset to 0, count up "
                       "to the top), no noise", "s", digits=3),
              Headline("bits_within.pairing.1h", "bits writable within an hour, per-pairing noise (hard bounds)"),
