@@ -235,7 +235,7 @@ def _fill(tmp: Path, exp, run_info: dict, result) -> None:
 
 FIGURE_INDEX = "figures.json"
 HEAVY_SVG_BYTES = 400_000  #: an SVG larger than this and than its PNG is replaced by the PNG
-RASTERIZE_POINTS = 2_000  #: inside an SVG, artists drawing more points than this are rasterized
+RASTERIZE_POINTS = 500  #: inside an SVG, artists drawing more points than this are rasterized
 PNG_DPI = 110
 SVG_RASTER_DPI = 150
 

@@ -818,9 +818,9 @@ def figures(result: Result):
            ylabel=f"mean change after {h['protocol']['n_pairings']} pairings (%)",
            title="Figure B: the idealized STDP window",
            xlim=(x.min(), x.max()))
-    ax.text(0.98, 0.04, f"A+ = {stats.fmt(win['a_plus_pct'], 2)} %\ntau+ = {stats.fmt(win['tau_plus_ms'], 2)} ms\n"
+    ax.text(0.98, 0.96, f"A+ = {stats.fmt(win['a_plus_pct'], 2)} %\ntau+ = {stats.fmt(win['tau_plus_ms'], 2)} ms\n"
             f"A- = {stats.fmt(win['a_minus_pct'], 2)} %\ntau- = {stats.fmt(win['tau_minus_ms'], 2)} ms\n"
-            "[95 % bootstrap intervals]", transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
+            "[95 % bootstrap intervals]", transform=ax.transAxes, ha="right", va="top", fontsize=8)
     # below the axes: inside, the legend would cover the LTP peak near dt = 0
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
     fig_b.tight_layout()
