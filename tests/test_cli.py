@@ -85,7 +85,7 @@ def test_report_writes_one_page_for_the_chosen_experiments(tmp_path):
     r = run("report", "--quick", "--only", "backprop-precision", "--out", str(tmp_path))
     assert r.exit_code == 0, r.output
     html = (tmp_path / "report.html").read_text()
-    assert "backprop-precision" in html and "data:image/png;base64," in html
+    assert "backprop-precision" in html and ("data:image/svg+xml;base64," in html or "data:image/png;base64," in html)
 
 
 def test_bench_unknown_name_exit_2():

@@ -4,7 +4,8 @@ A run folder ``<out>/<experiment>-<config hash>-seed<seed>/`` holds ``config.jso
 config, hebblab version, seed, backend, date), ``results.json`` (``headline``: the numbers by
 name; ``kinds``: for each dotted key whether it is an estimate over replicates, a bound, or a
 deterministic, closed-form, published or set number, see :mod:`hebblab.stats`; ``notes``), one
-CSV per table under ``tables/``, ``figures/*.png``, a self-contained ``report.html`` and, written
+CSV per table under ``tables/``, ``figures/`` (SVG, or PNG where an SVG would be heavy, and
+``figures.json``: their order and captions), a self-contained ``report.html`` and, written
 last, the completion marker ``COMPLETE``. Folders are written under a temporary name and renamed
 when complete, so a failed or killed run leaves no visible folder behind (see :func:`write_run`).
 The report folder adds ``report.html`` (the article's claims with their verdicts first, then every
@@ -17,7 +18,6 @@ import base64
 import csv
 import datetime as _dt
 import hashlib
-import html
 import io
 import json
 import math
@@ -213,20 +213,105 @@ def _fill(tmp: Path, exp, run_info: dict, result) -> None:
             w.writerow([_jsonable(table[c][r]) if r < len(table[c]) else "" for c in cols])
         _write_file(tmp / "tables" / f"{name}.csv", buf.getvalue())
     (tmp / "figures").mkdir()
-    pngs = {}
-    from matplotlib.figure import Figure  # noqa: F401  (object API only)
-    for name, fig in exp.figures(result):
-        data = _fig_png(fig)
-        _write_file(tmp / "figures" / f"{name}.png", data)
-        pngs[name] = data
-    _write_file(tmp / "report.html", page(f"hebblab: {exp.name}", experiment_section(exp, run_info, result, pngs)))
+    manifest = []
+    for item in exp.figures(result):
+        name, fig = item[0], item[1]
+        caption = item[2] if len(item) > 2 else (getattr(exp, "captions", None) or {}).get(name, "")
+        fmt_, data = render_figure(fig)
+        _write_file(tmp / "figures" / f"{name}.{fmt_}", data)
+        manifest.append(dict(name=name, file=f"figures/{name}.{fmt_}", format=fmt_, caption=caption))
+    _write_file(tmp / "figures" / FIGURE_INDEX, json.dumps(manifest, indent=1))
+    _write_file(tmp / "report.html", run_page(exp, tmp, run_info, result))
     finish_folder(tmp, f"{run_info['experiment']} seed {run_info['seed']} {run_info['date']}")
+
+
+# ------------------------------------------------------------------ figures and pages
+#
+# A figure is written as SVG (sharp at any size; text kept as text) unless its SVG would be heavy
+# (more than HEAVY_SVG_BYTES and larger than the PNG): then as PNG. Artists with many points are
+# rasterized inside the SVG first (axes, labels and legends stay vector), which keeps scatter plots
+# light. ``figures/figures.json`` lists the figures in the experiment's order with their captions;
+# the pages read it, so Figure A comes before Figure B.
+
+FIGURE_INDEX = "figures.json"
+HEAVY_SVG_BYTES = 400_000  #: an SVG larger than this and than its PNG is replaced by the PNG
+RASTERIZE_POINTS = 500  #: inside an SVG, artists drawing more points than this are rasterized
+PNG_DPI = 110
+SVG_RASTER_DPI = 150
 
 
 def _fig_png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=PNG_DPI, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _rasterize_heavy(fig) -> None:
+    from matplotlib.collections import Collection
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    for ax in fig.axes:
+        for artist in ax.get_children():
+            if isinstance(artist, Line2D):
+                n = len(artist.get_xdata(orig=False))
+            elif isinstance(artist, Collection):
+                n = max(len(artist.get_offsets()), sum(len(p.vertices) for p in artist.get_paths()))
+            elif isinstance(artist, AxesImage):
+                n = RASTERIZE_POINTS + 1
+            else:
+                continue
+            if n > RASTERIZE_POINTS:
+                artist.set_rasterized(True)
+
+
+def _fig_svg(fig) -> bytes:
+    import matplotlib
+    _rasterize_heavy(fig)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "hebblab", "svg.image_inline": True}):
+        fig.savefig(buf, format="svg", dpi=SVG_RASTER_DPI, bbox_inches="tight", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def render_figure(fig) -> tuple[str, bytes]:
+    """``("svg", bytes)``, or ``("png", bytes)`` where the SVG would be too heavy (see above)."""
+    png = _fig_png(fig)
+    svg = _fig_svg(fig)
+    if len(svg) > HEAVY_SVG_BYTES and len(svg) > len(png):
+        return "png", png
+    return "svg", svg
+
+
+_MIME = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def read_figures(folder: Path) -> list[dict]:
+    """The figures of a run folder in their order, each with ``name``, ``file``, ``format``,
+    ``caption`` and ``data`` (bytes). Folders written before ``figures.json`` existed: every
+    PNG/SVG file, sorted by name, without captions."""
+    figs = folder / "figures"
+    try:
+        manifest = json.loads((figs / FIGURE_INDEX).read_text())
+    except (OSError, ValueError):
+        manifest = [dict(name=p.stem, file=f"figures/{p.name}", format=p.suffix[1:], caption="")
+                    for p in sorted(figs.glob("*")) if p.suffix in (".png", ".svg")]
+    out = []
+    for f in manifest:
+        path = folder / f["file"]
+        if path.parent != figs or not path.is_file() or f.get("format") not in _MIME:
+            continue
+        out.append(dict(f, data=path.read_bytes()))
+    return out
+
+
+def _template_env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    return Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+
+
+def _render(template: str, **context) -> str:
+    return _template_env().get_template(template).render(**context)
 
 
 def _fmt(v) -> str:
@@ -234,7 +319,7 @@ def _fmt(v) -> str:
         if v == 0 or 1e-3 <= abs(v) < 1e6:
             return f"{v:.4g}"
         return f"{v:.3e}"
-    return html.escape(str(v))
+    return str(v)
 
 
 def flatten(headline: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -243,65 +328,69 @@ def flatten(headline: dict, prefix: str = "") -> list[tuple[str, object]]:
     return leaves(headline, prefix)
 
 
-def _value_html(v) -> str:
+def _value_text(v) -> str:
     from .stats import fmt, is_bound, is_estimate
     if is_estimate(v) or is_bound(v):
         extra = f" (n = {v['n']})" if "n" in v else ""
-        return html.escape(fmt(v, 4) + extra)
+        return fmt(v, 4) + extra
     return _fmt(v)
 
 
-def headline_table_html(headline: dict, kinds: dict | None = None) -> str:
-    kinds = kinds or {}
-    rows = "".join(f"<tr><td><code>{html.escape(k)}</code></td><td>{_value_html(v)}</td>"
-                   f"<td>{html.escape(kinds.get(k, ''))}</td></tr>" for k, v in flatten(headline))
-    return f"<table class='hl'><tr><th>name</th><th>value [95 % interval]</th><th>kind</th></tr>{rows}</table>"
+def _config_text(v) -> str:
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(", ", ": "), default=str)
+    if v is None:
+        return "none"
+    return _fmt(v) if isinstance(v, float) else str(v)
 
 
-def summary_table_html(exp, result) -> str:
-    if not exp.summary:
-        return ""
-    rows = "".join(f"<tr><td>{html.escape(h.label)}</td><td>{html.escape(h.text(result))}</td></tr>"
-                   for h in exp.summary)
-    return f"<table class='hl'><tr><th>headline</th><th>value [95 % interval]</th></tr>{rows}</table>"
+def _figure_view(f: dict) -> dict:
+    data = f["data"]
+    caption = f.get("caption") or f"{f['name']} (no caption declared)"
+    return dict(name=f["name"], file=f["file"], format=f["format"], caption=caption,
+                alt=f"{f['name']}: {caption}", kb=max(1, round(len(data) / 1024)),
+                src=f"data:{_MIME[f['format']]};base64,{base64.b64encode(data).decode()}",
+                )
 
 
-def claims_table_html(claims: list[dict]) -> str:
+def experiment_view(exp, folder: Path, run_info: dict, result) -> dict:
+    """What the page shows of one run, as plain strings (the templates escape them)."""
+    summary = {h.key: h for h in exp.summary}
+    headlines = [dict(label=h.label, text=h.text(result)) for h in exp.summary]
+    kinds = result.all_kinds()
+    all_numbers = [dict(key=k, text=_value_text(v), kind=kinds.get(k, ""),
+                        label=summary[k].label if k in summary else "") for k, v in flatten(result.headline)]
+    tables = [dict(file=f"{name}.csv", rows=max((len(c) for c in t.values()), default=0), columns=", ".join(t))
+              for name, t in result.tables.items()]
+    figures = [_figure_view(f) for f in read_figures(folder)]
+    info = [(k, _config_text(run_info[k])) for k in ("experiment", "seed", "backend", "hebblab_version", "date")
+            if k in run_info]
+    config = [(k, _config_text(v)) for k, v in (run_info.get("config") or {}).items()]
+    return dict(name=exp.name, question=exp.question, about=exp.about, finding=exp.finding(result) if exp.finding else "",
+                headlines=headlines, figures=figures, notes=list(result.notes), tables=tables, all_numbers=all_numbers,
+                folder=Path(folder).name, run=dict(seed=run_info.get("seed"), version=run_info.get("hebblab_version"),
+                                                   backend=run_info.get("backend"), info=info, config=config))
+
+
+def run_page(exp, folder: Path, run_info: dict, result, index_href: str | None = None) -> str:
+    """The HTML page of one run folder (its figures read from ``folder``)."""
+    return _render("run.html", title=f"hebblab: {exp.name}", e=experiment_view(exp, folder, run_info, result),
+                   index_href=index_href)
+
+
+def _claim_views(claims: list[dict]) -> list[dict]:
     from .summary import claim_rows
-    rows = []
-    for (claim, verdict, number, exp), row in zip(claim_rows(claims), claims):
-        rows.append(f"<tr><td>{html.escape(claim)}</td><td class='v-{html.escape(verdict.replace(' ', '-'))}'>"
-                    f"<b>{html.escape(verdict)}</b></td><td>{html.escape(number)}<br><small>"
-                    f"{html.escape(row.get('criterion', ''))} {html.escape(row.get('conditions', ''))}</small></td>"
-                    f"<td><a href='#{html.escape(exp)}'>{html.escape(exp)}</a></td></tr>")
-    return ("<table class='claims'><tr><th>the article's claim</th><th>verdict</th><th>deciding number "
-            "[95 % interval], criterion and conditions</th><th>experiment</th></tr>" + "".join(rows) + "</table>")
+    return [dict(claim=claim, verdict=verdict, number=number, experiment=exp, criterion=row.get("criterion", ""),
+                 conditions=row.get("conditions", ""))
+            for (claim, verdict, number, exp), row in zip(claim_rows(claims), claims)]
 
 
-CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1,h2{font-weight:600} table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding:3px 8px;
-text-align:left;font-size:14px} img{max-width:100%;border:1px solid #eee;margin:0.5em 0} pre{background:#f6f6f6;
-padding:0.6em;overflow:auto;font-size:12px} .about{background:#f4f8ff;padding:0.6em 1em;border-left:3px solid #58f}
-.finding{background:#f6fff4;padding:0.6em 1em;border-left:3px solid #3a3} .v-supported{color:#070}
-.v-refuted{color:#b00} .v-qualified{color:#a60}"""
-
-
-def experiment_section(exp, run_info: dict, result, pngs: dict[str, bytes], level: int = 1) -> str:
-    h = f"h{level}"
-    imgs = "".join(f"<figure><img alt='{html.escape(n)}' src='data:image/png;base64,{base64.b64encode(b).decode()}'>"
-                   f"<figcaption>{html.escape(n)}</figcaption></figure>" for n, b in pngs.items())
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
-    finding = f"<div class='finding'>{html.escape(exp.finding(result))}</div>" if exp.finding else ""
-    return (f"<{h} id='{exp.name}'>{html.escape(exp.name)}</{h}><p><b>{html.escape(exp.question)}</b></p>"
-            f"<div class='about'>{exp.about}</div>{finding}{summary_table_html(exp, result)}{imgs}"
-            f"<h3>All headline numbers</h3>"
-            f"{headline_table_html(result.headline, result.all_kinds())}" + (f"<ul>{notes}</ul>" if notes else "") +
-            f"<details><summary>config</summary><pre>{html.escape(json.dumps(run_info, indent=1))}</pre></details>")
-
-
-def page(title: str, body: str) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{CSS}</style></head><body>{body}</body></html>")
+def index_page(runs: list[tuple], claims: list[dict], size: str, seconds: float) -> str:
+    """The report's page: contents, the article's claims with their verdicts, then every experiment."""
+    from .claims import ARTICLE
+    return _render("index.html", title="hebblab report", size=size, version=__version__, seconds=f"{seconds:.1f} s",
+                   article=ARTICLE, claims=_claim_views(claims),
+                   experiments=[experiment_view(exp, folder, run_info, result) for exp, folder, run_info, result in runs])
 
 
 def write_run(exp, config, seed: int, result, out: Path, backend: str = "numba") -> Path:
@@ -379,25 +468,18 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def write_index(out: Path, runs: list[tuple], size: str, seconds: float) -> Path:
-    """One page: the article's claims with their verdicts, then every experiment's figures and
-    headline tables; ``claims.json`` beside it."""
-    from .claims import ARTICLE, decide
+    """One page: contents, the article's claims with their verdicts, then every experiment's
+    headline table, figures and tables; ``claims.json`` beside it. Each run folder's own page is
+    rewritten (atomically) with a link back to this one."""
+    from .claims import decide
     claims = decide({exp.name: result for exp, _, _, result in runs})
     _write_atomic(out / "claims.json", json.dumps(_jsonable([{k: v for k, v in row.items() if k not in ("display", "format")}
                                                              for row in claims]), indent=2))
-    parts = [f"<h1>hebblab report ({size})</h1><p>hebblab {__version__}; {len(runs)} experiments; "
-             f"{seconds:.1f} s in all. Each section links its run folder.</p>",
-             f"<h2 id='claims'>The article's claims</h2><p>{html.escape(ARTICLE)}. Each verdict follows from the "
-             "number beside it by the stated criterion, under the stated conditions (also in claims.json).</p>",
-             claims_table_html(claims), "<h2>Experiments</h2><ul>"]
-    parts += [f"<li><a href='#{exp.name}'>{exp.name}</a>: {html.escape(exp.question)}</li>" for exp, *_ in runs]
-    parts.append("</ul>")
     for exp, folder, run_info, result in runs:
-        pngs = {p.stem: p.read_bytes() for p in sorted((folder / "figures").glob("*.png"))}
-        parts.append(experiment_section(exp, run_info, result, pngs, level=2))
-        parts.append(f"<p>Run folder: <a href='{html.escape(folder.name)}/report.html'>{html.escape(folder.name)}</a></p>")
+        if Path(folder).parent.resolve() == Path(out).resolve() and (Path(folder) / MARKER).is_file():
+            _write_atomic(Path(folder) / "report.html", run_page(exp, Path(folder), run_info, result, "../report.html"))
     path = out / "report.html"
-    _write_atomic(path, page("hebblab report", "".join(parts)))
+    _write_atomic(path, index_page(runs, claims, size, seconds))
     return path
 
 

@@ -847,6 +847,18 @@ def _size(result: Result) -> str:
     return f"about {int(round(per + 1, -2)):,} synapses each"
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "collateral_fractions": "Collateral change when one target synapse is written: the fraction of other synapses "
+    "changed by more than the threshold, for synapses sharing a neuron with the target and elsewhere, protocol "
+    "against sham control, balanced and LTD-dominated windows, with the target's own change. Tests the claim that "
+    "one synapse cannot be set on its own because no specific neuron can be fired.",
+    "threshold_distance_histogram": "The collateral fraction against the threshold and against the distance from "
+    "the kicked neurons, and the histogram of collateral changes against the control (balanced window): how the "
+    "addressing verdict depends on what counts as a change.",
+}
+
+
 register_experiment(Experiment(
     name="addressing",
     question="Can one synapse be set by driving its two neurons, without changing the others?",
@@ -862,7 +874,7 @@ register_experiment(Experiment(
     quick=dict(replicates=8),
     full=dict(replicates=20),
     run=run,
-    figures=figures,
+    figures=figures, captions=CAPTIONS,
     summary=(
         Headline("balanced.sharing.target_specific", "target-specific collateral fraction, synapses sharing a "
                  "neuron with the target, balanced window (protocol minus sham)", percent=True, digits=2),

@@ -1474,6 +1474,16 @@ def finding(result: Result) -> str:
     return s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "associative_memory": "Associative memory on the engine: (a-c) a Willshaw memory learned by one burst per "
+    "pattern pair, its fraction of synapses set and its spurious and missing outputs with noisy cues and with "
+    "calibrated write noise, against the exact theory; (d-g) recall under random activity with plasticity on; "
+    "(h, i) the two-state palimpsest's signal-to-noise against age and its lifetime against N and coding. Tests "
+    "what binary one-burst synapses store, and for how long.",
+}
+
+
 register_experiment(Experiment(
     name="associative-memory",
     question="How well do one-burst binary synapses store associations, and how long do such memories last?",
@@ -1488,4 +1498,4 @@ register_experiment(Experiment(
     config=Config, quick=dict(),
     full=dict(m=1000, n=1000, memories=20, memories_per_network=4, n_recall=2000, n_recall_noisy=500,
               replicates=20, palimpsest_patterns=40, capacity_n=(1000, 10_000, 100_000)),
-    run=run, figures=figures, summary=SUMMARY, finding=finding, verdicts=None))
+    run=run, figures=figures, captions=CAPTIONS, summary=SUMMARY, finding=finding, verdicts=None))

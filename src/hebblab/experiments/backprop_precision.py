@@ -909,6 +909,15 @@ def verdicts(result: Result) -> list:
                     label=label, percent=bool(label))]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "backprop_precision": "A backprop-trained digits network: test accuracy against the bits per weight and "
+    "against additive write noise, the hours of sequential pairings to write it, and accuracy against hours when "
+    "pairing noise is averaged out (95 % intervals over replicates). Tests the claim that storing the specific "
+    "values a trained ML network needs is implausible with STDP.",
+}
+
+
 register_experiment(Experiment(
     name="backprop-precision",
     question="How many bits does a trained network need, and how long would writing it into synapses by STDP take?",
@@ -922,4 +931,4 @@ register_experiment(Experiment(
            "from a known zero state into synapses of the weight's sign. It decides the article's claim that storing "
            "specific values in specific synapses, as a trained ML network needs, is implausible."),
     config=Config, quick=dict(replicates=5), full=dict(replicates=20, noise_repeats=20),
-    run=run, figures=figures, summary=SUMMARY, finding=finding, verdicts=verdicts))
+    run=run, figures=figures, captions=CAPTIONS, summary=SUMMARY, finding=finding, verdicts=verdicts))

@@ -12,6 +12,9 @@ README show of them:
   (:class:`Headline`);
 * ``finding(result)``: one paragraph in words, with its numbers, intervals and the conditions
   under which they hold;
+* ``captions``: for each figure name ``figures`` returns, a caption in words: what the figure
+  shows and which claim of the article it tests (a figure may also be returned as
+  ``(name, Figure, caption)``);
 * ``verdicts(result)``: for each claim of the article it decides (:mod:`hebblab.claims`), a
   :class:`Verdict` computed from the numbers by a criterion stated in words.
 
@@ -220,6 +223,7 @@ class Experiment:
     summary: tuple = ()
     finding: Callable[[Result], str] | None = None
     verdicts: Callable[[Result], list] | None = None
+    captions: dict = field(default_factory=dict)
 
     def make_config(self, size: str = "quick", overrides: dict | None = None) -> ExperimentConfig:
         base = dict(self.quick if size == "quick" else self.full)

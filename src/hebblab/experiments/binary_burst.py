@@ -1109,11 +1109,12 @@ def figures(result: Result):
     ob = T["one_burst"]
     lag = np.asarray(ob["lag_ms"])
     styles = {"none": ("k", "o"), "pairing": ("C0", "s"), "synapse": ("C3", "^")}
+    NOISE_WORDS = {"none": "no noise", "pairing": "per-pairing noise", "synapse": "per-synapse noise"}
     for nz, (c, mk) in styles.items():
         _errorbar(ax[1], lag, ob, f"p_write_default_{nz}", 100, color=c, marker=mk, ls="-",
-                  label=f"{nz} noise: causal burst (write)")
+                  label=f"{NOISE_WORDS[nz]}: causal burst (write)")
         _errorbar(ax[1], lag + 0.05, ob, f"false_write_default_{nz}", 100, color=c, marker=mk, ls=":", mfc="none",
-                  label=f"{nz} noise: anti-causal burst (false write)")
+                  label=f"{NOISE_WORDS[nz]}: anti-causal burst (false write)")
     ax[1].set(xlabel="lag between post and pre (ms)", ylabel="synapses with w >= theta after one burst from 0 (%)",
               title="(b) one burst, default a- (mean, 95 % CI over groups)", ylim=(-5, 105))
     ax[1].legend(fontsize=6.5)
@@ -1121,7 +1122,7 @@ def figures(result: Result):
         for nz in ("pairing", "synapse"):
             c, mk = styles[nz]
             _errorbar(ax[2], lag + (0.05 if v == "balanced" else 0), ob, f"specificity_{v}_{nz}", 100, color=c,
-                      marker=mk, ls=ls, mfc="none" if v == "balanced" else c, label=f"{nz} noise, {v} a-")
+                      marker=mk, ls=ls, mfc="none" if v == "balanced" else c, label=f"{NOISE_WORDS[nz]}, {v} a-")
         margin = (np.asarray(ob[f"w_noise_free_{v}"]) - h["threshold"]["theta"]) >= 0
         ax[2].plot(lag, margin * 100, ls, color="k", lw=1, label=f"no noise, {v} a- (writes: 100)")
     ax[2].axhline(0, color="#999", lw=0.8)
@@ -1519,6 +1520,16 @@ def verdicts(result: Result) -> list:
     return [_threshold_verdict(h), _one_burst_verdict(h), _immune_verdict(h), _importance_verdict(h)]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "binary_burst": "The article's binary burst synapse: (a) the weight from which a burst of 5 fires an IF neuron "
+    "(the w > 0.2 threshold claim); (b, c) one burst's write and false-write probabilities against the lag, and "
+    "their difference (the one-burst claim); (d) outputs unchanged under perturbation, binary against analog "
+    "layers; (e, f) bits flipped by independent use (the immunity claim); (g, h) the time to forget against "
+    "w - theta, and survival (the importance claim).",
+}
+
+
 register_experiment(Experiment(
     name="binary-burst",
     question="Does a binary synapse learn in one burst, keep the network's function under weight noise, resist "
@@ -1536,7 +1547,7 @@ register_experiment(Experiment(
     quick=dict(),
     full=dict(replicates=20, write_synapses=500, n_patterns=100, use_s=100.0, use_synapses=500, forget_s=400.0,
               forget_synapses=60),
-    run=run, figures=figures,
+    run=run, figures=figures, captions=CAPTIONS,
     summary=(
         Headline("one_burst.specificity.synapse", "one-burst write minus anti-causal false-write probability at 2 ms "
                  "lag, calibrated synapse noise, the article's synapse", percent=True),

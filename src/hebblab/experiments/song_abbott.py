@@ -633,13 +633,22 @@ def _modal_words(v: dict) -> str:
     return "neither clearly bimodal nor unimodal"
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "weight_distributions": "Song, Miller & Abbott's criteria on the engine: the weight distributions after "
+    "learning (additive: bimodal; multiplicative: unimodal), additive STDP's bimodality and weights near the "
+    "bounds while learning, and the output rate against the input rate (slope: elasticity), learning on and with "
+    "the learned weights fixed. Checks the engine against a published STDP result.",
+}
+
+
 register_experiment(Experiment(
     name="song-abbott",
     question="Does the engine reproduce Song, Miller & Abbott's criteria: bimodal additive weights, unimodal "
              "multiplicative ones, and how steeply does the output rate follow the input rate after learning?",
-    about=("1000 Poisson inputs drive one conductance-based LIF neuron through STDP synapses (Song, Miller &amp; "
+    about=("1000 Poisson inputs drive one conductance-based LIF neuron through STDP synapses (Song, Miller & "
            "Abbott 2000; parameters of Brian2's STDP example). Additive STDP with hard bounds makes the inputs "
-           "compete: weights move towards the two bounds, and the output rate is regulated. Song, Miller &amp; "
+           "compete: weights move towards the two bounds, and the output rate is regulated. Song, Miller & "
            "Abbott report that after learning the output rate is nearly independent of the input rate; here it is "
            "measured as the elasticity of the output rate against the input rate (d ln out / d ln in), with the "
            "learned weights learning on and held fixed. Multiplicative STDP pulls every weight to one interior "
@@ -651,7 +660,7 @@ register_experiment(Experiment(
     full=dict(replicates=20, duration_s=1000.0, samples=200, sweep_rates_hz=(20.0, 25.0, 30.0),
               sweep_duration_s=200.0, multiplicative_s=100.0),
     run=run,
-    figures=figures,
+    figures=figures, captions=CAPTIONS,
     summary=(
         Headline("additive.bimodality", "additive STDP: Sarle's bimodality coefficient after learning (5/9 for "
                  "the uniform start)", digits=3),

@@ -818,10 +818,12 @@ def figures(result: Result):
            ylabel=f"mean change after {h['protocol']['n_pairings']} pairings (%)",
            title="Figure B: the idealized STDP window",
            xlim=(x.min(), x.max()))
-    ax.text(0.98, 0.04, f"A+ = {stats.fmt(win['a_plus_pct'], 2)} %\ntau+ = {stats.fmt(win['tau_plus_ms'], 2)} ms\n"
+    ax.text(0.98, 0.96, f"A+ = {stats.fmt(win['a_plus_pct'], 2)} %\ntau+ = {stats.fmt(win['tau_plus_ms'], 2)} ms\n"
             f"A- = {stats.fmt(win['a_minus_pct'], 2)} %\ntau- = {stats.fmt(win['tau_minus_ms'], 2)} ms\n"
-            "[95 % bootstrap intervals]", transform=ax.transAxes, ha="right", va="bottom", fontsize=8)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+            "[95 % bootstrap intervals]", transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    # below the axes: inside, the legend would cover the LTP peak near dt = 0
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    fig_b.tight_layout()
 
     fig_c = _noise_figure(result)
     fig_d = _spread_figure(result)
@@ -1024,22 +1026,40 @@ def verdicts(result: Result) -> list:
                     "and the floor may be measurement noise or timing-independent change."))]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "figA_scatter_of_connections": "Figure A: the change of every connection in Bi & Poo's (1998) Fig. 7 after 60 "
+    "pre/post pairings at 1 Hz against the spike timing (left), beside the same protocol simulated on many synapses "
+    "with noise calibrated to these points (right). Tests the article's reading of the scatter: how much of a "
+    "synapse's change the timing decides.",
+    "figB_idealized_window": "Figure B: the idealized STDP window, a least-squares exponential on each side of "
+    "dt = 0 with its 95 % bootstrap band, against the literature's time constants; the dotted stretch of the LTD "
+    "branch is extrapolated (not fitted). Tests the claim that only near-concurrent firing changes a synapse.",
+    "figC_noise_models": "Figure C: the size of the scatter around the window against the window's size, with the "
+    "maximum-likelihood fits of three noise models (floor only; floor + proportional; proportional on the LTP side "
+    "only) and their AIC differences: what the scatter of Figure A is.",
+    "figD_spread_data_vs_simulated": "Figure D: the spread of the change in the LTP bin, the LTD bin and far from "
+    "dt = 0, data (bootstrap) against each simulated noise model (95 % intervals over groups of synapses): whether "
+    "the calibrated noise reproduces the data's scatter, and whether far-from-concurrent pairs change.",
+}
+
+
 register_experiment(Experiment(
     name="stdp-window",
     question="How well does spike timing predict a synapse's change? Bi & Poo's points, the window fitted to them, "
              "and the noise around it.",
-    about=("Figure A shows the change of every connection in Bi &amp; Poo's (1998) Fig. 7 after 60 pre/post "
+    about=("Figure A shows the change of every connection in Bi & Poo's (1998) Fig. 7 after 60 pre/post "
            "pairings at 1 Hz, beside the same protocol simulated on many synapses with noise calibrated to these "
            "points. Figure B is the idealized window (least-squares exponential on each side) with its bootstrap "
            "band. Figure C compares, by likelihood, what the scatter around the window is: a constant floor, noise "
            "proportional to the window (per-pairing noise or a per-synapse gain, indistinguishable after 60 pairings), "
            "or proportional noise on the LTP side only. Figure D compares the spread of the data with the "
            "simulated noise models. It decides the article's claim that synapses change only by near-concurrent "
-           "firing. Pass a CSV of points with <code>--set data_csv=FILE</code> to fit your own data."),
+           "firing. Pass a CSV of points with `--set data_csv=FILE` to fit your own data."),
     config=Config,
     quick=dict(replicates=5, n_synapses=3000, bootstrap_resamples=2000, ml_resamples=400),
     full=dict(replicates=20, n_synapses=60000, bootstrap_resamples=10000, ml_resamples=2000),
-    run=run, figures=figures,
+    run=run, figures=figures, captions=CAPTIONS,
     summary=(
         Headline("variance_explained.ltp_bin", "share of the LTP-bin variance (0 < dt <= 10 ms) the timing window "
                  "explains", percent=True, digits=2),

@@ -1400,6 +1400,15 @@ def verdicts(result: Result) -> list:
                     f"rate (figure).{extra}"))]
 
 
+#: what each figure shows and which claim of the article it tests (the report's captions)
+CAPTIONS = {
+    "use_drift": "Use drift: the information half-life of stored bits under independent pre and post activity "
+    "against the write speed, the use rate and the stored margin, for each rule (bounds drawn as open triangles, "
+    "never extrapolated), and the information kept over time with an IF output layer. Tests the claim that any "
+    "use of the network modifies the weights stored in it.",
+}
+
+
 register_experiment(Experiment(
     name="use-drift",
     question="What does using a network do to what its plastic synapses store, rule by rule, at the same write speed?",
@@ -1418,7 +1427,7 @@ register_experiment(Experiment(
     config=Config, quick=dict(),
     full=dict(replicates=20, synapses_per_group=500, pairings=(1, 2, 3, 5, 8, 12, 20, 32, 64),
               rates_hz=(2.5, 5.0, 10.0, 20.0, 40.0), duration_s=600.0, dt_check_s=120.0, layer_s=120.0),
-    run=run, figures=figures,
+    run=run, figures=figures, captions=CAPTIONS,
     summary=(
         Headline("use_modifies.longest_lifetime_s", "longest information half-life among the rules, common write "
                  "speed (5 pairings), 10 Hz use", "s", digits=2),
