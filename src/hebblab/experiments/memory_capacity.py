@@ -158,7 +158,7 @@ def spiking_check(config: Config, seed: int) -> dict:
     slot, lag, isi = 1.0, 2e-3, 5e-3
     out = {}
     for label, rule, burst in (("two-state", TwoStateStochastic(q=config.headline_q), 1),
-                               ("binary-burst", BinaryBurst(), BinaryBurst().burst)):
+                               ("binary-burst", _balanced_binary_burst(), BinaryBurst().burst)):
         reps_engine, reps_stream, max_dw = [], [], 0.0
         ages = np.arange(0, min(T - config.probes, 12) + 1)
         for r in range(config.replicates):
@@ -179,7 +179,8 @@ def spiking_check(config: Config, seed: int) -> dict:
                             post_t.append(tp), pre_t.append(tp + lag)
                         pre_i.append(i), post_i.append(i)
             rng = np.random.default_rng(s_seed)
-            model = (models.two_state(config.headline_q) if label == "two-state" else models.binary_burst())
+            model = (models.two_state(config.headline_q) if label == "two-state"
+                     else models.binary_burst(rule, name="BinaryBurst, balanced bursts (bit)"))
             w0 = model.initial(n, s_seed, 7) if label == "two-state" else model.initial(n, s_seed, 7, 1.0)
             w0 = np.asarray(model.eff(w0) if label == "two-state" else w0, float)
             del rng
@@ -481,8 +482,8 @@ register_experiment(Experiment(
            "memory): the SNR of each memory as later ones arrive, its lifetime, the lifetime against N, and the "
            "initial SNR against the lifetime, for two-state synapses at several q including q = 1 (one-shot), "
            "additive and multiplicative STDP, Brain Simulator II's Hebbian3, the article's BinaryBurst, the cascade "
-           "(Fusi, Drew &amp; Abbott 2005), the Benna-Fusi chain (2016) and a calcium-based bistable synapse (Graupner "
-           "&amp; Brunel 2012), beside the closed forms and Lahiri &amp; Ganguli's area bound."),
+           "(Fusi, Drew & Abbott 2005), the Benna-Fusi chain (2016) and a calcium-based bistable synapse (Graupner "
+           "& Brunel 2012), beside the closed forms and Lahiri & Ganguli's area bound."),
     config=Config,
     quick=dict(),
     full=dict(replicates=10, n_synapses=100_000, n_values=(100, 1000, 10_000, 100_000, 1_000_000), max_age=10_000,

@@ -145,11 +145,14 @@ class Analog:
         S.advance_analog(w, keys, np.uint64(f_thr), po, pa, do, da, float(self.lo), float(self.hi))
 
     def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
-        m = min(n, 16384)
+        m = min(n, 2048)
         w = np.full(m, float(self.w_init))
         f_thr = S.f_threshold(f)
         done = 0
-        while done < self.burn_in:  # burn-in memories in a stream of their own
+        # burn-in memories in a stream of their own, on a sub-population from which the n synapses
+        # are drawn: a synapse's future events are independent of its start, so shared starts
+        # leave the noise of an unrelated pattern, f sum (w - wbar)^2, as it is
+        while done < self.burn_in:
             k = min(4096, self.burn_in - done)
             self.apply(w, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
             done += k
@@ -186,7 +189,7 @@ def additive(a: float, name: str | None = None, burn_in: int | None = None) -> A
     """Additive STDP with hard bounds [0, 1] (:class:`~hebblab.plasticity.PairSTDP`, mu = 0): one
     pairing moves w by +a or -a (a = A+- e^{-|lag|/tau+-} of the pairing's lag)."""
     return Analog(name or f"additive STDP a={a:g}", (("add", a),), (("add", -a),), 0.0, 1.0, 0.5,
-                  burn_in or int(min(200_000, max(2000, 10 / a**2))),
+                  burn_in or int(min(100_000, max(2000, 2 / a**2))),
                   event="one pairing (w +- a)", strength=a)
 
 
@@ -194,7 +197,7 @@ def multiplicative(a: float, name: str | None = None) -> Analog:
     """Multiplicative STDP (mu = 1, Gütig et al. 2003 / van Rossum et al. 2000 soft bounds): one
     pairing moves w by a (1 - w) up or a w down."""
     return Analog(name or f"multiplicative STDP a={a:g}", (("soft_up", a),), (("soft_down", a),), 0.0, 1.0, 0.5,
-                  int(min(200_000, max(2000, 20 / a))), event="one pairing (w + a(1-w) or w - a w)", strength=a)
+                  int(min(100_000, max(2000, 20 / a))), event="one pairing (w + a(1-w) or w - a w)", strength=a)
 
 
 def hebbian3(name: str = "BS2 Hebbian3") -> Analog:
@@ -272,7 +275,7 @@ class Chain:
         S.advance_chain(u, keys, np.uint64(f_thr), float(self.delta), C, g, int(self.n_levels), float(self.u_max))
 
     def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
-        m = min(n, 4096)
+        m = min(n, 1024)
         u = np.zeros((m, self.m))
         f_thr = S.f_threshold(f)
         total = self.burn_in or int(min(2 * self.slowest_time(), 400_000))
