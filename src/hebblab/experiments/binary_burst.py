@@ -78,7 +78,7 @@ from pydantic import Field, model_validator
 from .. import stats
 from ..network import Network
 from ..neurons import IF, PoissonSource, SpikeSource
-from ..plasticity import BinaryBurst, Scatter
+from ..plasticity import BinaryBurst, BurstGatedBinary, Scatter
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
@@ -147,6 +147,17 @@ class Config(ExperimentConfig):
     forget_margins: tuple[Annotated[float, Field(gt=0, le=0.8)], ...] = Field(
         (0.05, 0.1, 0.2, 0.4, 0.8), min_length=2, max_length=16, description="stored 1s at w = theta + margin (theta + margin <= 1)")
     threshold_step: float = Field(0.0005, ge=1e-5, le=0.05, description="step of the w scan (threshold)")
+    gating_rates_hz: tuple[Annotated[float, Field(gt=0, le=200)], ...] = Field(
+        (1.0, 10.0, 40.0), min_length=1, max_length=12, description="rates of independent Poisson single-spike "
+        "activity for the bit-flip comparison of BinaryBurst and the burst-gated synapse (Hz; use_rate_hz among them)")
+    gating_synapses: int = Field(200, ge=10, le=1_000_000, description="synapses per group and rule in the "
+                                 "burst-gating parts (flips under use, one-burst writes)")
+    gating_patterns: int = Field(40, ge=1, le=100_000, description="burst-coded patterns presented to the layers "
+                                 "in the burst-coded survival part")
+    gating_slot_ms: float = Field(50.0, ge=30, le=10_000, description="interval between burst-coded patterns (ms; "
+                                  "a burst of B at isi_ms and its lag must fit)")
+    gating_post_density: float = Field(0.1, gt=0, le=1, description="fraction of a layer's outputs bursting in a "
+                                       "burst-coded pattern (the inputs: pattern_density)")
     leaks: tuple[Annotated[float, Field(ge=0, lt=1)], ...] = Field(
         (0.0, 0.1, 0.5), min_length=1, max_length=8, description="IF leaks per cycle for the threshold scan (the first "
         "is the reference, normally 0)")
@@ -185,6 +196,16 @@ class Config(ExperimentConfig):
             _refuse("use_rates_hz", list(self.use_rates_hz), "rates must differ")
         if not any(math.isclose(self.use_rate_hz, r) for r in self.use_rates_hz):
             _refuse("use_rate_hz", self.use_rate_hz, f"must be one of use_rates_hz = {list(self.use_rates_hz)}")
+        if len(set(self.gating_rates_hz)) != len(self.gating_rates_hz):
+            _refuse("gating_rates_hz", list(self.gating_rates_hz), "rates must differ")
+        if not any(math.isclose(self.use_rate_hz, r) for r in self.gating_rates_hz):
+            _refuse("use_rate_hz", self.use_rate_hz, f"must be one of gating_rates_hz = {list(self.gating_rates_hz)}")
+        if self.gating_slot_ms * ms < (self.burst - 1) * self.isi_ms * ms + self.lag_ms * ms + 1e-3:
+            _refuse("gating_slot_ms", self.gating_slot_ms, f"must be at least (burst - 1) isi_ms + lag_ms + 1 = "
+                    f"{(self.burst - 1) * self.isi_ms + self.lag_ms + 1:g} ms (a pattern's bursts fit in its slot)")
+        if self.replicates * 2 * self.gating_synapses > MAX_SYNAPSES:
+            _refuse("gating_synapses", self.gating_synapses, f"must be <= {int(MAX_SYNAPSES / (2 * self.replicates))} "
+                    f"with {self.replicates} replicates")
         n_lags = len(one_burst_lags(self))
         if self.replicates * self.write_synapses * n_lags > MAX_SYNAPSES:
             _refuse("write_synapses", self.write_synapses, f"must be <= {int(MAX_SYNAPSES / (self.replicates * n_lags))} "
@@ -605,6 +626,171 @@ def forgetting(rule: BinaryBurst, config: Config, rng) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- burst gating (part 7)
+
+def gated_rule(config: Config, noise=None) -> BurstGatedBinary:
+    """The burst-gated synapse of part 7: B = ``burst``, theta = 1/B, the rule's other defaults."""
+    return BurstGatedBinary(theta=1.0 / config.burst, burst=config.burst, noise=noise)
+
+
+def reflected_drift_below(x0: float, theta: float, mu: float, s2: float, t: float, cells: int = 400) -> float:
+    """P(w < theta) after time ``t`` for a diffusion on [0, 1] with drift ``mu`` and variance rate
+    ``s2``, reflected at both ends, from ``x0``: the Fokker-Planck equation on ``cells`` cells of
+    width h (a birth-death chain with rates ``s2/(2 h^2) +- mu/(2 h)`` between neighbours, zero
+    flux at the walls), solved through the eigenvectors of its symmetrized generator. Its
+    stationary cell ratios ``(s2 + mu h)/(s2 - mu h) -> e^{2 mu h/s2}`` are the reflected
+    diffusion's; with mu = 0 it tends to :func:`reflected_below` as h -> 0."""
+    from scipy.linalg import eigh_tridiagonal
+    h = 1.0 / cells
+    d = s2 / 2 / h**2
+    up, down = d + mu / (2 * h), d - mu / (2 * h)
+    if not (down > 0 and up > 0):
+        raise ValueError(f"reflected_drift_below: cells too coarse for |mu| = {abs(mu):g} and s2 = {s2:g}")
+    diag = -np.full(cells, up + down)
+    diag[0], diag[-1] = -up, -down
+    vals, vecs = eigh_tridiagonal(diag, np.full(cells - 1, math.sqrt(up * down)))
+    log_pi = np.arange(cells) * math.log(up / down)
+    half = np.exp(0.5 * (log_pi - log_pi.max()))  # pi^(1/2) up to a constant (it cancels)
+    p0 = np.zeros(cells)
+    x = x0 * cells
+    if math.isclose(x, round(x)) and 0 < round(x) < cells:  # on a cell boundary: half to each side
+        p0[round(x) - 1] = p0[round(x)] = 0.5
+    else:
+        p0[int(min(max(math.floor(x), 0), cells - 1))] = 1.0
+    # p(t) = p0 expm(Q t), expm(Q t) = diag(pi^-1/2) V e^{L t} V^T diag(pi^1/2)
+    p = ((p0 / half) @ vecs * np.exp(vals * t)) @ vecs.T * half
+    centres = (np.arange(cells) + 0.5) * h
+    return float(min(max(p[centres < theta].sum(), 0.0), 1.0))
+
+
+def binary_burst_flip_fraction(rule: BinaryBurst, rate: float, t: float, stored_one_w: float) -> float:
+    """Drift-diffusion prediction of the fraction of bits read wrong after ``t`` s of independent
+    Poisson use at ``rate`` (half stored 0s at 0, half 1s at ``stored_one_w``): drift
+    ``rule.drift(rate, dt=FINE_DT)``, variance rate ``rule.variance_rate(rate)``, reflected at 0 and 1."""
+    mu, s2 = rule.drift(rate, dt=FINE_DT), rule.variance_rate(rate)
+    return 0.5 * ((1 - reflected_drift_below(0.0, rule.theta, mu, s2, t))
+                  + reflected_drift_below(stored_one_w, rule.theta, mu, s2, t))
+
+
+def gated_flip_fraction(rule: BurstGatedBinary, rate: float, t: float, stored_one_w: float) -> float:
+    """Closed form of the same fraction for the burst-gated synapse (BurstGatedBinary.flip_probability
+    on the engine's grid: chance writes flip the 0s, chance erases the 1s)."""
+    return float(np.mean(rule.flip_probability(np.array([0.0, stored_one_w]), rate, t, dt=FINE_DT)))
+
+
+def gating_use(config: Config, rng, rate: float) -> dict:
+    """Independent Poisson pre and post at ``rate`` for ``use_s`` through BinaryBurst (the article's
+    synapse) and the burst-gated synapse on the same spikes, the same stored bits: per group of
+    ``gating_synapses``, the first half stored 1s at ``stored_one_w``, the rest 0s at 0. Returns the
+    number of bits read wrong per group and rule."""
+    R, S = config.replicates, config.gating_synapses
+    ones = np.tile(np.arange(S) < S // 2, R)
+    w0 = np.where(ones, config.stored_one_w, 0.0)
+    rules = {"binary_burst": BinaryBurst(burst=config.burst), "burst_gated": gated_rule(config)}
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(PoissonSource(n=R * S, rate=rate))
+    post = net.add(PoissonSource(n=R * S, rate=rate))
+    projs = {k: net.connect(pre, post, rule=r, w=w0, connectivity="one_to_one") for k, r in rules.items()}
+    net.run(config.use_s + 1e-9)
+    wrong = {k: ((p.w.astype(float) >= rules[k].theta) != ones).reshape(R, S).sum(axis=1) for k, p in projs.items()}
+    return {"wrong": wrong, "n": S, "rules": rules, "rate": rate}
+
+
+def gated_writes(config: Config, rng) -> dict:
+    """One causal burst (B pairings, ``lag_ms``, ``isi_ms``) from w = 0 on ``gating_synapses`` per
+    group, through the burst-gated synapse without noise and under each calibrated noise model:
+    final w by noise, shape (R, S)."""
+    R, S = config.replicates, config.gating_synapses
+    lag_of = np.full(R * S, config.lag_ms * ms)
+    pre_t, pre_i, post_t, post_i = burst_spikes(lag_of, config)
+    duration = 0.1 + config.burst * config.isi_ms * ms + 2 * config.lag_ms * ms
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(SpikeSource(n=R * S, times=pre_t, indices=pre_i))
+    post = net.add(SpikeSource(n=R * S, times=post_t, indices=post_i))
+    projs = {nz: net.connect(pre, post, rule=gated_rule(config, None if nz == "none" else Scatter(nz)), w=0.0,
+                             connectivity="one_to_one") for nz in NOISES}
+    net.run(duration)
+    return {nz: p.w.astype(float).reshape(R, S) for nz, p in projs.items()}
+
+
+def gated_write_closed_form(rule: BurstGatedBinary, noise: str) -> float:
+    """P(one causal burst from 0 sets the bit): 1 without noise (a_plus >= theta), else
+    ``P(g >= theta/a_plus)`` for the log-normal synapse gain (mean 1, SD sigma+) or
+    ``P(xi >= (theta/a_plus - 1) sqrt(B)/sigma+)`` for pairing noise (BurstGatedBinary docstring)."""
+    from scipy.stats import norm
+    ratio = rule.theta / rule.a_plus
+    if noise == "none":
+        return 1.0 if ratio <= 1 else 0.0
+    sig = Scatter(noise).sigma_plus
+    if noise == "synapse":
+        s2 = math.log1p(sig * sig)
+        return float(norm.sf((math.log(ratio) + s2 / 2) / math.sqrt(s2)))
+    return float(norm.sf((ratio - 1) * math.sqrt(rule.burst) / sig))
+
+
+def burst_coded_survival(config: Config, rng) -> dict:
+    """Layers of ``n_in`` x ``n_out`` synapses (``replicates`` layers) with stored bits (a fraction
+    ``ones_fraction`` of 1s at ``stored_one_w``, the rest 0s at 0), the same for BinaryBurst and the
+    burst-gated synapse, receive ``gating_patterns`` burst-coded patterns ``gating_slot_ms`` apart:
+    in each, a random ``pattern_density`` of the inputs bursts (B spikes, ``isi_ms``) and a random
+    ``gating_post_density`` of the outputs bursts ``lag_ms`` after them. A synapse is involved if
+    its input and output burst in the same pattern. Returns the initial and final w by rule, the
+    stored bits and the involvement mask, shape (R, n_in, n_out), and the spike lists."""
+    R, n_in, n_out, P = config.replicates, config.n_in, config.n_out, config.gating_patterns
+    slot, isi, lag = config.gating_slot_ms * ms, config.isi_ms * ms, config.lag_ms * ms
+    ones = rng.random((R, n_in, n_out)) < config.ones_fraction
+    w0 = np.where(ones, config.stored_one_w, 0.0)
+    act_in = rng.random((P, R, n_in)) < config.pattern_density
+    act_out = rng.random((P, R, n_out)) < config.gating_post_density
+    involved = np.einsum("pri,pro->rio", act_in.astype(int), act_out.astype(int)) > 0
+    offsets = np.arange(config.burst) * isi
+
+    def spikes(active, lag_s):
+        p, r, i = np.nonzero(active)
+        t = (0.05 + p * slot)[:, None] + lag_s + offsets[None, :]
+        return t.ravel(), np.repeat(r * active.shape[2] + i, config.burst)
+
+    pre_t, pre_i = spikes(act_in, 0.0)
+    post_t, post_i = spikes(act_out, lag)
+    rr, ii, oo = np.indices((R, n_in, n_out)).reshape(3, -1)
+    rules = {"binary_burst": BinaryBurst(burst=config.burst), "burst_gated": gated_rule(config)}
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(SpikeSource(n=R * n_in, times=pre_t, indices=pre_i))
+    post = net.add(SpikeSource(n=R * n_out, times=post_t, indices=post_i))
+    conn = (rr * n_in + ii, rr * n_out + oo)
+    projs = {k: net.connect(pre, post, rule=r, w=w0.ravel(), connectivity=conn) for k, r in rules.items()}
+    net.run(0.1 + P * slot)
+    return {"w0": w0, "ones": ones, "involved": involved, "rules": rules,
+            "final": {k: p.w.astype(float).reshape(R, n_in, n_out) for k, p in projs.items()},
+            "spikes": (pre_t, pre_i, post_t, post_i)}
+
+
+#: 95 % upper limit of a Poisson mean when no event was seen: -ln 0.05.
+POISSON_ZERO_95 = -math.log(0.05)
+
+
+def _count_rate(k, n, scale: float = 1.0, reason: str = "") -> dict:
+    """Per-replicate counts ``k`` of ``n`` trials as a fraction times ``scale`` (e.g. per minute):
+    the replicates' mean with Student's interval; no event at all is a bound, the 95 % Poisson
+    upper limit ``-ln 0.05 / (total trials) x scale``, never a measured zero; identical non-zero
+    fractions in every replicate: Wilson's interval of the pooled counts, scaled."""
+    k, n = np.asarray(k, float).ravel(), np.asarray(n, float).ravel() * np.ones_like(np.asarray(k, float).ravel())
+    if k.sum() == 0:
+        return stats.at_most(POISSON_ZERO_95 / n.sum() * scale, reason or f"no event in {int(n.sum())} trials "
+                             "(95 % Poisson upper limit)")
+    p = k / n * scale
+    if np.ptp(p) == 0:
+        e = stats.proportion(int(k.sum()), int(n.sum()))
+        return {**e, "mean": e["mean"] * scale, "ci95": [c * scale for c in e["ci95"]]}
+    e = _est(p)
+    e["ci95"] = [max(0.0, e["ci95"][0]), e["ci95"][1]]
+    return e
+
+
+def _rate_key(rate: float) -> str:
+    return f"{rate:g}"
+
+
 # --------------------------------------------------------------------------- statistics
 
 def _est(values):
@@ -692,7 +878,7 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     rule = BinaryBurst(burst=config.burst)
     theta = rule.theta
     balanced = BinaryBurst.balanced_at(config.use_rate_hz, dt=FINE_DT, burst=config.burst)
-    with progress_bar(progress, 5, "binary-burst") as bar:
+    with progress_bar(progress, 6, "binary-burst") as bar:
         # 1. the threshold of an IF neuron for a burst
         scan = threshold_scan(config)
         bar.advance()
@@ -723,6 +909,11 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         fst = forget_stats(f, config, theta)
         bar.advance()
 
+        # 7. burst gating: flips under single-spike use, one-burst writes, burst-coded survival
+        gating = {"use": {rate: gating_use(config, rng, rate) for rate in sorted(config.gating_rates_hz)},
+                  "writes": gated_writes(config, rng), "survival": burst_coded_survival(config, rng)}
+        bar.advance()
+
     use_rate = next(r for r in uses if math.isclose(r, config.use_rate_hz))
     headline, kinds = {}, {}
     headline["threshold"] = _threshold_headline(scan, config, theta, kinds)
@@ -731,7 +922,9 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     headline["use"], headline["format_by_step"] = _use_headline(uses, use_rate, config, rule, kinds)
     headline["forgetting"] = {"duration_s": config.forget_s, **_forget_headline(f, fst, theta, kinds)}
     kinds["forgetting.duration_s"] = "setting"
+    headline.update(_gating_headline(gating, config, kinds))
     tables = _tables(config, theta, lags, writes, rules, rob, uses, f, fst, scan)
+    tables["burst_gating_flips"] = _gating_table(headline, config)
     notes = [
         "Replicates: independent layers (hidden weights, patterns and perturbations drawn anew) for the robustness "
         "curve; independent groups of synapses for the one-burst, use and forgetting parts. A fraction whose "
@@ -762,8 +955,104 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         "each with the default a_minus = a+ tau+/tau- (balanced only as r tau -> 0) or a_minus balanced on the 0.1 ms "
         "grid at each use rate. The diffusion prediction of flips uses the variance rate with the covariances of "
         "successive steps (BinaryBurst.variance_rate).",
+        "Burst gating (part 7): the article's synapse (BinaryBurst, default a-) and the burst-gated synapse "
+        "(BurstGatedBinary: B = 5 spikes with ISI <= 10 ms complete a burst; a post burst completing within 20 ms "
+        "after a pre burst adds a+ = 0.3, a pre burst completing within 20 ms after a post burst subtracts a- = 0.3) "
+        "on the same Poisson spikes, the same stored bits (half 1s at stored_one_w, half 0s at 0) and the same "
+        "number of synapses. Flips per minute = fraction of stored bits read wrong after use_s, divided by use_s "
+        "in minutes, per group; no flip in any group is a bound (95 % Poisson upper limit), never a zero. "
+        "Closed forms: BinaryBurst by a drift-diffusion reflected at 0 and 1 (drift on the 0.1 ms grid, variance "
+        "rate with covariances), the burst-gated synapse by its chance write and erase rates "
+        "(BurstGatedBinary.chance_rates, first order in rho W) and Poisson tails. Write noise enters the "
+        "burst-gated synapse once per burst event: the pairing model as 1 + sigma xi / sqrt(B) (B pairings "
+        "summed), the synapse model as the synapse's fixed log-normal gain.",
     ]
     return Result(headline, tables, notes, kinds)
+
+
+def _gating_headline(g, config, kinds) -> dict:
+    """Part 7's headline entries (module docstring)."""
+    minutes = config.use_s / 60
+    names = ("binary_burst", "burst_gated")
+    flips = {k: {} for k in names}
+    closed = {k: {} for k in names}
+    chance = {}
+    for rate, u in g["use"].items():
+        key = _rate_key(rate)
+        for name in names:
+            flips[name][key] = _count_rate(u["wrong"][name], u["n"], 1 / minutes,
+                                           f"no bit flipped in {u['n'] * u['wrong'][name].size} synapses x "
+                                           f"{config.use_s:g} s (95 % Poisson upper limit)")
+        closed["binary_burst"][key] = binary_burst_flip_fraction(u["rules"]["binary_burst"], rate, config.use_s,
+                                                                 config.stored_one_w) / minutes
+        gr = u["rules"]["burst_gated"]
+        closed["burst_gated"][key] = gated_flip_fraction(gr, rate, config.use_s, config.stored_one_w) / minutes
+        lam_w, lam_e = gr.chance_rates(rate, dt=FINE_DT)
+        chance[key] = {"burst_rate_per_s": gr.burst_rate(rate, dt=FINE_DT), "write_per_s": lam_w, "erase_per_s": lam_e}
+        for name in names:
+            kinds[f"burst_gating.closed_form_flips_per_min_by_rate.{name}.{key}"] = "closed-form"
+        for k in chance[key]:
+            kinds[f"burst_gating.chance_rates_by_rate.{key}.{k}"] = "closed-form"
+    S = config.gating_synapses
+    rule = gated_rule(config)
+    write_p, write_cf = {}, {}
+    for nz, w in g["writes"].items():
+        write_p[nz] = _fracs((w >= rule.theta).mean(axis=1), S)
+        write_cf[nz] = gated_write_closed_form(rule, nz)
+        kinds[f"burst_gating.write_probability_closed_form.{nz}"] = "closed-form"
+    sv = g["survival"]
+    surv = {}
+    out_inv = ~sv["involved"]
+    for name in names:
+        final = sv["final"][name]
+        wrong = (final >= sv["rules"][name].theta) != sv["ones"]
+        moved = np.abs(final - sv["w0"]) > 1e-12
+        n_un = out_inv.sum(axis=(1, 2))
+        zeros_inv = sv["involved"] & ~sv["ones"]
+        surv[name] = {
+            "flips_uninvolved": _count_rate((wrong & out_inv).sum(axis=(1, 2)), n_un),
+            "w_changed_uninvolved": _count_rate((moved & out_inv).sum(axis=(1, 2)), n_un),
+            "zeros_written_involved": _frac((wrong & zeros_inv).sum(axis=(1, 2)), zeros_inv.sum(axis=(1, 2))),
+        }
+    surv["involved_fraction"] = _est(sv["involved"].mean(axis=(1, 2)))
+    surv.update({"patterns": config.gating_patterns, "slot_ms": config.gating_slot_ms})
+    kinds.update({"burst_gating.survival.patterns": "setting", "burst_gating.survival.slot_ms": "setting"})
+    use_key = _rate_key(next(r for r in g["use"] if math.isclose(r, config.use_rate_hz)))
+    top_key = _rate_key(max(g["use"]))
+    at = lambda key: {"rate_hz": float(key), **{n: flips[n][key] for n in names},  # noqa: E731
+                      **{f"{n}_closed_form": closed[n][key] for n in names}}
+    for label, key in (("at_use_rate", use_key), ("at_max_rate", top_key)):
+        kinds[f"burst_gating.{label}.rate_hz"] = "setting"
+        for n in names:
+            kinds[f"burst_gating.{label}.{n}_closed_form"] = "closed-form"
+    gr = gated_rule(config)
+    gate = {"use_period_s": config.use_s, "stored_one_w": config.stored_one_w,
+            "rule": {"a_plus": gr.a_plus, "a_minus": gr.a_minus, "isi_max_ms": gr.isi_max / ms,
+                     "window_ms": gr.window_plus / ms, "burst": gr.burst, "theta": gr.theta},
+            "closed_form_flips_per_min_by_rate": closed, "chance_rates_by_rate": chance,
+            "at_use_rate": at(use_key), "at_max_rate": at(top_key),
+            "write_probability_closed_form": write_cf, "survival": surv}
+    for k in ("use_period_s", "stored_one_w", *[f"rule.{x}" for x in gate["rule"]]):
+        kinds[f"burst_gating.{k}"] = "setting"
+    return {"burst_gated_flips_per_min_by_rate": flips["burst_gated"],
+            "binary_burst_flips_per_min_by_rate": flips["binary_burst"],
+            "burst_gated_write_probability": write_p, "burst_gating": gate}
+
+
+def _gating_table(h, config) -> dict:
+    """Flips per minute by rate and rule, measured (mean and interval, or the bound) beside the closed form."""
+    t = {"rate_hz": [], "rule": [], "mean": [], "lo": [], "hi": [], "bound": [], "closed_form": []}
+    for name in ("binary_burst", "burst_gated"):
+        for key, v in h[f"{name}_flips_per_min_by_rate"].items():
+            bound = stats.is_bound(v)
+            t["rate_hz"].append(float(key))
+            t["rule"].append(name)
+            t["mean"].append(v["at_most"] if bound else v["mean"])
+            t["lo"].append(0.0 if bound else v["ci95"][0])
+            t["hi"].append(v["at_most"] if bound else v["ci95"][1])
+            t["bound"].append(bound)
+            t["closed_form"].append(h["burst_gating"]["closed_form_flips_per_min_by_rate"][name][key])
+    return t
 
 
 def _threshold_headline(scan, config, theta, kinds) -> dict:
