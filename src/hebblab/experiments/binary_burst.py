@@ -65,6 +65,22 @@ Six parts, each with replicates (independent layers or groups of synapses) and a
    (separation of variables: sine modes vanishing at 0 with zero slope at L): median ~ x0^2/s2
    for x0 << L, heavy tailed. Measured: median forget time per level, rank correlation of forget
    time with w, and the exponent of median time against x0 (1: linear law, 2: diffusive).
+7. Burst gating. The article's synapse against a burst-gated one
+   (:class:`~hebblab.plasticity.BurstGatedBinary`: a burst is B spikes with ISIs <= 10 ms; a post
+   burst completing within 20 ms after a pre burst writes a+ = 0.3, the reverse order erases
+   a- = 0.3; single spikes do nothing), varying only the rule: (a) independent Poisson pre and post
+   single-spike activity at each of ``gating_rates_hz`` for ``use_s``, ``gating_synapses`` per group
+   and rule, the same spikes and stored bits (half 1s at ``stored_one_w``, half 0s at 0): bits
+   flipped per synapse per minute (fraction read wrong after the period / its length in minutes;
+   none flipped: the 95 % Poisson upper limit -ln 0.05 / (synapses x minutes), a bound), against
+   BinaryBurst's drift-diffusion reflected at 0 and 1 (:func:`reflected_drift_below`) and the
+   burst-gated closed form (chance bursts at ``rho = r (1 - q) q^{B-1}/(1 - q^B)``,
+   ``q = 1 - e^{-r T}``, coincident at ``rho^2 W``; Poisson tails; BurstGatedBinary docstring);
+   (b) one causal burst from 0 (``lag_ms``, ``isi_ms``) under each noise model against
+   :func:`gated_write_closed_form`; (c) layers with stored bits receive ``gating_patterns``
+   burst-coded patterns ``gating_slot_ms`` apart (inputs burst, then outputs ``lag_ms`` later):
+   uninvolved synapses (input and output never burst in the same pattern) flipped and with w
+   changed, and involved stored 0s written, for both rules on the same spikes.
 """
 
 from __future__ import annotations
@@ -925,6 +941,7 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     headline.update(_gating_headline(gating, config, kinds))
     tables = _tables(config, theta, lags, writes, rules, rob, uses, f, fst, scan)
     tables["burst_gating_flips"] = _gating_table(headline, config)
+    tables["burst_gating_theory"] = _gating_theory(config)
     notes = [
         "Replicates: independent layers (hidden weights, patterns and perturbations drawn anew) for the robustness "
         "curve; independent groups of synapses for the one-burst, use and forgetting parts. A fraction whose "
@@ -1037,6 +1054,17 @@ def _gating_headline(g, config, kinds) -> dict:
     return {"burst_gated_flips_per_min_by_rate": flips["burst_gated"],
             "binary_burst_flips_per_min_by_rate": flips["binary_burst"],
             "burst_gated_write_probability": write_p, "burst_gating": gate}
+
+
+def _gating_theory(config, points: int = 16) -> dict:
+    """Both closed forms of flips per minute on a log grid of rates spanning ``gating_rates_hz``."""
+    lo, hi = min(config.gating_rates_hz), max(config.gating_rates_hz)
+    grid = np.geomspace(lo, hi, points) if hi > lo else np.array([lo])
+    minutes = config.use_s / 60
+    bb, gr = BinaryBurst(burst=config.burst), gated_rule(config)
+    return {"rate_hz": grid.tolist(),
+            "binary_burst": [binary_burst_flip_fraction(bb, r, config.use_s, config.stored_one_w) / minutes for r in grid],
+            "burst_gated": [gated_flip_fraction(gr, r, config.use_s, config.stored_one_w) / minutes for r in grid]}
 
 
 def _gating_table(h, config) -> dict:
@@ -1520,7 +1548,110 @@ def figures(result: Result):
               title="(h) survival (dotted: diffusion, reflected at w = 1)", ylim=(0, 102))
     ax[7].legend(fontsize=7)
     fig.tight_layout()
-    return [("binary_burst", fig)]
+    out = [("binary_burst", fig)]
+    if "burst_gating" in h:
+        out.append(("burst_gating", _gating_figure(result)))
+    return out
+
+
+def _gating_figure(result: Result):
+    """Part 7: flips per minute against the rate of single-spike use (log y), the one-burst write
+    probability under write noise, and the survival of uninvolved bits under burst-coded patterns."""
+    from matplotlib.figure import Figure
+
+    h = result.headline
+    g = h["burst_gating"]
+    fig = Figure(figsize=(16, 5))
+    ax = fig.subplots(1, 3)
+    styles = {"binary_burst": ("C3", "o", "BinaryBurst (the article's synapse, nearest-spike STDP)"),
+              "burst_gated": ("C0", "s", "burst-gated synapse (BurstGatedBinary)")}
+    for name, (c, mk, label) in styles.items():
+        data = h[f"{name}_flips_per_min_by_rate"]
+        rates = np.array([float(k) for k in data])
+        cf = np.array([g["closed_form_flips_per_min_by_rate"][name][k] for k in data])
+        est = [stats.is_estimate(v) for v in data.values()]
+        m = np.array([v["mean"] if e else v["at_most"] for v, e in zip(data.values(), est)])
+        lo = np.array([v["ci95"][0] if e else np.nan for v, e in zip(data.values(), est)])
+        hi = np.array([v["ci95"][1] if e else np.nan for v, e in zip(data.values(), est)])
+        ok = np.array(est)
+        if ok.any():
+            ax[0].errorbar(rates[ok], m[ok], yerr=[m[ok] - np.maximum(lo[ok], m[ok] * 1e-3), hi[ok] - m[ok]],
+                           color=c, marker=mk, ls="none", capsize=3, label=f"{label}: measured (95 % CI)")
+        if (~ok).any():
+            ax[0].plot(rates[~ok] * (1.04 if name == "burst_gated" else 0.96), m[~ok], marker="v", color=c, ls="none",
+                       mfc="none", ms=9,
+                       label=f"{label}: no flip, 95 % upper bound")
+        th = result.tables.get("burst_gating_theory")
+        xs, ys = (np.asarray(th["rate_hz"]), np.asarray(th[name])) if th else (rates, cf)
+        ax[0].plot(xs, np.maximum(ys, 1e-12), "--", color=c, lw=1,
+                   label="closed form: " + ("drift-diffusion" if name == "binary_burst" else "chance bursts"))
+    ax[0].set(xscale="log", yscale="log", ylim=(1e-8, 10), xlabel="rate of independent Poisson pre and post "
+              "single-spike activity (Hz)", ylabel="bits flipped per synapse per minute",
+              title=f"(a) flips under use ({g['use_period_s']:g} s; 1s at w = {g['stored_one_w']:g}, 0s at 0)")
+    ax[0].legend(fontsize=6.5, loc="lower right")
+    wp, wcf = h["burst_gated_write_probability"], g["write_probability_closed_form"]
+    x = np.arange(len(wp))
+    m = np.array([v["mean"] for v in wp.values()]) * 100
+    err = np.array([[v["mean"] - v["ci95"][0], v["ci95"][1] - v["mean"]] for v in wp.values()]).T * 100
+    ax[1].bar(x, m, yerr=err, capsize=4, color="C0", alpha=0.7, label="measured (95 % CI)")
+    ax[1].plot(x, np.array(list(wcf.values())) * 100, "k_", ms=30, mew=2, label="closed form")
+    ax[1].set_xticks(x, [f"{k} noise" for k in wp])
+    ax[1].set(ylabel="synapses with w >= theta after one causal burst from 0 (%)", ylim=(0, 105),
+              title="(b) burst-gated synapse: one-burst write probability")
+    ax[1].legend(fontsize=7)
+    sv = g["survival"]
+    rows = [("flips_uninvolved", "uninvolved bits flipped"), ("w_changed_uninvolved", "uninvolved w changed"),
+            ("zeros_written_involved", "involved 0s written")]
+    for k, (name, (c, _, label)) in enumerate(styles.items()):
+        for r, (key, _) in enumerate(rows):
+            v = sv[name][key]
+            xx = r + (k - 0.5) * 0.35
+            if stats.is_estimate(v):
+                ax[2].bar(xx, v["mean"] * 100, 0.35, yerr=[[(v["mean"] - v["ci95"][0]) * 100],
+                                                           [(v["ci95"][1] - v["mean"]) * 100]],
+                          capsize=3, color=c, alpha=0.7, label=label if r == 0 else None)
+            else:
+                ax[2].plot(xx, v["at_most"] * 100, "v", color=c, mfc="none", ms=9,
+                           label=f"{label}: none seen (95 % upper bound)")
+    ax[2].set_xticks(range(len(rows)), [lab for _, lab in rows], fontsize=8)
+    ax[2].set(ylabel="% of synapses", ylim=(0, 105),
+              title=f"(c) {sv['patterns']} burst-coded patterns {sv['slot_ms']:g} ms apart")
+    ax[2].legend(fontsize=6.5)
+    fig.tight_layout()
+    return fig
+
+
+def _gating_text(h) -> str:
+    F = stats.fmt
+    g = h["burst_gating"]
+    rates = list(h["burst_gated_flips_per_min_by_rate"])
+
+    def curve(name):
+        return "; ".join(f"{k} Hz {F(h[f'{name}_flips_per_min_by_rate'][k], 2)} (closed form "
+                         f"{g['closed_form_flips_per_min_by_rate'][name][k]:.2g})" for k in rates)
+
+    wp, wcf = h["burst_gated_write_probability"], g["write_probability_closed_form"]
+    sv = g["survival"]
+    r = g["rule"]
+    return (
+        f"A burst-gated synapse (a post burst of {r['burst']} spikes with ISIs <= {r['isi_max_ms']:g} ms completing "
+        f"within {r['window_ms']:g} ms after a pre burst writes a+ = {r['a_plus']:g}, the reverse order erases "
+        f"a- = {r['a_minus']:g}; single spikes do nothing) on the same independent Poisson single-spike use for "
+        f"{g['use_period_s']:g} s, the same stored bits and synapse count as the article's synapse flips, per synapse "
+        f"per minute: {curve('burst_gated')}; the article's synapse (BinaryBurst, default a-) {curve('binary_burst')}. "
+        f"Its chance writes come only from chance bursts (rate ~ r (r T)^(B-1)), so they vanish at low rates and "
+        f"grow steeply near 40 Hz. One causal burst from 0 writes it without noise ({F(wp['none'], 3, True)}), "
+        f"under calibrated synapse noise in {F(wp['synapse'], 3, True)} of synapses (closed form "
+        f"{wcf['synapse'] * 100:.1f} %) and under per-pairing noise in {F(wp['pairing'], 3, True)} (closed form "
+        f"{wcf['pairing'] * 100:.1f} %): the cost of one large step. Under {sv['patterns']} burst-coded patterns "
+        f"{sv['slot_ms']:g} ms apart, bits whose input and output never burst together flip "
+        f"{F(sv['burst_gated']['flips_uninvolved'], 2, True)} (burst-gated) and "
+        f"{F(sv['binary_burst']['flips_uninvolved'], 2, True)} (BinaryBurst), but BinaryBurst moves the hidden w of "
+        f"{F(sv['binary_burst']['w_changed_uninvolved'], 3, True)} of them (burst-gated: "
+        f"{F(sv['burst_gated']['w_changed_uninvolved'], 2, True)}), and the new patterns write their stored 0s in "
+        f"{F(sv['burst_gated']['zeros_written_involved'], 3, True)} (burst-gated) against "
+        f"{F(sv['binary_burst']['zeros_written_involved'], 3, True)} (BinaryBurst, whose one-burst write of 0.209 "
+        f"is undone by the neighbouring patterns' pairings).")
 
 
 # --------------------------------------------------------------------------- summary, finding, verdicts
@@ -1687,7 +1818,8 @@ def _forget_text(fg) -> str:
 def finding(result: Result) -> str:
     h = result.headline
     return " ".join([_threshold_text(h["threshold"]), _one_burst_text(h["one_burst"], h["use"], h["threshold"]["theta"]),
-                     _robustness_text(h["robustness"]), _use_text(h), _forget_text(h["forgetting"])])
+                     _robustness_text(h["robustness"]), _use_text(h), _forget_text(h["forgetting"])]
+                    + ([_gating_text(h)] if "burst_gating" in h else []))
 
 
 def _threshold_verdict(h) -> Verdict:
@@ -1754,8 +1886,39 @@ def _one_burst_verdict(h) -> Verdict:
         f"{ob['longest_lag_ms_closed_form']:.2f} ms (with a- balanced for use, <= "
         f"{ob['balanced_a_minus']['longest_lag_ms_closed_form']:.2f} ms: no write at {ob['lag_ms']:g} ms); Bi & "
         f"Poo-calibrated synapse noise (in its domain) or pairing noise (calibrated on 60-pairing totals, outside "
-        f"its domain for one 5-pairing burst on hard bounds)",
+        f"its domain for one 5-pairing burst on hard bounds)" + _gated_write_conditions(h),
         label=label, percent=pct, digits=3 if pct else 4)
+
+
+def _gated_write_conditions(h) -> str:
+    """The burst-gated synapse's one-burst writes, stated beside the verdict on the article's synapse."""
+    if "burst_gating" not in h:
+        return ""
+    wp, r = h["burst_gated_write_probability"], h["burst_gating"]["rule"]
+    return (f". Not deciding, for comparison: a burst-gated synapse (BurstGatedBinary, a+ = {r['a_plus']:g}, written "
+            f"only when a post burst of {r['burst']} spikes with ISIs <= {r['isi_max_ms']:g} ms completes within "
+            f"{r['window_ms']:g} ms after a pre burst) is set by one causal burst at {h['one_burst']['lag_ms']:g} ms "
+            f"lag in {stats.fmt(wp['none'], 3, True)} of synapses without noise, "
+            f"{stats.fmt(wp['synapse'], 3, True)} under synapse noise and {stats.fmt(wp['pairing'], 3, True)} under "
+            "pairing noise; an anti-causal burst from 0 cannot set it")
+
+
+def _gated_use_conditions(h) -> str:
+    """The burst-gated synapse under the same use, stated beside the verdict on the article's synapse."""
+    if "burst_gating" not in h:
+        return ""
+    g = h["burst_gating"]
+    F = stats.fmt
+    u, m = g["at_use_rate"], g["at_max_rate"]
+    return (f". Not deciding, for comparison: under the same independent Poisson single-spike use ({g['use_period_s']:g} s, "
+            f"same stored bits and synapse count) bits flipped per synapse per minute at {u['rate_hz']:g} Hz: "
+            f"article's synapse {F(u['binary_burst'], 3)}, burst-gated synapse {F(u['burst_gated'], 3)} (closed form "
+            f"{u['burst_gated_closed_form']:.2g}); at {m['rate_hz']:g} Hz {F(m['binary_burst'], 3)} and "
+            f"{F(m['burst_gated'], 3)} (closed form {m['burst_gated_closed_form']:.2g}): the burst-gated synapse is "
+            "immune to single-spike use only while chance bursts are rare (low rates); under burst-coded patterns "
+            f"{g['survival']['slot_ms']:g} ms apart, uninvolved bits flipped: article's synapse "
+            f"{F(g['survival']['binary_burst']['flips_uninvolved'], 2, True)}, burst-gated "
+            f"{F(g['survival']['burst_gated']['flips_uninvolved'], 2, True)}")
 
 
 def _immune_verdict(h) -> Verdict:
@@ -1778,7 +1941,7 @@ def _immune_verdict(h) -> Verdict:
         "is below 1 %; qualified otherwise (the deciding number is the largest use)",
         f"the article's synapse (a+ = 0.08, default a- = {us['a_minus']['default']:.4f}); independent Poisson pre and "
         f"post for {us['period_s']:g} s, stored 1s at w = {us['stored_one_w']:g} and 0s at 0; bits flipped by use: "
-        f"{curve}",
+        f"{curve}" + _gated_use_conditions(h),
         label=f"bits flipped by {us['period_s']:g} s of independent {d['rate_hz']:g} Hz use ({d['use_spikes']:g} "
               f"spikes per synapse), the article's synapse", percent=True)
 
@@ -1820,11 +1983,15 @@ register_experiment(Experiment(
            "spike counts of a binary and an analog layer reading the same hidden weights under the same unfiltered "
            "perturbations, for weights as written and farther from theta; (e) bits flipped against the amount of "
            "independent use at four rates; (f) the same use, storage format x step size; (g, h) time to forget "
-           "against w under net-depressing and balanced interference."),
+           "against w under net-depressing and balanced interference. Second figure (burst gating): (a) bits "
+           "flipped per minute against the rate of independent single-spike use for the article's synapse and a "
+           "burst-gated synapse, with their closed forms; (b) the burst-gated synapse's one-burst write probability "
+           "under write noise; (c) uninvolved bits and weights changed by burst-coded patterns."),
     config=Config,
     quick=dict(),
     full=dict(replicates=20, write_synapses=500, n_patterns=100, use_s=100.0, use_synapses=500, forget_s=400.0,
-              forget_synapses=60),
+              forget_synapses=60, gating_rates_hz=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 40.0), gating_synapses=500,
+              gating_patterns=100),
     run=run, figures=figures,
     summary=(
         Headline("one_burst.specificity.synapse", "one-burst write minus anti-causal false-write probability at 2 ms "
@@ -1835,5 +2002,15 @@ register_experiment(Experiment(
                  "a-)", percent=True),
         Headline("forgetting.smaller_rank_correlation", "rank correlation of forget time with w, the smaller of "
                  "net-depressing and balanced interference", digits=2),
+        Headline("burst_gating.at_use_rate.binary_burst", "bits flipped per synapse per minute by independent 10 Hz "
+                 "single-spike use, the article's synapse (BinaryBurst)", unit="per min"),
+        Headline("burst_gating.at_use_rate.burst_gated", "bits flipped per synapse per minute by the same 10 Hz use, "
+                 "burst-gated synapse (a bound where none flipped)", unit="per min"),
+        Headline("burst_gating.at_max_rate.burst_gated", "bits flipped per synapse per minute by independent "
+                 "single-spike use at the highest tested rate (40 Hz by default), burst-gated synapse", unit="per min"),
+        Headline("burst_gated_write_probability.synapse", "one-burst write probability of the burst-gated synapse "
+                 "under calibrated synapse noise", percent=True),
+        Headline("burst_gating.survival.burst_gated.flips_uninvolved", "uninvolved bits flipped by burst-coded "
+                 "patterns, burst-gated synapse (a bound where none flipped)", percent=True),
     ),
     finding=finding, verdicts=verdicts))
