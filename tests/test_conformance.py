@@ -28,6 +28,9 @@ RULE_CASES = {
     "two-state": [hl.rules.TwoStateStochastic(q=0.3)],
     "cascade": [hl.rules.Cascade(n_states=5)],
     "benna-fusi": [hl.rules.BennaFusi(delta=0.2)],
+    # small steps keep the weights inside the bounds; both noise models exercise every kernel path
+    "burst-gated": [hl.rules.BurstGatedBinary(a_plus=0.05, a_minus=0.05,
+                                              noise=(Scatter("pairing"), Scatter("synapse")))],
     "bs2-binary": [hl.rules.BS2Binary()],
     "bs2-cycle-hebbian3": [hl.rules.BS2CycleHebbian3()],
     "bs2-hebbian1": [hl.rules.BS2Hebbian1()],
@@ -37,7 +40,9 @@ RULE_CASES = {
 CYCLES = dict(dt=1e-3, p_spike=0.2, steps=600)  # Brain Simulator II's rules count lags in cycles
 STEP_RULES = {"bs2-hebbian3": CYCLES,
               **{name: dict(CYCLES, w0=0.3, w_range=(0.0, 1.0))
-                 for name in ("bs2-binary", "bs2-cycle-hebbian3", "bs2-hebbian1", "bs2-hebbian2")}}
+                 for name in ("bs2-binary", "bs2-cycle-hebbian3", "bs2-hebbian1", "bs2-hebbian2")},
+              # dense trains (300 Hz): bursts of 5 within 10 ms must occur in the short random trains
+              "burst-gated": dict(steps=8000, p_spike=0.03)}
 
 
 def test_every_registered_rule_has_a_conformance_case():

@@ -65,6 +65,22 @@ Six parts, each with replicates (independent layers or groups of synapses) and a
    (separation of variables: sine modes vanishing at 0 with zero slope at L): median ~ x0^2/s2
    for x0 << L, heavy tailed. Measured: median forget time per level, rank correlation of forget
    time with w, and the exponent of median time against x0 (1: linear law, 2: diffusive).
+7. Burst gating. The article's synapse against a burst-gated one
+   (:class:`~hebblab.plasticity.BurstGatedBinary`: a burst is B spikes with ISIs <= 10 ms; a post
+   burst completing within 20 ms after a pre burst writes a+ = 0.3, the reverse order erases
+   a- = 0.3; single spikes do nothing), varying only the rule: (a) independent Poisson pre and post
+   single-spike activity at each of ``gating_rates_hz`` for ``use_s``, ``gating_synapses`` per group
+   and rule, the same spikes and stored bits (half 1s at ``stored_one_w``, half 0s at 0): bits
+   flipped per synapse per minute (fraction read wrong after the period / its length in minutes;
+   none flipped: the 95 % Poisson upper limit -ln 0.05 / (synapses x minutes), a bound), against
+   BinaryBurst's drift-diffusion reflected at 0 and 1 (:func:`reflected_drift_below`) and the
+   burst-gated closed form (chance bursts at ``rho = r (1 - q) q^{B-1}/(1 - q^B)``,
+   ``q = 1 - e^{-r T}``, coincident at ``rho^2 W``; Poisson tails; BurstGatedBinary docstring);
+   (b) one causal burst from 0 (``lag_ms``, ``isi_ms``) under each noise model against
+   :func:`gated_write_closed_form`; (c) layers with stored bits receive ``gating_patterns``
+   burst-coded patterns ``gating_slot_ms`` apart (inputs burst, then outputs ``lag_ms`` later):
+   uninvolved synapses (input and output never burst in the same pattern) flipped and with w
+   changed, and involved stored 0s written, for both rules on the same spikes.
 """
 
 from __future__ import annotations
@@ -78,7 +94,7 @@ from pydantic import Field, model_validator
 from .. import stats
 from ..network import Network
 from ..neurons import IF, PoissonSource, SpikeSource
-from ..plasticity import BinaryBurst, Scatter
+from ..plasticity import BinaryBurst, BurstGatedBinary, Scatter
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
@@ -147,6 +163,17 @@ class Config(ExperimentConfig):
     forget_margins: tuple[Annotated[float, Field(gt=0, le=0.8)], ...] = Field(
         (0.05, 0.1, 0.2, 0.4, 0.8), min_length=2, max_length=16, description="stored 1s at w = theta + margin (theta + margin <= 1)")
     threshold_step: float = Field(0.0005, ge=1e-5, le=0.05, description="step of the w scan (threshold)")
+    gating_rates_hz: tuple[Annotated[float, Field(gt=0, le=200)], ...] = Field(
+        (1.0, 10.0, 40.0), min_length=1, max_length=12, description="rates of independent Poisson single-spike "
+        "activity for the bit-flip comparison of BinaryBurst and the burst-gated synapse (Hz; use_rate_hz among them)")
+    gating_synapses: int = Field(200, ge=10, le=1_000_000, description="synapses per group and rule in the "
+                                 "burst-gating parts (flips under use, one-burst writes)")
+    gating_patterns: int = Field(40, ge=1, le=100_000, description="burst-coded patterns presented to the layers "
+                                 "in the burst-coded survival part")
+    gating_slot_ms: float = Field(50.0, ge=30, le=10_000, description="interval between burst-coded patterns (ms; "
+                                  "a burst of B at isi_ms and its lag must fit)")
+    gating_post_density: float = Field(0.1, gt=0, le=1, description="fraction of a layer's outputs bursting in a "
+                                       "burst-coded pattern (the inputs: pattern_density)")
     leaks: tuple[Annotated[float, Field(ge=0, lt=1)], ...] = Field(
         (0.0, 0.1, 0.5), min_length=1, max_length=8, description="IF leaks per cycle for the threshold scan (the first "
         "is the reference, normally 0)")
@@ -185,6 +212,16 @@ class Config(ExperimentConfig):
             _refuse("use_rates_hz", list(self.use_rates_hz), "rates must differ")
         if not any(math.isclose(self.use_rate_hz, r) for r in self.use_rates_hz):
             _refuse("use_rate_hz", self.use_rate_hz, f"must be one of use_rates_hz = {list(self.use_rates_hz)}")
+        if len(set(self.gating_rates_hz)) != len(self.gating_rates_hz):
+            _refuse("gating_rates_hz", list(self.gating_rates_hz), "rates must differ")
+        if not any(math.isclose(self.use_rate_hz, r) for r in self.gating_rates_hz):
+            _refuse("use_rate_hz", self.use_rate_hz, f"must be one of gating_rates_hz = {list(self.gating_rates_hz)}")
+        if self.gating_slot_ms * ms < (self.burst - 1) * self.isi_ms * ms + self.lag_ms * ms + 1e-3:
+            _refuse("gating_slot_ms", self.gating_slot_ms, f"must be at least (burst - 1) isi_ms + lag_ms + 1 = "
+                    f"{(self.burst - 1) * self.isi_ms + self.lag_ms + 1:g} ms (a pattern's bursts fit in its slot)")
+        if self.replicates * 2 * self.gating_synapses > MAX_SYNAPSES:
+            _refuse("gating_synapses", self.gating_synapses, f"must be <= {int(MAX_SYNAPSES / (2 * self.replicates))} "
+                    f"with {self.replicates} replicates")
         n_lags = len(one_burst_lags(self))
         if self.replicates * self.write_synapses * n_lags > MAX_SYNAPSES:
             _refuse("write_synapses", self.write_synapses, f"must be <= {int(MAX_SYNAPSES / (self.replicates * n_lags))} "
@@ -605,6 +642,171 @@ def forgetting(rule: BinaryBurst, config: Config, rng) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- burst gating (part 7)
+
+def gated_rule(config: Config, noise=None) -> BurstGatedBinary:
+    """The burst-gated synapse of part 7: B = ``burst``, theta = 1/B, the rule's other defaults."""
+    return BurstGatedBinary(theta=1.0 / config.burst, burst=config.burst, noise=noise)
+
+
+def reflected_drift_below(x0: float, theta: float, mu: float, s2: float, t: float, cells: int = 400) -> float:
+    """P(w < theta) after time ``t`` for a diffusion on [0, 1] with drift ``mu`` and variance rate
+    ``s2``, reflected at both ends, from ``x0``: the Fokker-Planck equation on ``cells`` cells of
+    width h (a birth-death chain with rates ``s2/(2 h^2) +- mu/(2 h)`` between neighbours, zero
+    flux at the walls), solved through the eigenvectors of its symmetrized generator. Its
+    stationary cell ratios ``(s2 + mu h)/(s2 - mu h) -> e^{2 mu h/s2}`` are the reflected
+    diffusion's; with mu = 0 it tends to :func:`reflected_below` as h -> 0."""
+    from scipy.linalg import eigh_tridiagonal
+    h = 1.0 / cells
+    d = s2 / 2 / h**2
+    up, down = d + mu / (2 * h), d - mu / (2 * h)
+    if not (down > 0 and up > 0):
+        raise ValueError(f"reflected_drift_below: cells too coarse for |mu| = {abs(mu):g} and s2 = {s2:g}")
+    diag = -np.full(cells, up + down)
+    diag[0], diag[-1] = -up, -down
+    vals, vecs = eigh_tridiagonal(diag, np.full(cells - 1, math.sqrt(up * down)))
+    log_pi = np.arange(cells) * math.log(up / down)
+    half = np.exp(0.5 * (log_pi - log_pi.max()))  # pi^(1/2) up to a constant (it cancels)
+    p0 = np.zeros(cells)
+    x = x0 * cells
+    if math.isclose(x, round(x)) and 0 < round(x) < cells:  # on a cell boundary: half to each side
+        p0[round(x) - 1] = p0[round(x)] = 0.5
+    else:
+        p0[int(min(max(math.floor(x), 0), cells - 1))] = 1.0
+    # p(t) = p0 expm(Q t), expm(Q t) = diag(pi^-1/2) V e^{L t} V^T diag(pi^1/2)
+    p = ((p0 / half) @ vecs * np.exp(vals * t)) @ vecs.T * half
+    centres = (np.arange(cells) + 0.5) * h
+    return float(min(max(p[centres < theta].sum(), 0.0), 1.0))
+
+
+def binary_burst_flip_fraction(rule: BinaryBurst, rate: float, t: float, stored_one_w: float) -> float:
+    """Drift-diffusion prediction of the fraction of bits read wrong after ``t`` s of independent
+    Poisson use at ``rate`` (half stored 0s at 0, half 1s at ``stored_one_w``): drift
+    ``rule.drift(rate, dt=FINE_DT)``, variance rate ``rule.variance_rate(rate)``, reflected at 0 and 1."""
+    mu, s2 = rule.drift(rate, dt=FINE_DT), rule.variance_rate(rate)
+    return 0.5 * ((1 - reflected_drift_below(0.0, rule.theta, mu, s2, t))
+                  + reflected_drift_below(stored_one_w, rule.theta, mu, s2, t))
+
+
+def gated_flip_fraction(rule: BurstGatedBinary, rate: float, t: float, stored_one_w: float) -> float:
+    """Closed form of the same fraction for the burst-gated synapse (BurstGatedBinary.flip_probability
+    on the engine's grid: chance writes flip the 0s, chance erases the 1s)."""
+    return float(np.mean(rule.flip_probability(np.array([0.0, stored_one_w]), rate, t, dt=FINE_DT)))
+
+
+def gating_use(config: Config, rng, rate: float) -> dict:
+    """Independent Poisson pre and post at ``rate`` for ``use_s`` through BinaryBurst (the article's
+    synapse) and the burst-gated synapse on the same spikes, the same stored bits: per group of
+    ``gating_synapses``, the first half stored 1s at ``stored_one_w``, the rest 0s at 0. Returns the
+    number of bits read wrong per group and rule."""
+    R, S = config.replicates, config.gating_synapses
+    ones = np.tile(np.arange(S) < S // 2, R)
+    w0 = np.where(ones, config.stored_one_w, 0.0)
+    rules = {"binary_burst": BinaryBurst(burst=config.burst), "burst_gated": gated_rule(config)}
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(PoissonSource(n=R * S, rate=rate))
+    post = net.add(PoissonSource(n=R * S, rate=rate))
+    projs = {k: net.connect(pre, post, rule=r, w=w0, connectivity="one_to_one") for k, r in rules.items()}
+    net.run(config.use_s + 1e-9)
+    wrong = {k: ((p.w.astype(float) >= rules[k].theta) != ones).reshape(R, S).sum(axis=1) for k, p in projs.items()}
+    return {"wrong": wrong, "n": S, "rules": rules, "rate": rate}
+
+
+def gated_writes(config: Config, rng) -> dict:
+    """One causal burst (B pairings, ``lag_ms``, ``isi_ms``) from w = 0 on ``gating_synapses`` per
+    group, through the burst-gated synapse without noise and under each calibrated noise model:
+    final w by noise, shape (R, S)."""
+    R, S = config.replicates, config.gating_synapses
+    lag_of = np.full(R * S, config.lag_ms * ms)
+    pre_t, pre_i, post_t, post_i = burst_spikes(lag_of, config)
+    duration = 0.1 + config.burst * config.isi_ms * ms + 2 * config.lag_ms * ms
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(SpikeSource(n=R * S, times=pre_t, indices=pre_i))
+    post = net.add(SpikeSource(n=R * S, times=post_t, indices=post_i))
+    projs = {nz: net.connect(pre, post, rule=gated_rule(config, None if nz == "none" else Scatter(nz)), w=0.0,
+                             connectivity="one_to_one") for nz in NOISES}
+    net.run(duration)
+    return {nz: p.w.astype(float).reshape(R, S) for nz, p in projs.items()}
+
+
+def gated_write_closed_form(rule: BurstGatedBinary, noise: str) -> float:
+    """P(one causal burst from 0 sets the bit): 1 without noise (a_plus >= theta), else
+    ``P(g >= theta/a_plus)`` for the log-normal synapse gain (mean 1, SD sigma+) or
+    ``P(xi >= (theta/a_plus - 1) sqrt(B)/sigma+)`` for pairing noise (BurstGatedBinary docstring)."""
+    from scipy.stats import norm
+    ratio = rule.theta / rule.a_plus
+    if noise == "none":
+        return 1.0 if ratio <= 1 else 0.0
+    sig = Scatter(noise).sigma_plus
+    if noise == "synapse":
+        s2 = math.log1p(sig * sig)
+        return float(norm.sf((math.log(ratio) + s2 / 2) / math.sqrt(s2)))
+    return float(norm.sf((ratio - 1) * math.sqrt(rule.burst) / sig))
+
+
+def burst_coded_survival(config: Config, rng) -> dict:
+    """Layers of ``n_in`` x ``n_out`` synapses (``replicates`` layers) with stored bits (a fraction
+    ``ones_fraction`` of 1s at ``stored_one_w``, the rest 0s at 0), the same for BinaryBurst and the
+    burst-gated synapse, receive ``gating_patterns`` burst-coded patterns ``gating_slot_ms`` apart:
+    in each, a random ``pattern_density`` of the inputs bursts (B spikes, ``isi_ms``) and a random
+    ``gating_post_density`` of the outputs bursts ``lag_ms`` after them. A synapse is involved if
+    its input and output burst in the same pattern. Returns the initial and final w by rule, the
+    stored bits and the involvement mask, shape (R, n_in, n_out), and the spike lists."""
+    R, n_in, n_out, P = config.replicates, config.n_in, config.n_out, config.gating_patterns
+    slot, isi, lag = config.gating_slot_ms * ms, config.isi_ms * ms, config.lag_ms * ms
+    ones = rng.random((R, n_in, n_out)) < config.ones_fraction
+    w0 = np.where(ones, config.stored_one_w, 0.0)
+    act_in = rng.random((P, R, n_in)) < config.pattern_density
+    act_out = rng.random((P, R, n_out)) < config.gating_post_density
+    involved = np.einsum("pri,pro->rio", act_in.astype(int), act_out.astype(int)) > 0
+    offsets = np.arange(config.burst) * isi
+
+    def spikes(active, lag_s):
+        p, r, i = np.nonzero(active)
+        t = (0.05 + p * slot)[:, None] + lag_s + offsets[None, :]
+        return t.ravel(), np.repeat(r * active.shape[2] + i, config.burst)
+
+    pre_t, pre_i = spikes(act_in, 0.0)
+    post_t, post_i = spikes(act_out, lag)
+    rr, ii, oo = np.indices((R, n_in, n_out)).reshape(3, -1)
+    rules = {"binary_burst": BinaryBurst(burst=config.burst), "burst_gated": gated_rule(config)}
+    net = Network(dt=FINE_DT, seed=_seed(rng), threads=1)
+    pre = net.add(SpikeSource(n=R * n_in, times=pre_t, indices=pre_i))
+    post = net.add(SpikeSource(n=R * n_out, times=post_t, indices=post_i))
+    conn = (rr * n_in + ii, rr * n_out + oo)
+    projs = {k: net.connect(pre, post, rule=r, w=w0.ravel(), connectivity=conn) for k, r in rules.items()}
+    net.run(0.1 + P * slot)
+    return {"w0": w0, "ones": ones, "involved": involved, "rules": rules,
+            "final": {k: p.w.astype(float).reshape(R, n_in, n_out) for k, p in projs.items()},
+            "spikes": (pre_t, pre_i, post_t, post_i)}
+
+
+#: 95 % upper limit of a Poisson mean when no event was seen: -ln 0.05.
+POISSON_ZERO_95 = -math.log(0.05)
+
+
+def _count_rate(k, n, scale: float = 1.0, reason: str = "") -> dict:
+    """Per-replicate counts ``k`` of ``n`` trials as a fraction times ``scale`` (e.g. per minute):
+    the replicates' mean with Student's interval; no event at all is a bound, the 95 % Poisson
+    upper limit ``-ln 0.05 / (total trials) x scale``, never a measured zero; identical non-zero
+    fractions in every replicate: Wilson's interval of the pooled counts, scaled."""
+    k, n = np.asarray(k, float).ravel(), np.asarray(n, float).ravel() * np.ones_like(np.asarray(k, float).ravel())
+    if k.sum() == 0:
+        return stats.at_most(POISSON_ZERO_95 / n.sum() * scale, reason or f"no event in {int(n.sum())} trials "
+                             "(95 % Poisson upper limit)")
+    p = k / n * scale
+    if np.ptp(p) == 0:
+        e = stats.proportion(int(k.sum()), int(n.sum()))
+        return {**e, "mean": e["mean"] * scale, "ci95": [c * scale for c in e["ci95"]]}
+    e = _est(p)
+    e["ci95"] = [max(0.0, e["ci95"][0]), e["ci95"][1]]
+    return e
+
+
+def _rate_key(rate: float) -> str:
+    return f"{rate:g}"
+
+
 # --------------------------------------------------------------------------- statistics
 
 def _est(values):
@@ -692,7 +894,7 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     rule = BinaryBurst(burst=config.burst)
     theta = rule.theta
     balanced = BinaryBurst.balanced_at(config.use_rate_hz, dt=FINE_DT, burst=config.burst)
-    with progress_bar(progress, 5, "binary-burst") as bar:
+    with progress_bar(progress, 6, "binary-burst") as bar:
         # 1. the threshold of an IF neuron for a burst
         scan = threshold_scan(config)
         bar.advance()
@@ -723,6 +925,11 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         fst = forget_stats(f, config, theta)
         bar.advance()
 
+        # 7. burst gating: flips under single-spike use, one-burst writes, burst-coded survival
+        gating = {"use": {rate: gating_use(config, rng, rate) for rate in sorted(config.gating_rates_hz)},
+                  "writes": gated_writes(config, rng), "survival": burst_coded_survival(config, rng)}
+        bar.advance()
+
     use_rate = next(r for r in uses if math.isclose(r, config.use_rate_hz))
     headline, kinds = {}, {}
     headline["threshold"] = _threshold_headline(scan, config, theta, kinds)
@@ -731,7 +938,10 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     headline["use"], headline["format_by_step"] = _use_headline(uses, use_rate, config, rule, kinds)
     headline["forgetting"] = {"duration_s": config.forget_s, **_forget_headline(f, fst, theta, kinds)}
     kinds["forgetting.duration_s"] = "setting"
+    headline.update(_gating_headline(gating, config, kinds))
     tables = _tables(config, theta, lags, writes, rules, rob, uses, f, fst, scan)
+    tables["burst_gating_flips"] = _gating_table(headline, config)
+    tables["burst_gating_theory"] = _gating_theory(config)
     notes = [
         "Replicates: independent layers (hidden weights, patterns and perturbations drawn anew) for the robustness "
         "curve; independent groups of synapses for the one-burst, use and forgetting parts. A fraction whose "
@@ -762,8 +972,115 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         "each with the default a_minus = a+ tau+/tau- (balanced only as r tau -> 0) or a_minus balanced on the 0.1 ms "
         "grid at each use rate. The diffusion prediction of flips uses the variance rate with the covariances of "
         "successive steps (BinaryBurst.variance_rate).",
+        "Burst gating (part 7): the article's synapse (BinaryBurst, default a-) and the burst-gated synapse "
+        "(BurstGatedBinary: B = 5 spikes with ISI <= 10 ms complete a burst; a post burst completing within 20 ms "
+        "after a pre burst adds a+ = 0.3, a pre burst completing within 20 ms after a post burst subtracts a- = 0.3) "
+        "on the same Poisson spikes, the same stored bits (half 1s at stored_one_w, half 0s at 0) and the same "
+        "number of synapses. Flips per minute = fraction of stored bits read wrong after use_s, divided by use_s "
+        "in minutes, per group; no flip in any group is a bound (95 % Poisson upper limit), never a zero. "
+        "Closed forms: BinaryBurst by a drift-diffusion reflected at 0 and 1 (drift on the 0.1 ms grid, variance "
+        "rate with covariances), the burst-gated synapse by its chance write and erase rates "
+        "(BurstGatedBinary.chance_rates, first order in rho W) and Poisson tails. Write noise enters the "
+        "burst-gated synapse once per burst event: the pairing model as 1 + sigma xi / sqrt(B) (B pairings "
+        "summed), the synapse model as the synapse's fixed log-normal gain.",
     ]
     return Result(headline, tables, notes, kinds)
+
+
+def _gating_headline(g, config, kinds) -> dict:
+    """Part 7's headline entries (module docstring)."""
+    minutes = config.use_s / 60
+    names = ("binary_burst", "burst_gated")
+    flips = {k: {} for k in names}
+    closed = {k: {} for k in names}
+    chance = {}
+    for rate, u in g["use"].items():
+        key = _rate_key(rate)
+        for name in names:
+            flips[name][key] = _count_rate(u["wrong"][name], u["n"], 1 / minutes,
+                                           f"no bit flipped in {u['n'] * u['wrong'][name].size} synapses x "
+                                           f"{config.use_s:g} s (95 % Poisson upper limit)")
+        closed["binary_burst"][key] = binary_burst_flip_fraction(u["rules"]["binary_burst"], rate, config.use_s,
+                                                                 config.stored_one_w) / minutes
+        gr = u["rules"]["burst_gated"]
+        closed["burst_gated"][key] = gated_flip_fraction(gr, rate, config.use_s, config.stored_one_w) / minutes
+        lam_w, lam_e = gr.chance_rates(rate, dt=FINE_DT)
+        chance[key] = {"burst_rate_per_s": gr.burst_rate(rate, dt=FINE_DT), "write_per_s": lam_w, "erase_per_s": lam_e}
+        for name in names:
+            kinds[f"burst_gating.closed_form_flips_per_min_by_rate.{name}.{key}"] = "closed-form"
+        for k in chance[key]:
+            kinds[f"burst_gating.chance_rates_by_rate.{key}.{k}"] = "closed-form"
+    S = config.gating_synapses
+    rule = gated_rule(config)
+    write_p, write_cf = {}, {}
+    for nz, w in g["writes"].items():
+        write_p[nz] = _fracs((w >= rule.theta).mean(axis=1), S)
+        write_cf[nz] = gated_write_closed_form(rule, nz)
+        kinds[f"burst_gating.write_probability_closed_form.{nz}"] = "closed-form"
+    sv = g["survival"]
+    surv = {}
+    out_inv = ~sv["involved"]
+    for name in names:
+        final = sv["final"][name]
+        wrong = (final >= sv["rules"][name].theta) != sv["ones"]
+        moved = np.abs(final - sv["w0"]) > 1e-12
+        n_un = out_inv.sum(axis=(1, 2))
+        zeros_inv = sv["involved"] & ~sv["ones"]
+        surv[name] = {
+            "flips_uninvolved": _count_rate((wrong & out_inv).sum(axis=(1, 2)), n_un),
+            "w_changed_uninvolved": _count_rate((moved & out_inv).sum(axis=(1, 2)), n_un),
+            "zeros_written_involved": _frac((wrong & zeros_inv).sum(axis=(1, 2)), zeros_inv.sum(axis=(1, 2))),
+        }
+    surv["involved_fraction"] = _est(sv["involved"].mean(axis=(1, 2)))
+    surv.update({"patterns": config.gating_patterns, "slot_ms": config.gating_slot_ms})
+    kinds.update({"burst_gating.survival.patterns": "setting", "burst_gating.survival.slot_ms": "setting"})
+    use_key = _rate_key(next(r for r in g["use"] if math.isclose(r, config.use_rate_hz)))
+    top_key = _rate_key(max(g["use"]))
+    at = lambda key: {"rate_hz": float(key), **{n: flips[n][key] for n in names},  # noqa: E731
+                      **{f"{n}_closed_form": closed[n][key] for n in names}}
+    for label, key in (("at_use_rate", use_key), ("at_max_rate", top_key)):
+        kinds[f"burst_gating.{label}.rate_hz"] = "setting"
+        for n in names:
+            kinds[f"burst_gating.{label}.{n}_closed_form"] = "closed-form"
+    gr = gated_rule(config)
+    gate = {"use_period_s": config.use_s, "stored_one_w": config.stored_one_w,
+            "rule": {"a_plus": gr.a_plus, "a_minus": gr.a_minus, "isi_max_ms": gr.isi_max / ms,
+                     "window_ms": gr.window_plus / ms, "burst": gr.burst, "theta": gr.theta},
+            "closed_form_flips_per_min_by_rate": closed, "chance_rates_by_rate": chance,
+            "at_use_rate": at(use_key), "at_max_rate": at(top_key),
+            "write_probability_closed_form": write_cf, "survival": surv}
+    for k in ("use_period_s", "stored_one_w", *[f"rule.{x}" for x in gate["rule"]]):
+        kinds[f"burst_gating.{k}"] = "setting"
+    return {"burst_gated_flips_per_min_by_rate": flips["burst_gated"],
+            "binary_burst_flips_per_min_by_rate": flips["binary_burst"],
+            "burst_gated_write_probability": write_p, "burst_gating": gate}
+
+
+def _gating_theory(config, points: int = 16) -> dict:
+    """Both closed forms of flips per minute on a log grid of rates spanning ``gating_rates_hz``."""
+    lo, hi = min(config.gating_rates_hz), max(config.gating_rates_hz)
+    grid = np.geomspace(lo, hi, points) if hi > lo else np.array([lo])
+    minutes = config.use_s / 60
+    bb, gr = BinaryBurst(burst=config.burst), gated_rule(config)
+    return {"rate_hz": grid.tolist(),
+            "binary_burst": [binary_burst_flip_fraction(bb, r, config.use_s, config.stored_one_w) / minutes for r in grid],
+            "burst_gated": [gated_flip_fraction(gr, r, config.use_s, config.stored_one_w) / minutes for r in grid]}
+
+
+def _gating_table(h, config) -> dict:
+    """Flips per minute by rate and rule, measured (mean and interval, or the bound) beside the closed form."""
+    t = {"rate_hz": [], "rule": [], "mean": [], "lo": [], "hi": [], "bound": [], "closed_form": []}
+    for name in ("binary_burst", "burst_gated"):
+        for key, v in h[f"{name}_flips_per_min_by_rate"].items():
+            bound = stats.is_bound(v)
+            t["rate_hz"].append(float(key))
+            t["rule"].append(name)
+            t["mean"].append(v["at_most"] if bound else v["mean"])
+            t["lo"].append(0.0 if bound else v["ci95"][0])
+            t["hi"].append(v["at_most"] if bound else v["ci95"][1])
+            t["bound"].append(bound)
+            t["closed_form"].append(h["burst_gating"]["closed_form_flips_per_min_by_rate"][name][key])
+    return t
 
 
 def _threshold_headline(scan, config, theta, kinds) -> dict:
@@ -1232,7 +1549,110 @@ def figures(result: Result):
               title="(h) survival (dotted: diffusion, reflected at w = 1)", ylim=(0, 102))
     ax[7].legend(fontsize=7)
     fig.tight_layout()
-    return [("binary_burst", fig)]
+    out = [("binary_burst", fig)]
+    if "burst_gating" in h:
+        out.append(("burst_gating", _gating_figure(result)))
+    return out
+
+
+def _gating_figure(result: Result):
+    """Part 7: flips per minute against the rate of single-spike use (log y), the one-burst write
+    probability under write noise, and the survival of uninvolved bits under burst-coded patterns."""
+    from matplotlib.figure import Figure
+
+    h = result.headline
+    g = h["burst_gating"]
+    fig = Figure(figsize=(16, 5))
+    ax = fig.subplots(1, 3)
+    styles = {"binary_burst": ("C3", "o", "BinaryBurst (the article's synapse, nearest-spike STDP)"),
+              "burst_gated": ("C0", "s", "burst-gated synapse (BurstGatedBinary)")}
+    for name, (c, mk, label) in styles.items():
+        data = h[f"{name}_flips_per_min_by_rate"]
+        rates = np.array([float(k) for k in data])
+        cf = np.array([g["closed_form_flips_per_min_by_rate"][name][k] for k in data])
+        est = [stats.is_estimate(v) for v in data.values()]
+        m = np.array([v["mean"] if e else v["at_most"] for v, e in zip(data.values(), est)])
+        lo = np.array([v["ci95"][0] if e else np.nan for v, e in zip(data.values(), est)])
+        hi = np.array([v["ci95"][1] if e else np.nan for v, e in zip(data.values(), est)])
+        ok = np.array(est)
+        if ok.any():
+            ax[0].errorbar(rates[ok], m[ok], yerr=[m[ok] - np.maximum(lo[ok], m[ok] * 1e-3), hi[ok] - m[ok]],
+                           color=c, marker=mk, ls="none", capsize=3, label=f"{label}: measured (95 % CI)")
+        if (~ok).any():
+            ax[0].plot(rates[~ok] * (1.04 if name == "burst_gated" else 0.96), m[~ok], marker="v", color=c, ls="none",
+                       mfc="none", ms=9,
+                       label=f"{label}: no flip, 95 % upper bound")
+        th = result.tables.get("burst_gating_theory")
+        xs, ys = (np.asarray(th["rate_hz"]), np.asarray(th[name])) if th else (rates, cf)
+        ax[0].plot(xs, np.maximum(ys, 1e-12), "--", color=c, lw=1,
+                   label="closed form: " + ("drift-diffusion" if name == "binary_burst" else "chance bursts"))
+    ax[0].set(xscale="log", yscale="log", ylim=(1e-8, 10), xlabel="rate of independent Poisson pre and post "
+              "single-spike activity (Hz)", ylabel="bits flipped per synapse per minute",
+              title=f"(a) flips under use ({g['use_period_s']:g} s; 1s at w = {g['stored_one_w']:g}, 0s at 0)")
+    ax[0].legend(fontsize=6.5, loc="lower right")
+    wp, wcf = h["burst_gated_write_probability"], g["write_probability_closed_form"]
+    x = np.arange(len(wp))
+    m = np.array([v["mean"] for v in wp.values()]) * 100
+    err = np.array([[v["mean"] - v["ci95"][0], v["ci95"][1] - v["mean"]] for v in wp.values()]).T * 100
+    ax[1].bar(x, m, yerr=err, capsize=4, color="C0", alpha=0.7, label="measured (95 % CI)")
+    ax[1].plot(x, np.array(list(wcf.values())) * 100, "k_", ms=30, mew=2, label="closed form")
+    ax[1].set_xticks(x, [f"{k} noise" for k in wp])
+    ax[1].set(ylabel="synapses with w >= theta after one causal burst from 0 (%)", ylim=(0, 105),
+              title="(b) burst-gated synapse: one-burst write probability")
+    ax[1].legend(fontsize=7)
+    sv = g["survival"]
+    rows = [("flips_uninvolved", "uninvolved bits flipped"), ("w_changed_uninvolved", "uninvolved w changed"),
+            ("zeros_written_involved", "involved 0s written")]
+    for k, (name, (c, _, label)) in enumerate(styles.items()):
+        for r, (key, _) in enumerate(rows):
+            v = sv[name][key]
+            xx = r + (k - 0.5) * 0.35
+            if stats.is_estimate(v):
+                ax[2].bar(xx, v["mean"] * 100, 0.35, yerr=[[(v["mean"] - v["ci95"][0]) * 100],
+                                                           [(v["ci95"][1] - v["mean"]) * 100]],
+                          capsize=3, color=c, alpha=0.7, label=label if r == 0 else None)
+            else:
+                ax[2].plot(xx, v["at_most"] * 100, "v", color=c, mfc="none", ms=9,
+                           label=f"{label}: none seen (95 % upper bound)")
+    ax[2].set_xticks(range(len(rows)), [lab for _, lab in rows], fontsize=8)
+    ax[2].set(ylabel="% of synapses", ylim=(0, 105),
+              title=f"(c) {sv['patterns']} burst-coded patterns {sv['slot_ms']:g} ms apart")
+    ax[2].legend(fontsize=6.5)
+    fig.tight_layout()
+    return fig
+
+
+def _gating_text(h) -> str:
+    F = stats.fmt
+    g = h["burst_gating"]
+    rates = list(h["burst_gated_flips_per_min_by_rate"])
+
+    def curve(name):
+        return "; ".join(f"{k} Hz {F(h[f'{name}_flips_per_min_by_rate'][k], 2)} (closed form "
+                         f"{g['closed_form_flips_per_min_by_rate'][name][k]:.2g})" for k in rates)
+
+    wp, wcf = h["burst_gated_write_probability"], g["write_probability_closed_form"]
+    sv = g["survival"]
+    r = g["rule"]
+    return (
+        f"A burst-gated synapse (a post burst of {r['burst']} spikes with ISIs <= {r['isi_max_ms']:g} ms completing "
+        f"within {r['window_ms']:g} ms after a pre burst writes a+ = {r['a_plus']:g}, the reverse order erases "
+        f"a- = {r['a_minus']:g}; single spikes do nothing) on the same independent Poisson single-spike use for "
+        f"{g['use_period_s']:g} s, the same stored bits and synapse count as the article's synapse flips, per synapse "
+        f"per minute: {curve('burst_gated')}; the article's synapse (BinaryBurst, default a-) {curve('binary_burst')}. "
+        f"Its chance writes come only from chance bursts (rate ~ r (r T)^(B-1)), so they vanish at low rates and "
+        f"grow steeply near 40 Hz. One causal burst from 0 writes it without noise ({F(wp['none'], 3, True)}), "
+        f"under calibrated synapse noise in {F(wp['synapse'], 3, True)} of synapses (closed form "
+        f"{wcf['synapse'] * 100:.1f} %) and under per-pairing noise in {F(wp['pairing'], 3, True)} (closed form "
+        f"{wcf['pairing'] * 100:.1f} %): the cost of one large step. Under {sv['patterns']} burst-coded patterns "
+        f"{sv['slot_ms']:g} ms apart, bits whose input and output never burst together flip "
+        f"{F(sv['burst_gated']['flips_uninvolved'], 2, True)} (burst-gated) and "
+        f"{F(sv['binary_burst']['flips_uninvolved'], 2, True)} (BinaryBurst), but BinaryBurst moves the hidden w of "
+        f"{F(sv['binary_burst']['w_changed_uninvolved'], 3, True)} of them (burst-gated: "
+        f"{F(sv['burst_gated']['w_changed_uninvolved'], 2, True)}), and the new patterns write their stored 0s in "
+        f"{F(sv['burst_gated']['zeros_written_involved'], 3, True)} (burst-gated) against "
+        f"{F(sv['binary_burst']['zeros_written_involved'], 3, True)} (BinaryBurst, whose one-burst write of 0.209 "
+        f"is undone by the neighbouring patterns' pairings).")
 
 
 # --------------------------------------------------------------------------- summary, finding, verdicts
@@ -1399,7 +1819,8 @@ def _forget_text(fg) -> str:
 def finding(result: Result) -> str:
     h = result.headline
     return " ".join([_threshold_text(h["threshold"]), _one_burst_text(h["one_burst"], h["use"], h["threshold"]["theta"]),
-                     _robustness_text(h["robustness"]), _use_text(h), _forget_text(h["forgetting"])])
+                     _robustness_text(h["robustness"]), _use_text(h), _forget_text(h["forgetting"])]
+                    + ([_gating_text(h)] if "burst_gating" in h else []))
 
 
 def _threshold_verdict(h) -> Verdict:
@@ -1466,8 +1887,39 @@ def _one_burst_verdict(h) -> Verdict:
         f"{ob['longest_lag_ms_closed_form']:.2f} ms (with a- balanced for use, <= "
         f"{ob['balanced_a_minus']['longest_lag_ms_closed_form']:.2f} ms: no write at {ob['lag_ms']:g} ms); Bi & "
         f"Poo-calibrated synapse noise (in its domain) or pairing noise (calibrated on 60-pairing totals, outside "
-        f"its domain for one 5-pairing burst on hard bounds)",
+        f"its domain for one 5-pairing burst on hard bounds)" + _gated_write_conditions(h),
         label=label, percent=pct, digits=3 if pct else 4)
+
+
+def _gated_write_conditions(h) -> str:
+    """The burst-gated synapse's one-burst writes, stated beside the verdict on the article's synapse."""
+    if "burst_gating" not in h:
+        return ""
+    wp, r = h["burst_gated_write_probability"], h["burst_gating"]["rule"]
+    return (f". Not deciding, for comparison: a burst-gated synapse (BurstGatedBinary, a+ = {r['a_plus']:g}, written "
+            f"only when a post burst of {r['burst']} spikes with ISIs <= {r['isi_max_ms']:g} ms completes within "
+            f"{r['window_ms']:g} ms after a pre burst) is set by one causal burst at {h['one_burst']['lag_ms']:g} ms "
+            f"lag in {stats.fmt(wp['none'], 3, True)} of synapses without noise, "
+            f"{stats.fmt(wp['synapse'], 3, True)} under synapse noise and {stats.fmt(wp['pairing'], 3, True)} under "
+            "pairing noise; an anti-causal burst from 0 cannot set it")
+
+
+def _gated_use_conditions(h) -> str:
+    """The burst-gated synapse under the same use, stated beside the verdict on the article's synapse."""
+    if "burst_gating" not in h:
+        return ""
+    g = h["burst_gating"]
+    F = stats.fmt
+    u, m = g["at_use_rate"], g["at_max_rate"]
+    return (f". Not deciding, for comparison: under the same independent Poisson single-spike use ({g['use_period_s']:g} s, "
+            f"same stored bits and synapse count) bits flipped per synapse per minute at {u['rate_hz']:g} Hz: "
+            f"article's synapse {F(u['binary_burst'], 3)}, burst-gated synapse {F(u['burst_gated'], 3)} (closed form "
+            f"{u['burst_gated_closed_form']:.2g}); at {m['rate_hz']:g} Hz {F(m['binary_burst'], 3)} and "
+            f"{F(m['burst_gated'], 3)} (closed form {m['burst_gated_closed_form']:.2g}): the burst-gated synapse is "
+            "immune to single-spike use only while chance bursts are rare (low rates); under burst-coded patterns "
+            f"{g['survival']['slot_ms']:g} ms apart, uninvolved bits flipped: article's synapse "
+            f"{F(g['survival']['binary_burst']['flips_uninvolved'], 2, True)}, burst-gated "
+            f"{F(g['survival']['burst_gated']['flips_uninvolved'], 2, True)}")
 
 
 def _immune_verdict(h) -> Verdict:
@@ -1490,7 +1942,7 @@ def _immune_verdict(h) -> Verdict:
         "is below 1 %; qualified otherwise (the deciding number is the largest use)",
         f"the article's synapse (a+ = 0.08, default a- = {us['a_minus']['default']:.4f}); independent Poisson pre and "
         f"post for {us['period_s']:g} s, stored 1s at w = {us['stored_one_w']:g} and 0s at 0; bits flipped by use: "
-        f"{curve}",
+        f"{curve}" + _gated_use_conditions(h),
         label=f"bits flipped by {us['period_s']:g} s of independent {d['rate_hz']:g} Hz use ({d['use_spikes']:g} "
               f"spikes per synapse), the article's synapse", percent=True)
 
@@ -1527,6 +1979,9 @@ CAPTIONS = {
     "their difference (the one-burst claim); (d) outputs unchanged under perturbation, binary against analog "
     "layers; (e, f) bits flipped by independent use (the immunity claim); (g, h) the time to forget against "
     "w - theta, and survival (the importance claim).",
+    "burst_gating": "Bits flipped per minute by independent single-spike Poisson activity against the rate, for the "
+    "article's BinaryBurst and the burst-gated synapse, each beside its closed form (the immunity claim; a marker "
+    "at the bound where no flip was seen).",
 }
 
 
@@ -1542,11 +1997,15 @@ register_experiment(Experiment(
            "spike counts of a binary and an analog layer reading the same hidden weights under the same unfiltered "
            "perturbations, for weights as written and farther from theta; (e) bits flipped against the amount of "
            "independent use at four rates; (f) the same use, storage format x step size; (g, h) time to forget "
-           "against w under net-depressing and balanced interference."),
+           "against w under net-depressing and balanced interference. Second figure (burst gating): (a) bits "
+           "flipped per minute against the rate of independent single-spike use for the article's synapse and a "
+           "burst-gated synapse, with their closed forms; (b) the burst-gated synapse's one-burst write probability "
+           "under write noise; (c) uninvolved bits and weights changed by burst-coded patterns."),
     config=Config,
     quick=dict(),
     full=dict(replicates=20, write_synapses=500, n_patterns=100, use_s=100.0, use_synapses=500, forget_s=400.0,
-              forget_synapses=60),
+              forget_synapses=60, gating_rates_hz=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 40.0), gating_synapses=500,
+              gating_patterns=100),
     run=run, figures=figures, captions=CAPTIONS,
     summary=(
         Headline("one_burst.specificity.synapse", "one-burst write minus anti-causal false-write probability at 2 ms "
@@ -1557,5 +2016,15 @@ register_experiment(Experiment(
                  "a-)", percent=True),
         Headline("forgetting.smaller_rank_correlation", "rank correlation of forget time with w, the smaller of "
                  "net-depressing and balanced interference", digits=2),
+        Headline("burst_gating.at_use_rate.binary_burst", "bits flipped per synapse per minute by independent 10 Hz "
+                 "single-spike use, the article's synapse (BinaryBurst)", unit="per min"),
+        Headline("burst_gating.at_use_rate.burst_gated", "bits flipped per synapse per minute by the same 10 Hz use, "
+                 "burst-gated synapse (a bound where none flipped)", unit="per min"),
+        Headline("burst_gating.at_max_rate.burst_gated", "bits flipped per synapse per minute by independent "
+                 "single-spike use at the highest tested rate (40 Hz by default), burst-gated synapse", unit="per min"),
+        Headline("burst_gated_write_probability.synapse", "one-burst write probability of the burst-gated synapse "
+                 "under calibrated synapse noise", percent=True),
+        Headline("burst_gating.survival.burst_gated.flips_uninvolved", "uninvolved bits flipped by burst-coded "
+                 "patterns, burst-gated synapse (a bound where none flipped)", percent=True),
     ),
     finding=finding, verdicts=verdicts))

@@ -474,6 +474,15 @@ def verdicts(result: Result) -> list:
         label="lifetime of a one-shot bit (memories until SNR 1)", unit="memories")]
 
 
+CAPTIONS = {
+    "memory_capacity": "A stream of random memories into N synapses (the one-burst-and-immune claim): (a) the SNR of a "
+    "memory against its age for every model, dashed the exact mean field of the discrete-state ones; (b) the lifetime "
+    "(age at SNR 1) against N, arrows marking bounds; (c) how strongly one event writes (initial SNR) against how long "
+    "the memory lasts, per model family and write strength, the one-shot bits marked; (d) the spiking engine, driven "
+    "by SpikeSource protocols, against the abstract stream on the same patterns.",
+}
+
+
 register_experiment(Experiment(
     name="memory-capacity",
     question="What does learning in one burst cost in memory capacity, and do synapses with internal states escape "
@@ -490,6 +499,7 @@ register_experiment(Experiment(
               probes=16, calcium_synapses=20_000, spiking_synapses=2000, spiking_memories=40),
     run=run,
     figures=figures,
+    captions=CAPTIONS,
     summary=(
         Headline("lifetime_by_model.one-shot bit (two-state q = 1)", "one-shot bit: lifetime", "memories"),
         Headline("lifetime_by_model.two-state q=0.1", "two-state q = 0.1: lifetime", "memories"),
