@@ -184,7 +184,7 @@ def spiking_check(config: Config, seed: int) -> dict:
             w0 = model.initial(n, s_seed, 7) if label == "two-state" else model.initial(n, s_seed, 7, 1.0)
             w0 = np.asarray(model.eff(w0) if label == "two-state" else w0, float)
             del rng
-            net = Network(dt=1e-4, seed=s_seed)
+            net = Network(dt=1e-4, seed=s_seed, dtype=np.float64)  # float64: the weights compare exactly
             pre = net.add(SpikeSource(n=n, times=np.array(pre_t), indices=np.array(pre_i, np.int64)))
             post = net.add(SpikeSource(n=n, times=np.array(post_t), indices=np.array(post_i, np.int64)))
             syn = net.connect(pre, post, rule=rule, w=w0, connectivity="one_to_one")
