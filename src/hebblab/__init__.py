@@ -10,12 +10,13 @@
 """
 
 from . import io
+from .io.netfile import NetworkFileError, load
 from . import plasticity as rules
 from . import units
 from .connectivity import FixedProbability
 from .distributions import Normal, Uniform
 from .network import Network, Population, Projection
-from .neurons import IF, LIF, BurstSource, PoissonSource, SpikeSource
+from .neurons import IF, LIF, MODELS, BurstSource, PoissonSource, SpikeSource, register_model
 from .plasticity import RULES, Scatter, calibrate_scatter
 from .poisson_input import PoissonInput
 from .units import Hz, mV, ms, second
@@ -24,4 +25,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Network", "Population", "Projection", "LIF", "IF", "PoissonSource", "SpikeSource",
            "BurstSource", "PoissonInput", "FixedProbability", "Uniform", "Normal", "rules", "RULES", "Scatter",
-           "calibrate_scatter", "units", "io", "ms", "second", "Hz", "mV", "__version__"]
+           "calibrate_scatter", "units", "io", "load", "NetworkFileError", "MODELS", "register_model", "ms", "second", "Hz", "mV", "__version__"]

@@ -550,6 +550,13 @@ class Network:
         self.poisson_inputs.append(drive)
         return drive
 
+    def save(self, path, compress: bool = False):
+        """Write the whole network, its parameters and its complete state, to one file (npz: a zip of
+        ``network.json`` and ``.npy`` arrays; docs/save-format.md), atomically; returns the path.
+        ``hebblab.load(path)`` gives it back, and running it on continues this run bit for bit."""
+        from .io.netfile import save
+        return save(self, path, compress)
+
     def injection_arrays(self, pop: Population):
         """All pending injections of ``pop`` as sorted arrays (steps, idx, rows, values, add)."""
         if not pop.injections:

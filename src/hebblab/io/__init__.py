@@ -1,5 +1,7 @@
-"""Reading and writing networks: Brain Simulator II XML (:mod:`hebblab.io.bs2`)."""
+"""Reading and writing networks: hebblab's own network files (:mod:`hebblab.io.netfile`:
+``Network.save``, ``hebblab.load``) and Brain Simulator II XML (:mod:`hebblab.io.bs2`)."""
 
-from . import bs2
+from . import bs2, netfile
+from .netfile import NetworkFileError, load
 
-__all__ = ["bs2"]
+__all__ = ["bs2", "netfile", "load", "NetworkFileError"]

@@ -77,6 +77,36 @@ class Model:
         """Raise ValueError if this model cannot run at step ``dt``."""
 
 
+#: Population models by name: what :func:`hebblab.load` finds a saved population's model in (a
+#: file names a model, never a module to import). Built-in models are registered in
+#: ``hebblab.neurons``; register your own with :func:`register_model` before loading a network
+#: that uses it.
+MODELS: dict[str, type] = {}
+
+
+def register_model(cls: type) -> type:
+    """Make a population model class loadable by name (``hebblab.neurons.MODELS``, keyed by its
+    ``model_name`` attribute if it has one, else its class name); usable as a decorator. A name
+    already taken by another class (a different module or qualified name) is refused."""
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise TypeError(f"register_model: expected a subclass of hebblab.neurons.Model (got {cls!r})")
+    name = getattr(cls, "model_name", None) or cls.__name__
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"register_model: {cls.__name__}.model_name must be a non-empty string (got {name!r})")
+    old = MODELS.get(name)
+    if old is not None and old is not cls and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ValueError(f"register_model: the name {name!r} is taken by {old.__module__}.{old.__qualname__} "
+                         f"(give {cls.__qualname__} a model_name of its own)")
+    MODELS[name] = cls
+    return cls
+
+
+def model_name(model) -> str:
+    """The registry name of a model instance or class."""
+    cls = model if isinstance(model, type) else type(model)
+    return getattr(cls, "model_name", None) or cls.__name__
+
+
 def has_range_update(model: Model) -> bool:
     """Whether the model's kernel module can update a range of neurons (``update_range``), so a
     parallel run may split the population between threads."""
