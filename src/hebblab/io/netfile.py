@@ -168,6 +168,11 @@ def describe(net) -> tuple[dict, dict]:
         arrays[f"stmon{k}.t"] = tsteps.astype(np.int64)
         arrays[f"stmon{k}.values"] = values.astype(net.dtype, copy=False)
     header["state_monitors"] = stmons
+    for name, arr in arrays.items():  # hl.load refuses non-finite state: refuse to write it
+        if arr.dtype.kind == "f" and arr.size and not np.all(np.isfinite(arr)):
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise ValueError(f"save: {name}{list(bad)} is {arr[tuple(bad)]!r}; a network whose state is not finite "
+                             "cannot be saved (hebblab.load would refuse it)")
     return header, arrays
 
 
