@@ -392,13 +392,18 @@ def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a config value: key=value "
                                                                      "(hebblab run NAME --help lists the keys)"),
         out: str = typer.Option("runs", "--out", help="folder for run folders"),
-        dry_run: bool = typer.Option(False, "--dry-run", help="check the settings and --out, run nothing, write nothing")):
+        dry_run: bool = typer.Option(False, "--dry-run", help="check the settings and --out, run nothing, write nothing"),
+        checkpoint_every: Optional[str] = typer.Option(None, "--checkpoint-every",
+                                                       help="keep a checkpoint, written this often (e.g. 60s, 2m, 1h; "
+                                                            "0s: after every part); continue with hebblab resume")):
     """Run one experiment and write its run folder.  Example: hebblab run write-cost --quick --set n_synapses=2000"""
     def go():
+        from .checkpoint import parse_duration
         exp = _experiment(name)
         size = _size(quick, full, size_)
         overrides = _parse_sets(set_, exp)
         config = _make_config(exp, size, overrides)  # validate before touching the disk
+        every = None if checkpoint_every is None else parse_duration(checkpoint_every)
         folder = _out(out)
         if dry_run:
             from .report import config_hash
@@ -407,7 +412,12 @@ def run(name: str = typer.Argument(..., help="experiment name (see hebblab list)
                           soft_wrap=True)
             return
         t0 = time.perf_counter()
-        written, _, result = _run_one(exp, size, seed, overrides, folder)
+        if every is None:
+            written, _, result = _run_one(exp, size, seed, overrides, folder)
+        else:
+            from .cli_resume import run_checkpointed
+            written, result = run_checkpointed(exp, config, seed, folder, every,
+                                               say=lambda m: err.print(safe(m), highlight=False, soft_wrap=True))
         console.print(f"{safe(exp.name)}: {time.perf_counter() - t0:.1f} s -> {safe(written)}/report.html",
                       highlight=False, soft_wrap=True)
         _print_headline(result.headline, result.all_kinds())
@@ -713,7 +723,8 @@ def bench(name: Optional[str] = typer.Argument(None, help="one of: " + ", ".join
 
 
 def _register_subcommands() -> None:
-    from . import cli_bs2, cli_cache, cli_sweep
+    from . import cli_bs2, cli_cache, cli_resume, cli_sweep
+    cli_resume.register(app)
     cli_bs2.register(app)
     cli_cache.register(app)
     cli_sweep.register(app)

@@ -54,7 +54,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import LIF, PoissonSource
 from ..plasticity import PairSTDP
@@ -153,19 +153,24 @@ class Layout:
         self.kind = np.asarray(kind)
         block = np.asarray(block, np.int64)
         rates = np.repeat(np.asarray(block_rates, float), n_inputs)
-        self.net = Network(dt=0.1 * ms, seed=seed, threads=1)
-        src = self.net.add(PoissonSource(n=rates.size, rate=tuple(rates.tolist())))
-        self.neurons = self.net.add(neuron_model(self.kind.size))
-        self.spikes = self.net.monitor(self.neurons)
-        self.projections = {}
+        net = Network(dt=0.1 * ms, seed=seed, threads=1)
+        src = net.add(PoissonSource(n=rates.size, rate=tuple(rates.tolist())))
+        net.monitor(net.add(neuron_model(self.kind.size)))
         for k in KINDS:
             idx = np.flatnonzero(self.kind == k)
             if idx.size == 0:
                 continue
             pre = (block[idx][:, None] * n_inputs + np.arange(n_inputs)).ravel()
             post = np.repeat(idx, n_inputs)
-            self.projections[k] = self.net.connect(src, self.neurons, rule=rule(k),
-                                                   w=np.asarray(weights)[idx].ravel(), connectivity=(pre, post))
+            net.connect(src, net.populations[1], rule=rule(k), w=np.asarray(weights)[idx].ravel(),
+                        connectivity=(pre, post))
+        self.attach(net)
+
+    def attach(self, net: Network) -> None:
+        """Use ``net`` (this layout's network, e.g. as a checkpoint restored it)."""
+        self.net, self.neurons, self.spikes = net, net.populations[1], net.spike_monitors[0]
+        present = [k for k in KINDS if np.any(self.kind == k)]
+        self.projections = dict(zip(present, net.projections))
 
     def weights(self, k: str) -> np.ndarray:
         """Current weights of the neurons of kind k, one row per neuron (in neuron order), / g_max."""
@@ -244,7 +249,17 @@ def learn(config: Config, rng: np.random.Generator, seed: int, bar):
     times = np.union1d(np.linspace(0, config.duration_s, config.samples + 1)[1:], [config.compare_at_s])
     track = {q: [] for q in SHAPE}
     at_compare = None
-    for t_prev, t in zip(np.r_[0.0, times[:-1]], times):
+    stage = checkpoint.stage()  # the network and the snapshots so far, with --checkpoint-every
+    start = 0
+    saved = stage.restore()
+    if saved is not None:
+        net, progress = saved
+        lay.attach(net)
+        start, track, at_compare = progress["done"], progress["track"], progress["at_compare"]
+        bar.advance(start)
+    edges = list(zip(np.r_[0.0, times[:-1]], times))
+    for k in range(start, len(edges)):
+        t_prev, t = edges[k]
         lay.net.run(t - t_prev)
         d = distribution(lay.weights("additive"))
         for q in SHAPE:
@@ -252,6 +267,7 @@ def learn(config: Config, rng: np.random.Generator, seed: int, bar):
         if np.isclose(t, config.compare_at_s):
             at_compare = d
         bar.advance()
+        stage.save(lay.net, {"done": k + 1, "track": track, "at_compare": at_compare})
     track = {q: np.array(v).T for q, v in track.items()}  # replicates x snapshots
     t_end = config.duration_s
     last, first = last_tenth(times, t_end), times <= 0.1 * t_end + 1e-9 * t_end
@@ -365,9 +381,10 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     est = stats.estimate
     rs = streams(seed)
     with progress_bar(progress, config.samples + 1 + 2 * SNAPSHOTS, "song-abbott") as bar:
-        learned = learn(config, rs["weights"], rs["learn"], bar)
-        sw = sweep(config, rs["sweep"], learned, bar)
-        mu = multiplicative(config, rs["multiplicative"], learned, bar)
+        # the phases are the checkpoint's units (hebblab run --checkpoint-every; hebblab resume)
+        learned = checkpoint.unit("learn", lambda: learn(config, rs["weights"], rs["learn"], bar))
+        sw = checkpoint.unit("sweep", lambda: sweep(config, rs["sweep"], learned, bar))
+        mu = checkpoint.unit("multiplicative", lambda: multiplicative(config, rs["multiplicative"], learned, bar))
     add, mult, at100 = distribution(learned["w"]), distribution(mu["w"]), learned["at_compare"]
     rates = sw["rates"]
     key = lambda q: f"{q:g}_hz"  # noqa: E731

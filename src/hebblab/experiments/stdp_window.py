@@ -79,7 +79,7 @@ from typing import Optional
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import PairSTDP, Scatter
@@ -668,7 +668,8 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         for label in SIMULATED:
             kind = label.split("_")[0]
             noise = None if label == "window_only" else Scatter(kind, **sigmas[label])
-            change = simulate_protocol(win, lags, noise, config.n_pairings, config.pairing_rate_hz, seed)
+            change = checkpoint.unit(f"simulate/{label}", lambda: simulate_protocol(  # noqa: B023 (called at once)
+                win, lags, noise, config.n_pairings, config.pairing_rate_hz, seed))
             if label.endswith("_floor"):  # measurement noise of each simulated recording
                 change = change + floor * rng.standard_normal(change.size)
             sims[label] = change

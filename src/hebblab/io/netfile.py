@@ -198,22 +198,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_archive(path, header: dict, arrays: dict, compress: bool = False) -> Path:
-    """Write ``header`` (as ``network.json``) and ``arrays`` (as ``NAME.npy``) into a zip archive at
-    ``path``, atomically (temporary file beside it, fsync, rename)."""
+def entries(header: dict, arrays: dict, prefix: str = "") -> list:
+    """The members of a file holding ``header`` (as ``network.json``) and ``arrays`` (as
+    ``NAME.npy``), each name after ``prefix``: what :func:`write_zip` takes."""
+    out = [(prefix + HEADER, json.dumps(header, indent=1, allow_nan=False))]
+    return out + [(f"{prefix}{name}.npy", arr) for name, arr in arrays.items()]
+
+
+def write_zip(path, members, compress: bool = False) -> Path:
+    """Write ``members`` (``(name, text or bytes or array)``; arrays as ``.npy``, never pickled) into
+    a zip archive at ``path``, atomically (a temporary file beside it, fsync, rename, fsync of the
+    folder): ``path`` is at every instant the old file, the new one, or absent."""
     path = Path(path)
-    text = json.dumps(header, indent=1, allow_nan=False)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     try:
         with os.fdopen(fd, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=method, allowZip64=True) as z:
-                z.writestr(HEADER, text)
-                for name, arr in arrays.items():
-                    arr = np.ascontiguousarray(arr)
-                    with z.open(f"{name}.npy", "w", force_zip64=True) as f:
-                        np.lib.format.write_array(f, arr, allow_pickle=False)
+                for name, data in members:
+                    if isinstance(data, np.ndarray):
+                        with z.open(name, "w", force_zip64=True) as f:
+                            np.lib.format.write_array(f, np.ascontiguousarray(data), allow_pickle=False)
+                    else:
+                        z.writestr(name, data)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(tmp, path)
@@ -231,7 +239,7 @@ def save(net, path, compress: bool = False) -> Path:
     """Write ``net`` (its structure, parameters and complete state) to ``path`` (see the module
     docstring); ``compress`` deflates the arrays (smaller, slower). Returns the path."""
     header, arrays = describe(net)
-    return write_archive(path, header, arrays, compress)
+    return write_zip(path, entries(header, arrays), compress)
 
 
 # ---------------------------------------------------------------------------------------- reading
@@ -239,9 +247,10 @@ def save(net, path, compress: bool = False) -> Path:
 class Archive:
     """The members of a network file, read with every size and type checked before allocating."""
 
-    def __init__(self, path, label: str | None = None):
+    def __init__(self, path, label: str | None = None, prefix: str = ""):
         self.path = Path(path)
         self.label = label or str(path)
+        self.prefix = prefix
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
@@ -258,15 +267,18 @@ class Archive:
         if len(infos) > MAX_MEMBERS:
             raise self.error(f"{len(infos)} members (at most {MAX_MEMBERS})")
         self.members: dict[str, zipfile.ZipInfo] = {}
+        seen: set[str] = set()
         for info in infos:
-            if info.filename in self.members:
+            if info.filename in seen:
                 raise self.error(f"member {info.filename!r} appears twice")
             if info.flag_bits & 0x1:
                 raise self.error(f"member {info.filename!r} is encrypted")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise self.error(f"member {info.filename!r} uses compression method {info.compress_type} "
                                  "(only stored and deflated are read)")
-            self.members[info.filename] = info
+            seen.add(info.filename)
+            if info.filename.startswith(prefix):
+                self.members[info.filename[len(prefix):]] = info
         self.used: set[str] = set()
 
     def error(self, what: str) -> NetworkFileError:
@@ -367,7 +379,7 @@ class Archive:
                 raise self.error(f"member {member!r} is damaged ({type(e).__name__}: {e})") from None
             if extra:
                 raise self.error(f"array {name} has data past its end")
-        return np.frombuffer(bytearray(data), dtype=dtype).reshape(shape)
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # writable, numpy's own memory
 
     def unused(self) -> list[str]:
         return sorted(set(self.members) - self.used)
@@ -716,14 +728,14 @@ TOP_KEYS = ("format", "version", "hebblab", "network", "populations", "projectio
             "spike_monitors", "state_monitors")
 
 
-def load(path, *, backend: str | None = None, threads=_SAVED, label: str | None = None):
+def load(path, *, backend: str | None = None, threads=_SAVED, label: str | None = None, prefix: str = ""):
     """Load a network written by :meth:`hebblab.Network.save` (see the module docstring).
 
     ``backend`` ("numba" or "reference") overrides the saved one; ``threads`` overrides the saved
     thread setting (results do not depend on either). Raises :class:`NetworkFileError` (a
     ValueError) naming the file and the problem; never executes code from the file.
     """
-    archive = Archive(path, label)
+    archive = Archive(path, label, prefix)
     try:
         return _load(archive, backend, threads)
     finally:
