@@ -409,11 +409,27 @@ def test_hostile_file_gives_one_clear_error(case, good, tmp_path):
     assert not os.path.exists(PWNED)
 
 
+def test_a_member_twice_is_refused(good, tmp_path):
+    import warnings
+    path = tmp_path / "twice.npz"
+    items = members(good)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as z:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it writes
+        for n, data in items.items():
+            z.writestr(n, data)
+        z.writestr("proj0.w.npy", items["proj0.w.npy"])
+    with pytest.raises(NetworkFileError, match="appears twice"):
+        hl.load(path)
+
+
 def test_not_a_regular_file_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "fifo.npz"
     os.mkfifo(fifo)
     with pytest.raises(NetworkFileError, match="not a regular file"):
         hl.load(fifo)
+    (tmp_path / "zero.npz").symlink_to("/dev/zero")
+    with pytest.raises(NetworkFileError, match="not a regular file"):
+        hl.load(tmp_path / "zero.npz")
     with pytest.raises(NetworkFileError, match="not a regular file"):
         hl.load(tmp_path)
     with pytest.raises(FileNotFoundError):

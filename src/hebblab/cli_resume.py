@@ -10,7 +10,6 @@ running, a duration that is not one.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Optional
@@ -34,10 +33,25 @@ def run_checkpointed(exp, config, seed: int, out: Path, every_s: float, progress
     """Run ``exp`` with a checkpoint in ``out``'s hidden ``.<run folder>.checkpoint`` sibling (an
     existing checkpoint of the same run, config and code is continued; any other is replaced),
     write the run folder, delete the checkpoint. Returns ``(folder, result)``."""
-    from .report import write_run
     name = run_folder_name(exp, config, seed)
     folder = ck.checkpoint_folder(out, name)
+    made = [p for p in (out, *out.parents) if not p.exists()]  # removed again if the config is refused
+    fresh = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _checkpointed(exp, config, seed, out, folder, name, every_s, progress, say)
+    except ValueError:  # bad input (a combination the experiment refuses): leave nothing behind
+        if fresh:
+            ck.remove(folder)
+        for p in made:
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _checkpointed(exp, config, seed, out, folder, name, every_s, progress, say):
     with ck.locked(folder):
         try:
             info = ck.read_manifest(folder)
