@@ -7,7 +7,6 @@ on disk and then at moments drawn by a seeded generator, resumed each time: the 
 results.json is byte for byte the uninterrupted run's. The refusals are one line and exit 2.
 """
 
-import json
 import os
 import signal
 import subprocess

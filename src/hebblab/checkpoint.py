@@ -37,10 +37,8 @@ import contextlib
 import contextvars
 import datetime as _dt
 import hashlib
-import io
 import json
 import math
-import os
 import re
 import shutil
 import time

@@ -119,7 +119,7 @@ def resume(run_dir: str, every_s: float | None = None, progress: bool = True):
 
 
 def register(app: typer.Typer) -> None:
-    from .cli import _guard, _print_headline, console, err, safe
+    from .cli import _guard, _print_headline, console, safe
 
     @app.command("resume")
     def resume_cmd(run_dir: str = typer.Argument(..., help="the run folder a checkpointed run will write (or its "

@@ -251,10 +251,7 @@ class Archive:
         self.path = Path(path)
         self.label = label or str(path)
         self.prefix = prefix
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            raise
+        st = os.stat(self.path)  # a missing file is FileNotFoundError
         if not stat.S_ISREG(st.st_mode):
             raise self.error("not a regular file")
         try:
@@ -263,6 +260,13 @@ class Archive:
             raise self.error(f"not a hebblab network file (not a zip archive: {e})") from None
         except (EOFError, OSError, ValueError) as e:
             raise self.error(f"not a readable zip archive ({type(e).__name__}: {e})") from None
+        try:
+            self._index(prefix)
+        except BaseException:
+            self.zip.close()
+            raise
+
+    def _index(self, prefix: str) -> None:
         infos = self.zip.infolist()
         if len(infos) > MAX_MEMBERS:
             raise self.error(f"{len(infos)} members (at most {MAX_MEMBERS})")
@@ -723,7 +727,12 @@ def _check_rule_state(proj, arrays: dict, step: int, fail) -> None:
 
 # ---------------------------------------------------------------------------------------- load
 
-_SAVED = object()
+class _Saved:
+    def __repr__(self):
+        return "'as saved'"
+
+
+_SAVED = _Saved()
 TOP_KEYS = ("format", "version", "hebblab", "network", "populations", "projections", "poisson_inputs",
             "spike_monitors", "state_monitors")
 
