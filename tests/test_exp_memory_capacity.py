@@ -169,7 +169,7 @@ def test_the_experiment_writes_the_named_results(small_run):
     # a fully written pattern: S / noise = sqrt(N (1 - m^2)), m the pattern's mean, |m| ~ 1/sqrt(N)
     assert h["snr_initial_by_model"]["one-shot bit (two-state q = 1)"]["mean"] == pytest.approx(math.sqrt(3000),
                                                                                             rel=2e-3)
-    lt = h["lifetime_by_model"]["two-state q=0.1"]
+    lt = h["lifetime_by_model"]["two-state q=0p1"]
     theory_value = math.log(0.1 * math.sqrt(3000)) / -math.log(0.9)
     assert lt["ci95"][0] - 3 < theory_value < lt["ci95"][1] + 3
     assert isinstance(h["calcium_sjostrom_signs_ok"], bool)
