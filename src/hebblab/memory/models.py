@@ -133,19 +133,27 @@ class Analog:
             for op, a in prog:
                 if op not in self._OPS or not math.isfinite(a):
                     raise ValueError(f"{self.name}: unknown step {op!r} or non-finite argument {a!r}")
+                if op in ("soft_up", "soft_down") and not 0.0 <= a <= 1.0:
+                    raise ValueError(f"{self.name}: a {op} step must be in [0, 1] (got {a!r})")
         if not self.lo < self.hi:
             raise ValueError(f"{self.name}: lo must be < hi (got {self.lo}, {self.hi})")
 
     def _program(self, prog):
-        return (np.array([self._OPS[op] for op, _ in prog], np.int64), np.array([a for _, a in prog], float))
+        """The program as (alpha, beta) arrays of its affine steps (stream.affine)."""
+        steps = [S.affine(self._OPS[op], float(a), float(self.lo), float(self.hi)) for op, a in prog]
+        return np.array([x for x, _ in steps]), np.array([y for _, y in steps])
 
     def apply(self, w: np.ndarray, keys, f_thr):
-        po, pa = self._program(self.pot)
-        do, da = self._program(self.dep)
-        S.advance_analog(w, keys, np.uint64(f_thr), po, pa, do, da, float(self.lo), float(self.hi))
+        pa, pb = self._program(self.pot)
+        da, db = self._program(self.dep)
+        S.advance_analog(w, keys, np.uint64(f_thr), pa, pb, da, db, float(self.lo), float(self.hi))
 
     def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
-        m = min(n, 2048)
+        pop = _burned(self, (seed, stream, f), lambda: self._burn(seed, stream, f))
+        return _draw(pop, n, seed, stream)
+
+    def _burn(self, seed, stream, f):
+        m = BURN_POPULATION
         w = np.full(m, float(self.w_init))
         f_thr = S.f_threshold(f)
         done = 0
@@ -156,11 +164,7 @@ class Analog:
             k = min(4096, self.burn_in - done)
             self.apply(w, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
             done += k
-        if m == n:
-            return w
-        from ..rng import hash4
-        pick = (hash4(seed, stream + (1 << 41), 0, np.arange(n)) % np.uint64(m)).astype(np.int64)
-        return w[pick]
+        return w
 
     def advance(self, state, keys, f_thr):
         self.apply(state, keys, f_thr)
@@ -169,6 +173,25 @@ class Analog:
         if self.readout == "bit":
             return (state >= self.theta).astype(float)
         return state
+
+
+#: Synapses of the burn-in population from which a stream's N synapses are drawn.
+BURN_POPULATION = 2048
+
+
+def _burned(model, key, make):
+    """The model's burn-in population for ``key`` (seed, stream, f), made once per instance."""
+    cache = model.__dict__.setdefault("_burn_cache", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def _draw(pop: np.ndarray, n: int, seed: int, stream: int) -> np.ndarray:
+    """n synapses' start states drawn from a burn-in population (by counter-based hash)."""
+    from ..rng import hash4
+    pick = (hash4(seed, stream + (1 << 41), 0, np.arange(n)) % np.uint64(pop.shape[0])).astype(np.int64)
+    return pop[pick].copy()
 
 
 # ---- the catalogue ----------------------------------------------------------------------------
@@ -204,7 +227,7 @@ def hebbian3(name: str = "BS2 Hebbian3") -> Analog:
     """Brain Simulator II's Hebbian3 (:class:`~hebblab.plasticity.BS2Hebbian3`) at a one-cycle lag:
     w x 2 (potentiation) or x 0.5 (depression), clipped to [0.001, 1]."""
     from ..plasticity.bs2_hebbian3 import CAP, DOWN, FLOOR, UP
-    return Analog(name, (("scale", UP[0]),), (("scale", DOWN[0]),), FLOOR, CAP, 0.5, 5000,
+    return Analog(name, (("scale", UP[0]),), (("scale", DOWN[0]),), FLOOR, CAP, 0.5, 1000,
                   event="one pairing at a one-cycle lag", strength=math.log(UP[0]))
 
 
@@ -228,8 +251,19 @@ def binary_burst(rule=None, lag: float = 2e-3, isi: float = 5e-3, name: str | No
     from ..plasticity import BinaryBurst
     rule = rule or BinaryBurst()
     return Analog(name or "BinaryBurst (bit)", burst_program(rule, lag, isi, True),
-                  burst_program(rule, lag, isi, False), 0.0, 1.0, 0.0, 5000,
+                  burst_program(rule, lag, isi, False), 0.0, 1.0, 0.0, 1000,
                   event=f"one burst of {rule.burst} pairings, lag {lag * 1e3:g} ms, ISI {isi * 1e3:g} ms",
+                  strength=rule.a_plus, readout="bit", theta=rule.theta)
+
+
+def burst_gated(rule=None, name: str | None = None) -> Analog:
+    """The burst-gated binary synapse (:class:`~hebblab.plasticity.BurstGatedBinary`): a coincident
+    causal burst pairing adds a+ to the hidden w, an anti-causal one subtracts a- (clipped to
+    [0, 1]); single spikes do nothing; the efficacy read is the bit ``[w >= theta]``."""
+    from ..plasticity import BurstGatedBinary
+    rule = rule or BurstGatedBinary()
+    return Analog(name or "burst-gated (bit)", (("add", rule.a_plus),), (("add", -rule.a_minus),), 0.0, 1.0, 0.0,
+                  1000, event=f"one coincident burst pairing of {rule.burst} spikes (causal: write, anti-causal: erase)",
                   strength=rule.a_plus, readout="bit", theta=rule.theta)
 
 
@@ -275,7 +309,11 @@ class Chain:
         S.advance_chain(u, keys, np.uint64(f_thr), float(self.delta), C, g, int(self.n_levels), float(self.u_max))
 
     def initial(self, n: int, seed: int, stream: int, f: float = 1.0) -> np.ndarray:
-        m = min(n, 1024)
+        pop = _burned(self, (seed, stream, f), lambda: self._burn(seed, stream, f))
+        return _draw(pop, n, seed, stream)
+
+    def _burn(self, seed, stream, f):
+        m = BURN_POPULATION // 2
         u = np.zeros((m, self.m))
         f_thr = S.f_threshold(f)
         total = self.burn_in or int(min(2 * self.slowest_time(), 400_000))
@@ -284,11 +322,7 @@ class Chain:
             k = min(4096, total - done)
             self.apply(u, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
             done += k
-        if m == n:
-            return u
-        from ..rng import hash4
-        pick = (hash4(seed, stream + (1 << 41), 0, np.arange(n)) % np.uint64(m)).astype(np.int64)
-        return u[pick].copy()
+        return u
 
     def advance(self, state, keys, f_thr):
         self.apply(state, keys, f_thr)

@@ -89,29 +89,26 @@ def advance_markov(state, keys, f_thr, nxt, thr):
                 state[i] = nxt[s, kind, l]
 
 
+def affine(op: int, a: float, lo: float, hi: float) -> tuple[float, float]:
+    """An elementary step as ``w -> clip(alpha w + beta, lo, hi)``: ADD (1, a), SOFT_UP
+    (1 - a, a hi), SOFT_DOWN (1 - a, a lo), SCALE (a, 0), SET (0, a). The soft steps stay inside
+    [lo, hi] for a in [0, 1], so their clip changes nothing; every step is then branch-free."""
+    return {ADD: (1.0, a), SOFT_UP: (1.0 - a, a * hi), SOFT_DOWN: (1.0 - a, a * lo), SCALE: (a, 0.0),
+            SET: (0.0, a)}[op]
+
+
 @njit(cache=True, inline="always")
-def _apply(w, ops, args, lo, hi):
-    for k in range(ops.shape[0]):
-        op = ops[k]
-        a = args[k]
-        if op == ADD:
-            w = min(hi, max(lo, w + a))
-        elif op == SOFT_UP:
-            w = w + a * (hi - w)
-        elif op == SOFT_DOWN:
-            w = w - a * (w - lo)
-        elif op == SCALE:
-            w = min(hi, max(lo, w * a))
-        else:
-            w = a
+def _apply(w, alpha, beta, lo, hi):
+    for k in range(alpha.shape[0]):
+        w = min(hi, max(lo, alpha[k] * w + beta[k]))
     return w
 
 
 @njit(cache=True, parallel=True)
-def advance_analog(w, keys, f_thr, pot_ops, pot_args, dep_ops, dep_args, lo, hi):
-    """Store memories into an analog model: each event runs its deterministic program of
-    elementary steps (op codes ADD, SOFT_UP, SOFT_DOWN, SCALE, SET) on the weight. Both programs
-    are computed and one result selected, so the loop does not branch on the event's sign."""
+def advance_analog(w, keys, f_thr, pot_alpha, pot_beta, dep_alpha, dep_beta, lo, hi):
+    """Store memories into an analog model: each event runs its deterministic program of affine
+    steps with clipping (:func:`affine`) on the weight. Both programs are computed and one
+    result selected, so the loop does not branch on the event's sign."""
     n = w.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
@@ -122,8 +119,8 @@ def advance_analog(w, keys, f_thr, pot_ops, pot_args, dep_ops, dep_args, lo, hi)
             for i in range(i0, i1):
                 h = hash_last_nb(key, i)
                 x = w[i]
-                xp = _apply(x, pot_ops, pot_args, lo, hi)
-                xd = _apply(x, dep_ops, dep_args, lo, hi)
+                xp = _apply(x, pot_alpha, pot_beta, lo, hi)
+                xd = _apply(x, dep_alpha, dep_beta, lo, hi)
                 y = xp if ((h >> _S31) & _ONE) == _ONE else xd
                 w[i] = y if (h >> _S32) < f_thr else x
 
