@@ -177,8 +177,14 @@ class Headline:
     digits: int = 3
 
     def text(self, result: "Result") -> str:
+        """The value in words; "not measured" where these settings give no value (a slope with too
+        few readable points, for instance)."""
         from ..stats import fmt
-        return fmt(result.get(self.key), self.digits, self.percent, self.unit)
+        try:
+            value = result.get(self.key)
+        except KeyError:
+            return "not measured under these settings"
+        return fmt(value, self.digits, self.percent, self.unit)
 
 
 VERDICTS = ("supported", "refuted", "qualified")

@@ -41,6 +41,8 @@ class Markov:
     event: str = ""
     #: the write-strength parameter this instance is at, for the trade-off figure
     strength: float = float("nan")
+    #: the hidden weight of each state, where the states are levels of one (the burst-gated bit)
+    values: np.ndarray | None = None
 
     def __post_init__(self):
         K = len(self.efficacy)
@@ -156,12 +158,13 @@ class Analog:
         m = BURN_POPULATION
         w = np.full(m, float(self.w_init))
         f_thr = S.f_threshold(f)
+        total = int(math.ceil(self.burn_in / f))  # burn_in counts events per synapse
         done = 0
         # burn-in memories in a stream of their own, on a sub-population from which the n synapses
         # are drawn: a synapse's future events are independent of its start, so shared starts
         # leave the noise of an unrelated pattern, f sum (w - wbar)^2, as it is
-        while done < self.burn_in:
-            k = min(4096, self.burn_in - done)
+        while done < total:
+            k = min(4096, total - done)
             self.apply(w, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
             done += k
         return w
@@ -256,23 +259,37 @@ def binary_burst(rule=None, lag: float = 2e-3, isi: float = 5e-3, name: str | No
                   strength=rule.a_plus, readout="bit", theta=rule.theta)
 
 
-def burst_gated(rule=None, name: str | None = None) -> Analog:
+def burst_gated(rule=None, name: str | None = None) -> Markov:
     """The burst-gated binary synapse (:class:`~hebblab.plasticity.BurstGatedBinary`): a coincident
     causal burst pairing adds a+ to the hidden w, an anti-causal one subtracts a- (clipped to
-    [0, 1]); single spikes do nothing; the efficacy read is the bit ``[w >= theta]``."""
+    [0, 1]); single spikes do nothing; the efficacy read is the bit ``[w >= theta]``. The levels
+    reachable from w = 0 are finite (eight at a+ = a- = 0.3), so the synapse is a Markov chain on
+    them with deterministic moves: its mean field is exact and Lahiri & Ganguli's bound applies
+    with M = the number of levels."""
     from ..plasticity import BurstGatedBinary
     rule = rule or BurstGatedBinary()
-    return Analog(name or "burst-gated (bit)", (("add", rule.a_plus),), (("add", -rule.a_minus),), 0.0, 1.0, 0.0,
-                  1000, event=f"one coincident burst pairing of {rule.burst} spikes (causal: write, anti-causal: erase)",
-                  strength=rule.a_plus, readout="bit", theta=rule.theta)
-
-
-def one_shot_bit(name: str = "one-shot bit (q = 1)") -> Markov:
-    """A bit set by every candidate potentiation and cleared by every depression: the
-    deterministic limit q = 1 of the two-state synapse, which is what any rule that writes a
-    bit in one burst is in this stream."""
-    m = two_state(1.0, name)
-    return m
+    up = lambda w: min(1.0, w + rule.a_plus)  # noqa: E731
+    down = lambda w: max(0.0, w - rule.a_minus)  # noqa: E731
+    levels, todo = [], [0.0]
+    while todo:
+        w = round(todo.pop(), 12)
+        if w in levels:
+            continue
+        if len(levels) > 250:
+            raise ValueError("burst_gated: more than 250 reachable levels (a_plus, a_minus incommensurate)")
+        levels.append(w)
+        todo += [up(w), down(w)]
+    levels.sort()
+    index = {w: i for i, w in enumerate(levels)}
+    K = len(levels)
+    Mp, Mm = np.zeros((K, K)), np.zeros((K, K))
+    for i, w in enumerate(levels):
+        Mp[i, index[round(up(w), 12)]] = 1.0
+        Mm[i, index[round(down(w), 12)]] = 1.0
+    values = np.array(levels)
+    return Markov(name or "burst-gated (bit)", Mp, Mm, (values >= rule.theta).astype(float),
+                  event=f"one coincident burst pairing of {rule.burst} spikes (causal: write, anti-causal: erase)",
+                  strength=rule.a_plus, values=values)
 
 
 MODELS_NOTE = ("Candidate events, not spike trains: each model is driven by the same stream of memories "
@@ -312,11 +329,39 @@ class Chain:
         pop = _burned(self, (seed, stream, f), lambda: self._burn(seed, stream, f))
         return _draw(pop, n, seed, stream)
 
+    def step_matrix(self) -> np.ndarray:
+        """The chain's linear step u -> A u (one Euler step of chain_event, away from the bounds)."""
+        C, g = self.constants()
+        m = self.m
+        A = np.eye(m)
+        for k in range(m):
+            A[k, k] -= g[k] / C[k]
+            if k + 1 < m:
+                A[k, k + 1] += g[k] / C[k]
+            if k > 0:
+                A[k, k] -= g[k - 1] / C[k]
+                A[k, k - 1] += g[k - 1] / C[k]
+        return A
+
+    def stationary_covariance(self) -> np.ndarray:
+        """Covariance of the unbounded chain's stationary state under events of +-delta (one per
+        step): Sigma = A (Sigma + delta^2 e1 e1^T) A^T (discrete Lyapunov equation)."""
+        from scipy.linalg import solve_discrete_lyapunov
+        A = self.step_matrix()
+        Q = np.zeros((self.m, self.m))
+        Q[0, 0] = self.delta ** 2
+        return solve_discrete_lyapunov(A, A @ Q @ A.T)
+
     def _burn(self, seed, stream, f):
+        """Start from the linear chain's stationary Gaussian (clipped to the bounds), then let
+        ``burn_in`` events per synapse (default 2000) settle what the bounds change."""
         m = BURN_POPULATION // 2
-        u = np.zeros((m, self.m))
+        from ..rng import normal
+        L = np.linalg.cholesky(self.stationary_covariance() + 1e-300 * np.eye(self.m))
+        z = normal(seed, stream + (1 << 42), np.arange(m)[:, None], np.arange(self.m)[None, :])
+        u = np.clip(z @ L.T, -self.u_max, self.u_max)
         f_thr = S.f_threshold(f)
-        total = self.burn_in or int(min(2 * self.slowest_time(), 400_000))
+        total = int(math.ceil((self.burn_in or 2000) / f))
         done = 0
         while done < total:
             k = min(4096, total - done)

@@ -63,6 +63,8 @@ def lifetime(ages, snr_curve, level: float = 1.0):
     age: the value is that age) or ``"at_most"`` (below already at age 0: the value is 0)."""
     ages = np.asarray(ages, float)
     y = np.asarray(snr_curve, float)
+    if not y[0] >= level:  # below at age 0, or undefined (NaN: the efficacies do not vary)
+        return 0.0, "at_most"
     keep = ~np.isnan(y)
     ages, y = ages[keep], y[keep]
     if not y[0] >= level:

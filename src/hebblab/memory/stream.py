@@ -160,7 +160,8 @@ def snr_of(eff: np.ndarray, probe_keys: np.ndarray, f_thr: int, f: float) -> np.
     noise = np.sqrt(f * ss)
     s = t[0:2 * p:2] - mean * t[1:2 * p:2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(noise > 0, s / noise, 0.0)
+        # every efficacy equal: no pattern can be read, and the SNR is undefined (NaN)
+        return np.where(noise > 0, s / noise, np.nan)
 
 
 def f_threshold(f: float) -> int:
@@ -170,9 +171,10 @@ def f_threshold(f: float) -> int:
 
 @njit(cache=True, parallel=True)
 def advance_chain(u, keys, f_thr, delta, C, g, n_levels, u_max):
-    """Store memories into Benna-Fusi chains (rows of ``u``): every memory steps every chain
-    once (:func:`hebblab.plasticity.benna_fusi.chain_event`), with +-delta added to u_1 where
-    the synapse has an event and 0 where it has none."""
+    """Store memories into Benna-Fusi chains (rows of ``u``): a synapse with an event adds
+    +-delta to u_1 and steps its chain once (:func:`hebblab.plasticity.benna_fusi.chain_event`);
+    a synapse without one is left as it is, as the engine's rule leaves it (the chain's clock is
+    the synapse's own candidate events)."""
     n = u.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     for c in prange(n_chunks):
@@ -182,7 +184,5 @@ def advance_chain(u, keys, f_thr, delta, C, g, n_levels, u_max):
             row = u[i]
             for k in range(keys.shape[0]):
                 h = hash_last_nb(keys[k], i)
-                s = 0.0
                 if (h >> _S32) < f_thr:
-                    s = delta if ((h >> _S31) & _ONE) == _ONE else -delta
-                chain_event(row, s, C, g, n_levels, u_max)
+                    chain_event(row, delta if ((h >> _S31) & _ONE) == _ONE else -delta, C, g, n_levels, u_max)
