@@ -213,7 +213,10 @@ def _ratio(num, den, seed):
     if ka == {"measured"} and kb == {"measured"} and min(b) > 0:
         return stats.bootstrap(np.array(a) / np.array(b), np.mean, seed=seed)
     if "at_least" not in ka and "at_most" not in kb and min(b) > 0:
-        return stats.at_most(float(max(a) / min(b)), "a bound: a lifetime ended at a cap or within one memory")
+        # each replicate's ratio is at most a / b (b a lower bound where censored, a an upper
+        # bound where it ended within one memory): their mean bounds the mean ratio
+        return stats.at_most(float(np.mean(np.array(a) / np.array(b))),
+                             "a bound: a lifetime ended at the last age read or within one memory")
     return None
 
 

@@ -60,33 +60,52 @@ def _event(h, f_thr):
     return sign, h & _M31
 
 
+@njit(cache=True, inline="always")
+def _markov_chunk(state, keys, f_thr, nxt, thr, i0, i1):
+    L = thr.shape[2]
+    for k in range(keys.shape[0]):
+        key = keys[k]
+        for i in range(i0, i1):
+            h = hash_last_nb(key, i)
+            ev = np.int64((h >> _S32) < f_thr)
+            bit = np.int64((h >> _S31) & _ONE)
+            kind = ev * (1 - bit) + (1 - ev) * 2  # 0: potentiation (bit 1), 1: depression, 2: none
+            u = h & _M31
+            s = state[i]
+            l = 0
+            for j in range(L - 1):
+                l += np.int64(u >= thr[s, kind, j])
+            state[i] = nxt[s, kind, l]
+
+
 @njit(cache=True, parallel=True)
+def _markov_parallel(state, keys, f_thr, nxt, thr):
+    n = state.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _markov_chunk(state, keys, f_thr, nxt, thr, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
+@njit(cache=True)
+def _markov_serial(state, keys, f_thr, nxt, thr):
+    n = state.shape[0]
+    for c in range((n + CHUNK - 1) // CHUNK):
+        _markov_chunk(state, keys, f_thr, nxt, thr, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
+#: Below this many synapse updates per call the serial kernel runs (starting threads costs more).
+PARALLEL_WORK = 1 << 21
+
+
 def advance_markov(state, keys, f_thr, nxt, thr):
     """Store the memories whose keys are given, in order, into a discrete-state model: a synapse
     in state s with an event of kind k (0: potentiation, 1: depression, 2: none) goes to
     ``nxt[s, k, l]``, l the number of cumulative thresholds ``thr[s, k, :]`` that its 31 random
     bits reach (kind 2 maps every state to itself). Memories run in the outer loop over a chunk
     of synapses (held in cache), and the choices are branch-free, so the loop is limited by
-    throughput, not by the chain of one synapse's states."""
-    n = state.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    L = thr.shape[2]
-    for c in prange(n_chunks):
-        i0 = c * CHUNK
-        i1 = min(n, i0 + CHUNK)
-        for k in range(keys.shape[0]):
-            key = keys[k]
-            for i in range(i0, i1):
-                h = hash_last_nb(key, i)
-                ev = np.int64((h >> _S32) < f_thr)
-                bit = np.int64((h >> _S31) & _ONE)
-                kind = ev * (1 - bit) + (1 - ev) * 2  # 0: potentiation (bit 1), 1: depression, 2: none
-                u = h & _M31
-                s = state[i]
-                l = 0
-                for j in range(L - 1):
-                    l += np.int64(u >= thr[s, kind, j])
-                state[i] = nxt[s, kind, l]
+    throughput, not by the chain of one synapse's states. Chunks are independent: the serial and
+    the parallel kernel give the same states."""
+    run = _markov_parallel if state.shape[0] * keys.shape[0] >= PARALLEL_WORK else _markov_serial
+    run(state, keys, f_thr, nxt, thr)
 
 
 def affine(op: int, a: float, lo: float, hi: float) -> tuple[float, float]:
@@ -104,49 +123,83 @@ def _apply(w, alpha, beta, lo, hi):
     return w
 
 
+@njit(cache=True, inline="always")
+def _analog_chunk(w, keys, f_thr, pot_alpha, pot_beta, dep_alpha, dep_beta, lo, hi, i0, i1):
+    for k in range(keys.shape[0]):
+        key = keys[k]
+        for i in range(i0, i1):
+            h = hash_last_nb(key, i)
+            x = w[i]
+            xp = _apply(x, pot_alpha, pot_beta, lo, hi)
+            xd = _apply(x, dep_alpha, dep_beta, lo, hi)
+            y = xp if ((h >> _S31) & _ONE) == _ONE else xd
+            w[i] = y if (h >> _S32) < f_thr else x
+
+
 @njit(cache=True, parallel=True)
+def _analog_parallel(w, keys, f_thr, pa, pb, da, db, lo, hi):
+    n = w.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _analog_chunk(w, keys, f_thr, pa, pb, da, db, lo, hi, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
+@njit(cache=True)
+def _analog_serial(w, keys, f_thr, pa, pb, da, db, lo, hi):
+    n = w.shape[0]
+    for c in range((n + CHUNK - 1) // CHUNK):
+        _analog_chunk(w, keys, f_thr, pa, pb, da, db, lo, hi, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
 def advance_analog(w, keys, f_thr, pot_alpha, pot_beta, dep_alpha, dep_beta, lo, hi):
     """Store memories into an analog model: each event runs its deterministic program of affine
     steps with clipping (:func:`affine`) on the weight. Both programs are computed and one
     result selected, so the loop does not branch on the event's sign."""
-    n = w.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        i0 = c * CHUNK
-        i1 = min(n, i0 + CHUNK)
-        for k in range(keys.shape[0]):
-            key = keys[k]
-            for i in range(i0, i1):
-                h = hash_last_nb(key, i)
-                x = w[i]
-                xp = _apply(x, pot_alpha, pot_beta, lo, hi)
-                xd = _apply(x, dep_alpha, dep_beta, lo, hi)
-                y = xp if ((h >> _S31) & _ONE) == _ONE else xd
-                w[i] = y if (h >> _S32) < f_thr else x
+    run = _analog_parallel if w.shape[0] * keys.shape[0] >= PARALLEL_WORK else _analog_serial
+    run(w, keys, f_thr, pot_alpha, pot_beta, dep_alpha, dep_beta, lo, hi)
+
+
+@njit(cache=True, inline="always")
+def _overlap_chunk(eff, probe_keys, f_thr, part, c, i0, i1):
+    p = probe_keys.shape[0]
+    for i in range(i0, i1):
+        x = eff[i]
+        part[c, 2 * p] += x
+        part[c, 2 * p + 1] += x * x
+        for k in range(p):
+            sign, u = _event(hash_last_nb(probe_keys[k], i), f_thr)
+            if sign != 0:
+                part[c, 2 * k] += sign * x
+                part[c, 2 * k + 1] += sign
 
 
 @njit(cache=True, parallel=True)
+def _overlaps_parallel(eff, probe_keys, f_thr, part):
+    n = eff.shape[0]
+    for c in prange(part.shape[0]):
+        _overlap_chunk(eff, probe_keys, f_thr, part, c, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
+@njit(cache=True)
+def _overlaps_serial(eff, probe_keys, f_thr, part):
+    n = eff.shape[0]
+    for c in range(part.shape[0]):
+        _overlap_chunk(eff, probe_keys, f_thr, part, c, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
 def overlaps(eff, probe_keys, f_thr):
     """For each probe pattern (by its memory's key): ``sum_i xi_i w_i`` and ``sum_i xi_i``, and
     ``sum_i w_i``, ``sum_i w_i^2``; per chunk, summed in chunk order (thread-count independent)."""
-    n = eff.shape[0]
-    p = probe_keys.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    part = np.zeros((n_chunks, 2 * p + 2))
-    for c in prange(n_chunks):
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            x = eff[i]
-            part[c, 2 * p] += x
-            part[c, 2 * p + 1] += x * x
-            for k in range(p):
-                sign, u = _event(hash_last_nb(probe_keys[k], i), f_thr)
-                if sign != 0:
-                    part[c, 2 * k] += sign * x
-                    part[c, 2 * k + 1] += sign
-    total = np.zeros(2 * p + 2)
-    for c in range(n_chunks):
-        for j in range(2 * p + 2):
-            total[j] += part[c, j]
+    n, p = eff.shape[0], probe_keys.shape[0]
+    part = np.zeros(((n + CHUNK - 1) // CHUNK, 2 * p + 2))
+    run = _overlaps_parallel if n * (p + 1) >= PARALLEL_WORK else _overlaps_serial
+    run(eff, probe_keys, f_thr, part)
+    return part.sum(axis=0) if part.shape[0] == 1 else _sum_rows(part)
+
+
+def _sum_rows(part):
+    total = np.zeros(part.shape[1])
+    for c in range(part.shape[0]):  # chunk order, so any thread count gives the same sums
+        total += part[c]
     return total
 
 
