@@ -17,6 +17,8 @@ One step t, in this order (both backends):
    runs (``syn_pre`` for each of its synapses, then ``pre_spike``);
 4. for every plastic projection: the rule's post-synaptic update for each post spike at t
    (``syn_post`` for each synapse onto it, then ``post_spike``);
+   then, for every rule with a per-step hook, ``post_step`` for each post neuron and ``syn_step``
+   for each synapse onto the neurons it selects (hebblab.plasticity.base);
 5. spike monitors record the spikes of step t.
 
 With several threads (``threads``) the parts of a step are split by neuron ranges and meet at

@@ -454,7 +454,11 @@ def generate_parallel(net) -> str:
     Barriers per step: after the updates (spike counts known); with plastic projections, after
     delivery (pre traces change next) and after the pre traces (potentiation reads them); at the
     end of the step for static networks, when part 0 samples state or injects at the next step,
-    or when potentiation reads the spikes of a population only part 0 updates.
+    or when potentiation reads the spikes of a population only part 0 updates. A rule that
+    reads pre neurons' variables (``reads_pre``) reads neurons other parts update and drive: a
+    barrier before delivery (the drives are applied) and one at the end of the step (the next
+    updates wait for its reads). The per-step hooks (``post_step``, ``syn_step``) run on each
+    part's own post neurons after their potentiation, reading only their own state.
     """
     pops, projs, spk_mons, st_mons, inj, drv, _, ext = structure_key(net, True)
     lines = _header(pops, projs, True, drv, ext)

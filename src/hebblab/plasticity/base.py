@@ -22,12 +22,16 @@ numba drops the branch at compile time (a run-time branch with a dynamically ind
 
 Neuron variables (optional): a rule that declares ``reads_post = ("v",)`` (names of the post
 model's float variables; ``reads_pre`` likewise) receives, as one more last argument of the
-pieces that see that side, a tuple ``vpost`` of read-only 1-D arrays over the post population,
-one per declared name (``vpost[0][i]`` is the membrane potential of post neuron ``i``):
+pieces that see that side, a tuple ``vpost`` of 1-D arrays over the post population, one per
+declared name (``vpost[0][i]`` is the membrane potential of post neuron ``i``; to be read only:
+the reference backend passes them write-protected):
 ``syn_pre``, ``syn_post`` and ``syn_step`` get ``vpre`` then ``vpost``, ``pre_spike`` gets
 ``vpre``, ``post_spike`` and ``post_step`` get ``vpost``. A piece reads the variables as they are
 when it runs: after the populations' update of step t. Read those of neurons ``i`` and ``j``
-only. A rule that declares nothing keeps the signatures above and compiles to the same loop.
+only. A pre variable that synaptic input writes (the model's ``input_rows``) is refused at
+connect. A rule that declares nothing keeps the signatures above and compiles to the same loop.
+The slow reference receives what was read: ``pre_neuron`` / ``post_neuron``, ``{name: array}``
+of the variable after the update of each step (None for a side the rule does not read).
 
 Per-step hooks (optional, for rules with continuous dynamics)::
 
