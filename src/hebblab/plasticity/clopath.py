@@ -79,8 +79,10 @@ from .base import NO_SPIKE, Rule, cycle_steps, decay_lut, decay_table, dt_over_t
 A_LTD, C_LTP, TH_M, TH_P, A_M, A_P, V_CL, N_CL, DELAY, RING, W_MIN, W_MAX, W_SCALE, DTX, TAB0, TABN = range(16)
 N_HEAD = 16
 # post state columns: the LTD of the next step's arrivals, this step's LTP factor, the last
-# spike step, then the rings of ū- and ū+ (RING slots each)
-LTD, G, LAST, RINGS = 0, 1, 2, 3
+# spike step, the filters ū- and ū+ now, then a ring of RING slots of two: for step k (slot
+# k & (RING - 1)), A_LTD [ū-_k - theta_minus]_+ and [ū+_k - theta_minus]_+, read D steps later
+# (the two values of a step side by side: one cache line for what a step writes and reads)
+LTD, G, LAST, UM, UP, RINGS = 0, 1, 2, 3, 4, 5
 
 
 @register_rule
@@ -116,6 +118,8 @@ class Clopath2010(Rule):
         for name in ("theta_minus", "theta_plus", "v_clamp"):
             object.__setattr__(self, name, V.real(f"{o}.{name}", getattr(self, name), -1.0, 1.0, unit="V"))
         object.__setattr__(self, "history", V.integer(f"{o}.history", self.history, 2, 1 << 16))
+        if self.history & (self.history - 1):
+            raise ValueError(f"{o}.history must be a power of two (got {self.history!r})")
         lo = V.finite(f"{o}.w_min", V.number(f"{o}.w_min", self.w_min))
         hi = V.finite(f"{o}.w_max", V.number(f"{o}.w_max", self.w_max))
         if not lo < hi:
@@ -127,16 +131,16 @@ class Clopath2010(Rule):
         return self.w_min, self.w_max
 
     def layout(self):
-        # pre: x̄ (in units of 1/tau_x), last arrival step; post: LTD, G, last spike, two rings
+        # pre: x̄ (in units of 1/tau_x), last arrival step; post: LTD, G, last spike, the filters, the ring
         return 0, 2, RINGS + 2 * self.history
 
     def init_state(self, n_syn, n_pre, n_post, seed, stream):
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         pre[:, 0] = 0.0
         pre[:, 1] = NO_SPIKE
-        post[:, :RINGS] = 0.0
+        post[:, :] = 0.0  # the ring: what filters at theta_minus give (no plasticity from their start)
         post[:, LAST] = NO_SPIKE
-        post[:, RINGS:] = self.theta_minus  # the filters start at theta_minus: no plasticity from their start
+        post[:, UM] = post[:, UP] = self.theta_minus  # the filters start at theta_minus
         return syn, pre, post
 
     def _steps(self, dt):
@@ -147,7 +151,7 @@ class Clopath2010(Rule):
                              f"reads the filters of step k - D (got {self.u_delay!r})")
         if delay >= self.history:
             raise ValueError(f"Clopath2010.u_delay = {self.u_delay:g} s is {delay} steps of dt = {dt:g} s; the rule "
-                             f"keeps {self.history} steps of filtered voltage (history): give history >= {delay + 1}")
+                             f"keeps {self.history} steps of filtered voltage (history): give a power of two > {delay}")
         return n_clamp, delay
 
     def pack(self, dt):
@@ -247,28 +251,30 @@ def post_spike(t, i, post, P, vpost):
 @njit(cache=True, inline=INLINE)
 def post_step(t, i, post, P, vpost):
     """Advance post neuron i's filters to step t; return whether its synapses potentiate now."""
-    ring = int(P[RING])
+    mask = int(P[RING]) - 1  # a power of two: the slot of step k is k & mask
     d = int(P[DELAY])
     u = P[V_CL] if t - post[i, LAST] < P[N_CL] else vpost[0][i]
-    now = t % ring
-    before = (t - 1) % ring
-    m = P[A_M] * post[i, RINGS + before] + (1.0 - P[A_M]) * u
-    p = P[A_P] * post[i, RINGS + ring + before] + (1.0 - P[A_P]) * u
-    post[i, RINGS + now] = m
-    post[i, RINGS + ring + now] = p
+    m = P[A_M] * post[i, UM] + (1.0 - P[A_M]) * u
+    p = P[A_P] * post[i, UP] + (1.0 - P[A_P]) * u
+    post[i, UM] = m
+    post[i, UP] = p
+    now = RINGS + 2 * (t & mask)
+    post[i, now] = P[A_LTD] * max(m - P[TH_M], 0.0)
+    post[i, now + 1] = max(p - P[TH_M], 0.0)
     # the next step's arrivals read ū- of step t + 1 - D (written by now: D >= 1)
-    post[i, LTD] = P[A_LTD] * max(post[i, RINGS + (t + 1 - d) % ring] - P[TH_M], 0.0)
+    post[i, LTD] = post[i, RINGS + 2 * ((t + 1 - d) & mask)]
     g = 0.0
     if u > P[TH_P]:
-        g = P[C_LTP] * (u - P[TH_P]) * max(post[i, RINGS + ring + (t - d) % ring] - P[TH_M], 0.0)
+        g = P[C_LTP] * (u - P[TH_P]) * post[i, RINGS + 2 * ((t - d) & mask) + 1]
     post[i, G] = g
     return g > 0.0
 
 
 @njit(cache=True, inline=INLINE)
 def syn_step(t, s, i, j, w, syn, pre, post, P, seed, stream, vpost):
-    """LTP of synapse s over step t: x̄_j(t) times the post neuron's factor."""
-    return min(max(w + _x(pre, j, t, P) * post[i, G], P[W_MIN]), P[W_MAX])
+    """LTP of synapse s over step t: x̄_j(t) times the post neuron's factor (>= 0: only the upper
+    bound can be reached)."""
+    return min(w + _x(pre, j, t, P) * post[i, G], P[W_MAX])
 
 
 @njit(cache=True, inline=INLINE)
