@@ -40,10 +40,11 @@ Per-step hooks (optional, for rules with continuous dynamics)::
 
 ``post_step`` runs after the step's post-synaptic updates, for every post neuron of every
 projection with the rule (its cost: one call per post neuron and step, whether or not anything
-fired, about the cost of the neuron update itself); when it returns True, ``syn_step`` runs on
-every synapse onto that neuron in that step (one call per such synapse: keep it rare, e.g. only
-while the neuron is depolarized, as Clopath2010 does). A rule without ``syn_step`` may have
-``post_step`` alone (its return value is then unused).
+fired; Clopath2010's takes about 27 ns, several times a LIF's update, benchmarks/RESULTS.md);
+when it returns True, ``syn_step`` runs on every synapse onto that neuron in that step (one call
+per such synapse, about 38 ns for Clopath2010's: keep it rare, e.g. only while the neuron is
+depolarized, as Clopath2010 does). A rule without ``syn_step`` may have ``post_step`` alone (its
+return value is then unused).
 
 Timing convention (tested): plasticity timing is measured at the synapse,
 ``dt = t_post - (t_pre + delay)``. Within one step all pre-synaptic arrivals are processed before
