@@ -19,7 +19,8 @@ access to neuron variables.
    spikes lacks the AdEx's exponential upswing).
 3. A rule that names a variable its model does not have is refused at connect.
 4. A user's rule in its own module that reads the post voltage (the guide's, docs/extending.md,
-   examples/vhebb.py) passes check_rule.
+   examples/vhebb.py) passes check_rule; one that reads both sides' voltages passes it on two
+   threads too (the parallel loop's barriers for pre-synaptic reads).
 """
 
 import hashlib
@@ -203,3 +204,74 @@ def test_a_user_rule_reading_the_post_voltage_passes_check_rule(tmp_path, monkey
     mod = _module(tmp_path, monkeypatch, VOLTAGE_HEBB)
     report = check_rule(mod.VoltageHebb(), steps=6000, thorough=False)
     assert report["rule"] == "VoltageHebb" and report["reference_synapses"] == 32
+
+
+# reads v on both sides: at a post spike w moves by a (v_pre - theta), at an arrival by -a/2 (v_post - theta)
+BOTH_SIDES = """
+from dataclasses import dataclass
+from typing import ClassVar
+import numpy as np
+from numba import njit
+from hebblab.plasticity.base import Rule
+
+
+@dataclass(frozen=True)
+class BothVoltages(Rule):
+    a: float = 0.01
+    theta: float = -0.058
+    w_max: float = 0.002
+    rule_name: ClassVar[str] = "both-voltages"
+    kernel_module: ClassVar[str] = "MODULE"
+    reads_pre: ClassVar[tuple] = ("v",)
+    reads_post: ClassVar[tuple] = ("v",)
+
+    def bounds(self):
+        return 0.0, self.w_max
+
+    def layout(self):
+        return 0, 1, 1
+
+    def pack(self, dt):
+        return np.array([self.a, self.theta, self.w_max])
+
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
+        events = sorted([(round(t / dt) + round(delay / dt), 0) for t in pre_times]
+                        + [(round(t / dt), 1) for t in post_times])
+        w = float(w0)
+        for m, kind in events:
+            if kind == 0:
+                w = min(max(w - 0.5 * self.a * (post_neuron["v"][m] - self.theta), 0.0), self.w_max)
+            else:
+                w = min(max(w + self.a * (pre_neuron["v"][m] - self.theta), 0.0), self.w_max)
+        return w
+
+
+@njit
+def syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream, vpre, vpost):
+    return min(max(w - 0.5 * P[0] * (vpost[0][i] - P[1]), 0.0), P[2])
+
+
+@njit
+def syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream, vpre, vpost):
+    return min(max(w + P[0] * (vpre[0][j] - P[1]), 0.0), P[2])
+
+
+@njit
+def pre_spike(t, j, pre, P, vpre):
+    pre[j, 0] = vpre[0][j]
+
+
+@njit
+def post_spike(t, i, post, P, vpost):
+    post[i, 0] = vpost[0][i]
+
+
+transmit = None
+"""
+
+
+def test_a_rule_reading_both_sides_passes_check_rule_on_two_threads(tmp_path, monkeypatch):
+    mod = _module(tmp_path, monkeypatch, BOTH_SIDES)
+    report = check_rule(mod.BothVoltages(), steps=6000)
+    assert report["reference_synapses"] == 32 and "compiled, 2 threads" in report["backend_variants"]
