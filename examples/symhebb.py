@@ -32,7 +32,8 @@ class SymmetricHebb(Rule):
         # the parameter vector P the pieces read (computed once per dt)
         return np.array([self.a, dt / self.tau, self.w_max])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """The same rule on spike lists, by explicit pair sums: the test's oracle."""
         events = sorted([(t + delay, 0) for t in pre_times] + [(t, 1) for t in post_times])
         w, seen = float(w0), ([], [])

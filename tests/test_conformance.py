@@ -36,6 +36,8 @@ RULE_CASES = {
     "bs2-hebbian1": [hl.rules.BS2Hebbian1()],
     "bs2-hebbian2": [hl.rules.BS2Hebbian2()],
     "calcium-bistable": [hl.rules.CalciumBistable()],
+    # reads the post neurons' v: check_rule runs it on driven LIF neurons (their v passed to its reference)
+    "clopath": [hl.rules.Clopath2010()],
 }
 CYCLES = dict(dt=1e-3, p_spike=0.2, steps=600)  # Brain Simulator II's rules count lags in cycles
 STEP_RULES = {"bs2-hebbian3": CYCLES,
@@ -52,7 +54,7 @@ def test_every_registered_rule_has_a_conformance_case():
 #: Rules whose first case also runs with deferred potentiation and on two threads; each of those
 #: compiles a kernel of its own (about a minute per case on a cold 2-core machine), so the default
 #: suite keeps them to one rule per family. HEBBLAB_THOROUGH=1 runs them for every case.
-THOROUGH = {"pair-stdp", "triplet-stdp", "bs2-cycle-hebbian3"}
+THOROUGH = {"pair-stdp", "triplet-stdp", "bs2-cycle-hebbian3", "clopath"}
 CASES = [(r, (k == 0 and name in THOROUGH) or os.environ.get("HEBBLAB_THOROUGH") == "1")
          for name, rules in RULE_CASES.items() for k, r in enumerate(rules)]
 

@@ -35,15 +35,16 @@ HEADER = textwrap.dedent('''
         def bounds(self): return 0.0, 1.0
         def layout(self): return {layout}
         def pack(self, dt): return np.array([self.a])
+    {extra}
 ''')
 
 
-def user_rule(tmp_path, monkeypatch, layout="(0, 1, 1)", **pieces):
+def user_rule(tmp_path, monkeypatch, layout="(0, 1, 1)", extra="", **pieces):
     """A rule class from a module written into ``tmp_path``; ``pieces`` replace the good ones
-    (a value of None leaves the piece out)."""
+    (a value of None leaves the piece out); ``extra``: more lines of the class body."""
     tag = uuid.uuid4().hex[:8]
     module = f"user_rule_{tag}"
-    body = HEADER.format(tag=tag, module=module, layout=layout)
+    body = HEADER.format(tag=tag, module=module, layout=layout, extra=textwrap.indent(extra, "    "))
     for name, good in GOOD_PIECES.items():
         text = pieces.get(name, good)
         if text is not None:
@@ -169,3 +170,82 @@ def test_every_registered_rule_and_builtin_model_meets_the_contract():
         check_rule_class(cls)
     for cls in (hl.LIF, hl.IF, hl.PoissonSource, hl.SpikeSource):
         check_model_class(cls)
+
+
+# A rule reading the post neurons' v: its pieces take vpost (syn_pre, syn_post, post_spike), pre_spike does not.
+READING = dict(
+    extra='reads_post: ClassVar[tuple] = ("v",)\n',
+    syn_pre="@njit\ndef syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream, vpost):\n    return w\n",
+    syn_post="@njit\ndef syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream, vpost):\n"
+             "    return min(w + P[0] * (vpost[0][i] < -0.069), 1.0)\n",
+    post_spike="@njit\ndef post_spike(t, i, post, P, vpost):\n    post[i, 0] = t\n")
+
+
+def lif_target(net):
+    pre = net.add(hl.SpikeSource(n=1, times=[0.010], indices=[0]))
+    post = net.add(hl.LIF(n=1))
+    net.inject(post, [0.015, 0.030], [0, 0], 0.1, kind="voltage")  # two forced spikes
+    return pre, post
+
+
+def test_a_rule_reading_the_post_voltage_runs_on_both_backends(tmp_path, monkeypatch):
+    Rule = user_rule(tmp_path, monkeypatch, **READING)
+    out = []
+    for backend in ("numba", "reference"):
+        net = hl.Network(dt=1e-3, seed=1, backend=backend)
+        pre, post = lif_target(net)
+        proj = net.connect(pre, post, rule=Rule(), w=0.5)
+        spikes = net.monitor(post)
+        net.run(0.05)
+        out.append((float(proj.w[0]), len(spikes)))
+    # at each post spike syn_post reads v = v_reset (-70 mV) < -69 mV: +a per spike (two kicks, and the
+    # pre spike's 0.5 V synaptic current fires it once more)
+    assert out[0] == out[1] and out[0][1] == 3 and out[0][0] == pytest.approx(0.53)
+
+
+def test_a_reading_rule_whose_piece_lacks_the_read_argument_is_refused(tmp_path, monkeypatch):
+    Rule = user_rule(tmp_path, monkeypatch, **{**READING, "syn_pre": GOOD_PIECES["syn_pre"]})
+    net = hl.Network(dt=1e-3)
+    with pytest.raises(ContractError, match=r"UserRule.*syn_pre takes 11 arguments, the contract has 12"):
+        net.connect(*lif_target(net), rule=Rule(), w=0.5)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('reads_post: ClassVar = "v"\n', r"reads_post must be a tuple of distinct names"),
+    ('reads_post: ClassVar[tuple] = ("v",)\ndeferrable: ClassVar[bool] = True\n', r"cannot be deferrable"),
+])
+def test_bad_read_declarations_are_refused(tmp_path, monkeypatch, extra, message):
+    Rule = user_rule(tmp_path, monkeypatch, **{**READING, "extra": extra})
+    net = hl.Network(dt=1e-3)
+    with pytest.raises(ContractError, match=message):
+        net.connect(*lif_target(net), rule=Rule(), w=0.5)
+
+
+def test_a_syn_step_without_post_step_is_refused(tmp_path, monkeypatch):
+    Rule = user_rule(tmp_path, monkeypatch, transmit="transmit = None\n@njit\ndef syn_step(t, s, i, j, w, syn, pre, "
+                     "post, P, seed, stream):\n    return w\n")
+    net = hl.Network(dt=1e-3)
+    with pytest.raises(ContractError, match=r"has syn_step\(\) but no post_step\(\)"):
+        net.connect(*two_sources(net), rule=Rule(), w=0.5)
+
+
+def test_reading_a_pre_variable_that_synaptic_input_writes_is_refused(tmp_path, monkeypatch):
+    Rule = user_rule(tmp_path, monkeypatch, extra='reads_pre: ClassVar[tuple] = ("g_e",)\n',
+                     syn_pre="@njit\ndef syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream, vpre):\n    return w\n",
+                     syn_post="@njit\ndef syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream, vpre):\n"
+                              "    return w\n",
+                     pre_spike="@njit\ndef pre_spike(t, j, pre, P, vpre):\n    pre[j, 0] = t\n")
+    net = hl.Network(dt=1e-3)
+    a, b = net.add(hl.LIF(n=1)), net.add(hl.LIF(n=1))
+    with pytest.raises(ContractError, match=r"UserRule reads pre-synaptic variable 'g_e' of model LIF, which "
+                                            r"synaptic input writes"):
+        net.connect(a, b, rule=Rule(), w=0.5)
+
+
+def test_the_reference_backend_refuses_a_piece_that_writes_a_variable_it_reads(tmp_path, monkeypatch):
+    writes = "@njit\ndef post_spike(t, i, post, P, vpost):\n    vpost[0][i] = 0.0\n"
+    Rule = user_rule(tmp_path, monkeypatch, **{**READING, "post_spike": writes})
+    net = hl.Network(dt=1e-3, backend="reference")
+    net.connect(*lif_target(net), rule=Rule(), w=0.5)
+    with pytest.raises(ContractError, match=r"rule UserRule: a kernel piece wrote to a neuron variable"):
+        net.run(0.05)

@@ -17,13 +17,15 @@ def python_blocks(text: str) -> list[str]:
 def test_extending_guide_runs_as_written(tmp_path):
     text = (DOCS / "extending.md").read_text()
     blocks = python_blocks(text)
-    assert len(blocks) == 4
+    assert len(blocks) == 6
     (tmp_path / "symhebb.py").write_text(blocks[0])
     (tmp_path / "izhikevich.py").write_text(blocks[2])
-    for usage in (blocks[1], blocks[3]):
+    (tmp_path / "vhebb.py").write_text(blocks[4])
+    for usage in (blocks[1], blocks[3], blocks[5]):
         script = tmp_path / "usage.py"
         script.write_text(usage)
-        env = dict(os.environ, PYTHONPATH=str(tmp_path))
+        # the modules beside the script, then whatever hebblab this process tests (a checkout's src)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
         r = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=900)
         assert r.returncode == 0, r.stderr[-3000:]

@@ -22,7 +22,7 @@ SCRIPTS = {  # script: (duration, what its output must say)
 
 def test_every_example_is_tested():
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
-    assert scripts - {"symhebb.py", "izhikevich.py"} == set(SCRIPTS)
+    assert scripts - {"symhebb.py", "izhikevich.py", "vhebb.py"} == set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", list(SCRIPTS))
@@ -38,7 +38,7 @@ def test_example_runs_and_writes_its_figure(script, tmp_path):
 
 def test_guide_modules_are_the_guides_code():
     blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "extending.md").read_text(), re.S)
-    for name, block in (("symhebb.py", blocks[0]), ("izhikevich.py", blocks[2])):
+    for name, block in (("symhebb.py", blocks[0]), ("izhikevich.py", blocks[2]), ("vhebb.py", blocks[4])):
         text = (EXAMPLES / name).read_text()
         body = text.split('"""', 2)[2].lstrip("\n")  # after the module docstring
         assert body == block, f"examples/{name} differs from its block in docs/extending.md"

@@ -9,16 +9,29 @@ one :class:`ContractError` naming the model or rule, the piece and what is wrong
 
 The pieces and their arguments (the contract, also documented in the two base modules)::
 
-    rule:   syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream) -> new w
-            syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream) -> new w
-            pre_spike(t, j, pre, P)
-            post_spike(t, i, post, P)
+    rule:   syn_pre(t, s, i, j, w, syn, pre, post, P, seed, stream[, vpre][, vpost]) -> new w
+            syn_post(t, s, i, j, w, syn, pre, post, P, seed, stream[, vpre][, vpost]) -> new w
+            pre_spike(t, j, pre, P[, vpre])
+            post_spike(t, i, post, P[, vpost])
             transmit(w, P) -> x              (or ``transmit = None``: a spike delivers w)
-            reference(pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0)
+            post_step(t, i, post, P[, vpost]) -> bool      (optional: every post neuron, every step)
+            syn_step(t, s, i, j, w, syn, pre, post, P, seed, stream[, vpre][, vpost]) -> new w
+                                             (optional, with post_step: every synapse onto post
+                                             neuron i in a step where post_step returned True)
+            reference(pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0,
+                      pre_neuron=None, post_neuron=None)
                                              (a method of the rule class: its slow reference;
                                              optional to run, needed by check_rule)
     model:  update(t, S, I, E, C, P, spk) -> count
             reference_update(t, S, I, E, C, P) -> spikes
+
+``vpre`` / ``vpost`` are there exactly when the rule declares neuron variables it reads
+(``reads_pre`` / ``reads_post``, tuples of the names of the pre / post model's float variables):
+a tuple with one 1-D array per declared name, in the declared order, over the pre / post
+population (``vpost[0][i]``: the first declared variable of post neuron ``i``). The names are
+checked against the models' ``float_vars`` when the rule is connected
+(:func:`check_rule_reads`). A rule that reads neuron variables or has a per-step hook cannot be
+``deferrable`` (deferred potentiation would read them at a later step).
 
 Compiled pieces must be numba functions (``@njit``); the reference backend calls their
 ``py_func``.
@@ -34,7 +47,13 @@ import operator
 
 RULE_PIECES = {"syn_pre": 11, "syn_post": 11, "pre_spike": 4, "post_spike": 4}
 RULE_OPTIONAL = {"transmit": 2}
-REFERENCE_ARGS = ("pre_times", "post_times", "w0", "delay", "dt", "seed", "stream", "s")
+#: Pieces a rule may leave out entirely (absent or None): the per-step hooks.
+RULE_HOOKS = {"post_step": 4, "syn_step": 11}
+#: Which declared reads each piece receives, appended in this order: "pre" adds ``vpre``, "post" ``vpost``.
+PIECE_READS = {"syn_pre": ("pre", "post"), "syn_post": ("pre", "post"), "syn_step": ("pre", "post"),
+               "pre_spike": ("pre",), "post_spike": ("post",), "post_step": ("post",), "transmit": ()}
+REFERENCE_ARGS = ("pre_times", "post_times", "w0", "delay", "dt", "seed", "stream", "s", "pre_neuron",
+                  "post_neuron")
 MODEL_PIECES = {"update": 7}
 MODEL_PLAIN = {"reference_update": 6}
 
@@ -84,18 +103,56 @@ def _piece(kind: str, cls: type, module, piece: str, n_args: int, compiled: bool
                             f"contract has {n_args}")
 
 
+def _reads(cls, side: str) -> tuple:
+    """The rule's declared ``reads_pre`` / ``reads_post``: a tuple of distinct variable names."""
+    attr = f"reads_{side}"
+    names = getattr(cls, attr, ())
+    ok = isinstance(names, tuple) and all(isinstance(n, str) and n.isidentifier() for n in names)
+    if not ok or len(set(names)) != len(names):
+        raise ContractError(f"rule {cls.__name__}: {attr} must be a tuple of distinct names of the {side} "
+                            f"neuron model's float variables, such as (\"v\",) (got {names!r})")
+    return names
+
+
+def arity(cls, piece: str) -> int:
+    """Arguments of ``piece`` for rule class ``cls``: the base ones, plus ``vpre`` / ``vpost`` for
+    each side the rule reads and the piece receives."""
+    base = {**RULE_PIECES, **RULE_OPTIONAL, **RULE_HOOKS}[piece]
+    return base + sum(1 for side in PIECE_READS[piece] if _reads(cls, side))
+
+
+def hooks(module) -> tuple[bool, bool]:
+    """Whether the rule module defines ``post_step`` and ``syn_step`` (absent or None: not used)."""
+    return (getattr(module, "post_step", None) is not None, getattr(module, "syn_step", None) is not None)
+
+
+def _check_pieces(cls: type, module) -> None:
+    for piece in RULE_PIECES:
+        _piece("rule", cls, module, piece, arity(cls, piece), compiled=True)
+    for piece in RULE_OPTIONAL:
+        _piece("rule", cls, module, piece, arity(cls, piece), compiled=True, optional=True)
+    has_step, has_syn_step = hooks(module)
+    for piece, present in zip(RULE_HOOKS, (has_step, has_syn_step)):
+        if present:
+            _piece("rule", cls, module, piece, arity(cls, piece), compiled=True)
+    if has_syn_step and not has_step:
+        raise ContractError(f"rule {cls.__name__}: {module.__name__} has syn_step() but no post_step(); syn_step "
+                            "runs on the synapses of the post neurons whose post_step returned True")
+    reads = _reads(cls, "pre") or _reads(cls, "post")
+    if getattr(cls, "deferrable", False) and (reads or has_step):
+        raise ContractError(f"rule {cls.__name__}: a rule that reads neuron variables or has post_step cannot be "
+                            "deferrable (deferred potentiation would see them at a later step)")
+
+
 @functools.lru_cache(maxsize=None)
 def check_rule_class(cls: type) -> None:
-    """Raise :class:`ContractError` unless ``cls`` declares a name, a kernel module with every
-    piece at its arity, and a ``reference`` method with the uniform signature."""
+    """Raise :class:`ContractError` unless ``cls`` declares a name, valid ``reads_pre`` /
+    ``reads_post``, a kernel module with every piece at its arity, and a ``reference`` method
+    with the uniform signature."""
     name = getattr(cls, "rule_name", "")
     if not isinstance(name, str) or not name:
         raise ContractError(f"rule {cls.__name__}: rule_name must be a non-empty string")
-    module = _module("rule", cls)
-    for piece, n in RULE_PIECES.items():
-        _piece("rule", cls, module, piece, n, compiled=True)
-    for piece, n in RULE_OPTIONAL.items():
-        _piece("rule", cls, module, piece, n, compiled=True, optional=True)
+    _check_pieces(cls, _module("rule", cls))
     ref = getattr(cls, "reference", None)
     if ref is None:  # optional to run; hebblab.testing.check_rule needs it
         return
@@ -107,11 +164,32 @@ def check_rule_class(cls: type) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _check_rule_module(cls: type, name) -> None:
-    module = _module("rule", cls, name)
-    for piece, n in RULE_PIECES.items():
-        _piece("rule", cls, module, piece, n, compiled=True)
-    for piece, n in RULE_OPTIONAL.items():
-        _piece("rule", cls, module, piece, n, compiled=True, optional=True)
+    _check_pieces(cls, _module("rule", cls, name))
+
+
+def check_rule_reads(rule, pre_model, post_model) -> None:
+    """Raise :class:`ContractError` unless every variable ``rule`` reads is a float variable of
+    the model on that side (called by ``Network.connect`` before the network changes). A pre
+    variable that synaptic input writes (the model's ``input_rows``) is refused: it changes while
+    the step's spikes are delivered, so what a piece reads would depend on the delivery order."""
+    for side, model in (("pre", pre_model), ("post", post_model)):
+        have = tuple(model.float_vars)
+        for var in _reads(type(rule), side):
+            if var not in have:
+                raise ContractError(f"rule {type(rule).__name__} reads {side}-synaptic variable {var!r}, which "
+                                    f"model {type(model).__name__} does not have (its float variables: "
+                                    f"{', '.join(have) or 'none'})")
+            if side == "pre" and model.input_mode is not None and have.index(var) in model.input_rows:
+                raise ContractError(f"rule {type(rule).__name__} reads pre-synaptic variable {var!r} of model "
+                                    f"{type(model).__name__}, which synaptic input writes during the step; "
+                                    "read it on the post side or read a variable the update alone sets")
+
+
+def read_rows(rule, pre_model, post_model) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Rows of the pre and post populations' float state that ``rule`` reads, in declared order."""
+    cls = type(rule)
+    return (tuple(tuple(pre_model.float_vars).index(v) for v in _reads(cls, "pre")),
+            tuple(tuple(post_model.float_vars).index(v) for v in _reads(cls, "post")))
 
 
 @functools.lru_cache(maxsize=None)

@@ -17,6 +17,8 @@ One step t, in this order (both backends):
    runs (``syn_pre`` for each of its synapses, then ``pre_spike``);
 4. for every plastic projection: the rule's post-synaptic update for each post spike at t
    (``syn_post`` for each synapse onto it, then ``post_spike``);
+   then, for every rule with a per-step hook, ``post_step`` for each post neuron and ``syn_step``
+   for each synapse onto the neurons it selects (hebblab.plasticity.base);
 5. spike monitors record the spikes of step t.
 
 With several threads (``threads``) the parts of a step are split by neuron ranges and meet at
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 from . import _validate as V
 from .connectivity import build as build_connectivity
 from .connectivity import build_csc, post_pre_index, pre_lookup
-from .contract import check_model_class, check_rule_instance
+from .contract import check_model_class, check_rule_instance, check_rule_reads
 from .deferred import Deferral
 from .distributions import Normal, Uniform
 from .monitors import SPIKE_BUFFER, SpikeMonitor, StateMonitor
@@ -439,7 +441,8 @@ class Network:
         """Connect ``pre`` to ``post`` and return the :class:`Projection` (its weights: ``proj.w``).
 
         ``rule``: ``None`` for fixed weights, or a plasticity rule (``hl.rules.PairSTDP(...)``,
-        your own :class:`~hebblab.plasticity.base.Rule`); its contract and bounds are checked here.
+        your own :class:`~hebblab.plasticity.base.Rule`); its contract and bounds are checked here,
+        and the neuron variables it reads (``reads_pre``/``reads_post``) against the two models.
         ``w``: one weight, one per synapse (for an explicit index list, in the order of that list;
         otherwise in the projection's order: by pre neuron, then post), or a distribution (``hl.Uniform(0, 0.01)``, ``hl.Normal(...)``) drawn from the network's
         seed; within the rule's bounds. A weight is what a spike adds to the target's input
@@ -457,6 +460,7 @@ class Network:
             raise ValueError(f"connect.rule must be None or a plasticity rule (got {type(rule).__name__})")
         if rule is not None:
             check_rule_instance(rule)
+            check_rule_reads(rule, pre.model, post.model)  # reads_pre / reads_post name the models' variables
         proj = Projection(self, pre, post, rule, w, delay, connectivity, len(self.projections))
         self.projections.append(proj)
         return proj

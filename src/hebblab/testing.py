@@ -17,6 +17,17 @@ exactly like ours.
 8. the comparison is not vacuous: some weight changed, and most end strictly inside the bounds
    (at a bound, timing differences are invisible).
 
+A rule that reads neuron variables (``reads_pre``/``reads_post``) is checked on neurons that
+have them: ``neuron`` (default ``hl.LIF()``, its ``n`` replaced), driven by a Poisson drive
+(``drive``, by default 100 sources at 50 Hz of 1 mV into the LIF's ``g_e``), in place of the spike
+sources on every side whose variables it reads (in the random network, every population; the IF
+targets too when it reads post variables). Their spike times and, for each variable read, its
+value after the update of every step are recorded and passed to the rule's reference
+(``pre_times``/``post_times`` and ``pre_neuron``/``post_neuron``: ``{name: array over steps}``;
+None for a side the rule does not read). Per-step hooks (``post_step``, ``syn_step``) run in every
+comparison; a rule whose weights change without spikes (through ``syn_step``) passes
+``no_spike_no_change=False`` to skip check 5.
+
 Not checked: float32 networks (they round differently from the float64 reference).
 
 ``check_model(model)`` checks the compiled update against the model's ``reference_update`` (spikes
@@ -35,6 +46,8 @@ Example (a user's rule module)::
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .contract import check_model_class, check_rule_instance
@@ -45,34 +58,82 @@ def _trains(rng, n: int, steps: int, p_spike: float, dt: float) -> list[np.ndarr
     return [np.flatnonzero(rng.random(steps) < p_spike) * dt for _ in range(n)]
 
 
-def _one_to_one(rule, pre_trains, post_trains, w0, delay, dt, seed, backend="numba"):
+def _source(hl, net, trains):
+    times = np.concatenate(trains)
+    idx = np.concatenate([np.full(len(tr), k) for k, tr in enumerate(trains)])
+    return net.add(hl.SpikeSource(n=len(trains), times=times, indices=idx))
+
+
+def _neurons(net, n, neuron, drive):
+    """``n`` neurons of the model ``neuron``, driven by the Poisson drive ``drive``."""
+    pop = net.add(dataclasses.replace(neuron, n=n))
+    if drive:
+        net.poisson_input(pop, *drive)
+    return pop
+
+
+class _Recorded:
+    """Spike times and the read variables (after each step's update) of a population."""
+
+    def __init__(self, net, pop, names):
+        self.pop, self.names = pop, names
+        self.spikes = net.monitor(pop)
+        self.states = {v: net.monitor(pop, v) for v in names}
+
+    def trains(self):
+        t, i = self.spikes.t, self.spikes.i
+        return [t[i == k] for k in range(self.pop.n)]
+
+    def traces(self, k):
+        # a sample at step m is the state before the update of step m, i.e. after that of m - 1;
+        # the state after the last step's update is the population's now
+        return {v: np.append(mon.values[1:, k], getattr(self.pop, v)[k]) for v, mon in self.states.items()}
+
+
+def _one_to_one(rule, pre_trains, post_trains, w0, delay, dt, seed, neuron, drive, backend="numba"):
+    """Synapse k from pre k to post k. A side whose variables the rule reads is ``neuron``
+    driven by ``drive`` (its own spike times), else a source firing the given trains. Returns
+    the projection and, per synapse, the reference's inputs (pre times, post times, pre_neuron,
+    post_neuron)."""
     import hebblab as hl
     n = len(pre_trains)
-    pre_t = np.concatenate(pre_trains)
-    pre_i = np.concatenate([np.full(len(tr), k) for k, tr in enumerate(pre_trains)])
-    post_t = np.concatenate(post_trains)
-    post_i = np.concatenate([np.full(len(tr), k) for k, tr in enumerate(post_trains)])
     net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=1)
-    pre = net.add(hl.SpikeSource(n=n, times=pre_t, indices=pre_i))
-    post = net.add(hl.SpikeSource(n=n, times=post_t, indices=post_i))
+    reads = (type(rule).reads_pre, type(rule).reads_post)
+    pre = _neurons(net, n, neuron, drive) if reads[0] else _source(hl, net, pre_trains)
+    post = _neurons(net, n, neuron, drive) if reads[1] else _source(hl, net, post_trains)
     proj = net.connect(pre, post, rule=rule, w=w0, delay=delay, connectivity="one_to_one")
-    last = max([0.0, float(pre_t.max(initial=0.0)) + delay, float(post_t.max(initial=0.0))])
-    net.run(last + 10 * dt)
-    return proj
+    rec = [_Recorded(net, pop, names) if names else None for pop, names in zip((pre, post), reads)]
+    last = max([0.0] + [float(tr.max()) + delay for tr in pre_trains if tr.size]
+               + [float(tr.max()) for tr in post_trains if tr.size])
+    n_steps = int(round(last / dt)) + int(round(delay / dt)) + 10
+    net.run(n_steps * dt)
+    pre_t = rec[0].trains() if rec[0] else pre_trains
+    if rec[0]:  # arrivals after the run's end did not happen
+        pre_t = [tr[np.round(tr / dt) + round(delay / dt) < n_steps] for tr in pre_t]
+    post_t = rec[1].trains() if rec[1] else post_trains
+    inputs = [(pre_t[k], post_t[k], rec[0].traces(k) if rec[0] else None, rec[1].traces(k) if rec[1] else None)
+              for k in range(n)]
+    return proj, inputs
 
 
 def _random_network(rule, dt, seed, rates, steps, delay_steps, backend, calls, threads, w_range,
-                    potentiation="eager"):
+                    potentiation="eager", neuron=None, drive=None):
     """Three projections: Poisson -> Poisson all-to-all (rows of 20, long enough for deferred
     potentiation), back with a delay at p = 0.5, and Poisson -> IF neurons, whose input goes
-    through the rule's ``transmit`` and whose spikes depend on the weights."""
+    through the rule's ``transmit`` and whose spikes depend on the weights. For a rule that reads
+    neuron variables the sources are ``neuron`` driven by ``drive`` (and so are the targets when
+    it reads post variables)."""
     import hebblab as hl
     lo, hi = w_range
     net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=threads,
                      potentiation=potentiation)
-    pre = net.add(hl.PoissonSource(n=24, rate=rates[0]))
-    post = net.add(hl.PoissonSource(n=20, rate=rates[1]))
-    target = net.add(hl.IF(n=6, threshold=1.0, leak=0.2))
+    reads_pre, reads_post = type(rule).reads_pre, type(rule).reads_post
+    if reads_pre or reads_post:
+        pre, post = _neurons(net, 24, neuron, drive), _neurons(net, 20, neuron, drive)
+    else:
+        pre = net.add(hl.PoissonSource(n=24, rate=rates[0]))
+        post = net.add(hl.PoissonSource(n=20, rate=rates[1]))
+    target = _neurons(net, 6, neuron, drive) if reads_post else net.add(hl.IF(n=6, threshold=1.0, leak=0.2))
     a = net.connect(pre, post, rule=rule, w=hl.Uniform(lo, hi))
     b = net.connect(post, pre, rule=rule, w=hl.Uniform(lo, hi), delay=delay_steps * dt,
                     connectivity=hl.FixedProbability(0.5))
@@ -96,7 +157,8 @@ def _cores() -> int:
 def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
                p_spike: float = 0.005, delay_steps: int = 3, rtol: float = 1e-10, atol: float = 1e-12,
                w0: float | None = None, w_range: tuple[float, float] | None = None, threads: bool = True,
-               interior: bool = True, thorough: bool = True) -> dict:
+               interior: bool = True, thorough: bool = True, neuron=None, drive=None,
+               no_spike_no_change: bool = True) -> dict:
     """Run the conformance checks above on ``rule`` (an instance); see the module docstring.
 
     ``p_spike`` is the probability of a spike per step on each side (0.005 at 0.1 ms: 50 Hz);
@@ -108,12 +170,20 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
     (two-state synapses), which skips the check that most end inside them. ``thorough=False``
     compares only one compiled run (and a split one, same kernel) with the reference backend,
     leaving out deferred potentiation and two threads, which each compile a kernel of their own.
+    ``neuron`` and ``drive`` (``(n, rate, weight, target)`` of ``Network.poisson_input``): the
+    neurons for a rule that reads neuron variables (module docstring); ``drive`` defaults to
+    ``(100, 50.0, 1 mV, "g_e")`` for the default ``neuron``, ``hl.LIF()``, and to none otherwise.
     """
     check_rule_instance(rule)
     name = type(rule).__name__
     if not hasattr(rule, "reference"):
         raise AssertionError(f"{name}: check_rule needs the rule's slow reference(pre_times, post_times, w0, "
-                             "delay=0.0, dt=None, seed=0, stream=0, s=0)")
+                             "delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None, post_neuron=None)")
+    if neuron is None:
+        from .neurons.lif import LIF
+        from .units import mV
+        neuron = LIF()
+        drive = (100, 50.0, 1 * mV, "g_e") if drive is None else drive
     rng = np.random.default_rng(seed)
     lo, hi = (float(x) for x in rule.bounds())
     w_lo, w_hi = (lo, hi) if w_range is None else (float(w_range[0]), float(w_range[1]))
@@ -123,9 +193,10 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
     for delay in (0.0, delay_steps * dt):
         pre = _trains(rng, n_trains, steps, p_spike, dt)
         post = _trains(rng, n_trains, steps, p_spike, dt)
-        proj = _one_to_one(rule, pre, post, w_start, delay, dt, seed)
-        ref = np.array([rule.reference(p, q, w_start, delay=delay, dt=dt, seed=seed, stream=proj.stream, s=k)
-                        for k, (p, q) in enumerate(zip(pre, post))], dtype=float)
+        proj, inputs = _one_to_one(rule, pre, post, w_start, delay, dt, seed, neuron, drive)
+        ref = np.array([rule.reference(p, q, w_start, delay=delay, dt=dt, seed=seed, stream=proj.stream, s=k,
+                                       pre_neuron=vp, post_neuron=vq)
+                        for k, (p, q, vp, vq) in enumerate(inputs)], dtype=float)
         got = np.asarray(proj.w, float)
         bad = ~np.isclose(got, ref, rtol=rtol, atol=atol)
         if bad.any():
@@ -149,7 +220,7 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
 
     rates = (p_spike / dt, p_spike / dt)
     base_w, base_spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, "reference", 1, 1,
-                                          (w_lo, w_hi), "eager")
+                                          (w_lo, w_hi), "eager", neuron, drive)
     variants = {"compiled": ("numba", 1, 1, "eager"), "compiled, split run": ("numba", 3, 1, "eager")}
     if rule.deferrable and thorough:
         variants["compiled, deferred potentiation"] = ("numba", 1, 1, "deferred")
@@ -157,9 +228,9 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
         variants["compiled, 2 threads"] = ("numba", 2, 2, "eager")
     for label, (backend, calls, nthr, potentiation) in variants.items():
         w, spikes = _random_network(rule, dt, seed, rates, steps // 4, delay_steps, backend, calls, nthr,
-                                    (w_lo, w_hi), potentiation)
-        for what, a, b in zip(("the sources' spikes", "the IF neurons' spike steps", "the IF neurons' spikes",
-                               "the IF neurons' state"), spikes, base_spikes):
+                                    (w_lo, w_hi), potentiation, neuron, drive)
+        for what, a, b in zip(("the sources' spikes", "the target neurons' spike steps", "the target neurons' spikes",
+                               "the target neurons' state"), spikes, base_spikes):
             if not np.array_equal(a, b):
                 raise AssertionError(f"{name}: {label}: {what} differ from the reference backend's (the weights "
                                      "they receive go through the rule's transmit)")
@@ -175,16 +246,22 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
     report["backend_variants"] = list(variants)
 
     import hebblab as hl
-    for backend in ("numba", "reference"):
+    for backend in ("numba", "reference") if no_spike_no_change else ():
         net = hl.Network(dt=dt, seed=seed, backend=backend, dtype=np.float64, threads=1)
-        a = net.add(hl.SpikeSource(n=5, times=[], indices=[]))
-        b = net.add(hl.SpikeSource(n=4, times=[], indices=[]))
+        silent = hl.SpikeSource(n=5, times=[], indices=[]), hl.SpikeSource(n=4, times=[], indices=[])
+        a, b = (_neurons(net, n, neuron, None) if reads else net.add(src)  # neurons at rest
+                for n, reads, src in zip((5, 4), (type(rule).reads_pre, type(rule).reads_post), silent))
         proj = net.connect(a, b, rule=rule, w=hl.Uniform(w_lo, w_hi))
+        fired = (net.monitor(a), net.monitor(b))
         w_before = proj.w.copy()
         net.run(200 * dt)
+        if len(fired[0]) or len(fired[1]):
+            raise AssertionError(f"{name}: the neurons fired without input, so check 5 (no spikes, no change) "
+                                 "cannot run; choose a neuron that rests")
         if not np.array_equal(proj.w, w_before):
-            raise AssertionError(f"{name}: weights changed without any spike ({backend} backend)")
-    report["no_spikes_no_change"] = True
+            raise AssertionError(f"{name}: weights changed without any spike ({backend} backend; a rule whose "
+                                 "weights change without spikes passes no_spike_no_change=False)")
+    report["no_spikes_no_change"] = no_spike_no_change
     return report
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..contract import PIECE_READS, hooks, read_rows
 from ..neurons.base import has_range_update, range_align
 
 #: The potentiation loop asks for the weight this many synapses ahead (see intrinsics.prefetch).
@@ -23,6 +24,26 @@ PREFETCH_AHEAD = 32
 
 def _import_line(module: str, name: str, alias: str) -> str:
     return f"from {module} import {name} as {alias}"
+
+
+def rule_extras(net) -> tuple:
+    """Per projection: the rows of the pre and post populations' state its rule reads
+    (``reads_pre``/``reads_post``), and whether its module has ``post_step`` and ``syn_step``."""
+    out = []
+    for j in net.projections:
+        if j.rule is None:
+            out.append(((), (), False, False))
+            continue
+        rows_pre, rows_post = read_rows(j.rule, j.pre.model, j.post.model)
+        out.append((rows_pre, rows_post, *hooks(importlib.import_module(j.rule.kernel_module))))
+    return tuple(out)
+
+
+def _reads(ext, p, piece) -> str:
+    """The trailing arguments of projection ``p``'s ``piece``: ``vpre{p}`` / ``vpost{p}`` for the
+    sides its rule reads and the piece receives (contract.PIECE_READS); "" for a rule that reads none."""
+    rows = {"pre": ext[p][0], "post": ext[p][1]}
+    return "".join(f", v{side}{p}" for side in PIECE_READS[piece] if rows[side])
 
 
 def structure_key(net, parallel: bool = False) -> tuple:
@@ -36,10 +57,10 @@ def structure_key(net, parallel: bool = False) -> tuple:
                for m in net.state_monitors)
     inj = tuple(bool(p.injections) for p in net.populations)
     drv = tuple(d.pop.index for d in net.poisson_inputs)  # the population each Poisson drive feeds
-    return pops, projs, spk, st, inj, drv, parallel
+    return pops, projs, spk, st, inj, drv, parallel, rule_extras(net)
 
 
-def _header(pops, projs, parallel, drv=()):
+def _header(pops, projs, parallel, drv=(), ext=()):
     lines = ["import numpy as np", "from numba import njit",
              "from hebblab.backends.intrinsics import barrier, prefetch",
              "from hebblab.connectivity import first_at_least, pre_of"]
@@ -55,6 +76,9 @@ def _header(pops, projs, parallel, drv=()):
             continue
         for piece in ("syn_pre", "syn_post", "pre_spike", "post_spike"):
             lines.append(_import_line(rmod, piece, f"r{p}_{piece}"))
+        for piece, present in zip(("post_step", "syn_step"), ext[p][2:] if ext else ()):
+            if present:
+                lines.append(_import_line(rmod, piece, f"r{p}_{piece}"))
         if getattr(importlib.import_module(rmod), "transmit", None) is not None:
             lines.append(_import_line(rmod, "transmit", f"r{p}_transmit"))
     return lines
@@ -128,7 +152,7 @@ def _drives(add, drv, parallel):
         add(f"    drv_apply(t, S{k}, d{q}_cdf, d{q}_G, d{q}_D, d{q}_w, seed, {lo}, {hi})")
 
 
-def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x"):
+def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x="x", xs=""):
     """Transmit synapse ``s`` (pre ``j``) to its target and run the rule's pre-synaptic update."""
     J = f"j{p}_"
     mode, (row_e, row_i) = pops[b][1], pops[b][2]
@@ -144,7 +168,8 @@ def _synapse_body(add, ind, p, b, pops, plastic, has_tx, s="s", i="i", j="j", x=
     else:
         add(f"{ind}S{b}[{row_e}, {i}] += {x}")
     if plastic:
-        add(f"{ind}{J}w[{s}] = r{p}_syn_pre(t, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
+        add(f"{ind}{J}w[{s}] = r{p}_syn_pre(t, {s}, {i}, {j}, {J}w[{s}], {J}syn, {J}prev, {J}postv, {J}P, seed, "
+            f"{J}stream{xs})")
 
 
 def _apply_one(add, ind, p, s, i, j, step):
@@ -256,7 +281,7 @@ def _sweep_marks(add, ind, p, lo, hi, flush=False):
         add(f"{ind}        {J}pa[j] = t")
 
 
-def _potentiate(add, ind, p, has_pre, lazy=False, i="i"):
+def _potentiate(add, ind, p, has_pre, lazy=False, i="i", xs="", xp=""):
     """Potentiation of every synapse onto post neuron ``i``, then its post-synaptic trace. Deferred:
     the spike goes into ``i``'s ring instead; the synapses apply it at their pre neuron's next
     arrival, sweep or flush. When the ring is full and its oldest spike may still be owed
@@ -285,8 +310,35 @@ def _potentiate(add, ind, p, has_pre, lazy=False, i="i"):
     add(f"{ind}    if qq + {PREFETCH_AHEAD} < end:")
     add(f"{ind}        prefetch({J}w, {J}psyn[qq + {PREFETCH_AHEAD}])")
     add(f"{ind}    s = {J}psyn[qq]")
-    add(f"{ind}    {J}w[s] = r{p}_syn_post(t, s, {i}, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, {J}stream)")
-    add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P)")
+    add(f"{ind}    {J}w[s] = r{p}_syn_post(t, s, {i}, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, seed, "
+        f"{J}stream{xs})")
+    add(f"{ind}r{p}_post_spike(t, {i}, {J}postv, {J}P{xp})")
+
+
+def _post_steps(add, ind, p, has_pre, ext, lo, hi):
+    """Step 4b: the rule's ``post_step`` for every post neuron ``lo..hi-1``; where it returns True,
+    ``syn_step`` on every synapse onto that neuron."""
+    J = f"j{p}_"
+    pre_expr = f"{J}ppre[qq]" if has_pre else f"pre_of(s, {J}indptr, {J}ptab, {J}pshift)"
+    call = f"r{p}_post_step(t, i, {J}postv, {J}P{_reads(ext, p, 'post_step')})"
+    add(f"{ind}for i in range({lo}, {hi}):")
+    if not ext[p][3]:
+        add(f"{ind}    {call}")
+        return
+    add(f"{ind}    if {call}:")
+    add(f"{ind}        for qq in range({J}pptr[i], {J}pptr[i + 1]):")
+    add(f"{ind}            s = {J}psyn[qq]")
+    add(f"{ind}            {J}w[s] = r{p}_syn_step(t, s, i, {pre_expr}, {J}w[s], {J}syn, {J}prev, {J}postv, {J}P, "
+        f"seed, {J}stream{_reads(ext, p, 'syn_step')})")
+
+
+def _reads_prologue(add, projs, ext):
+    """The read-only views a reading rule's pieces receive: one row of the population's state per
+    declared variable (a tuple, so a rule may read several)."""
+    for p, pr in enumerate(projs):
+        for side, pop, rows in (("pre", pr[0], ext[p][0]), ("post", pr[1], ext[p][1])):
+            if rows:
+                add(f"v{side}{p} = (" + "".join(f"S{pop}[{r}], " for r in rows) + ")")
 
 
 def _flush(add, projs, parallel):
@@ -309,8 +361,10 @@ def _flush(add, projs, parallel):
         add(("        " if parallel else "    ") + f"j{p}_lz[1] = t_stop")
 
 
-def _lazy_prologue(add, projs):
+def _lazy_prologue(add, projs, ext=()):
     for p, pr in enumerate(projs):
+        # contract: a deferrable rule reads no neuron variables and has no per-step hook
+        assert not (pr[6] and ext and any(ext[p])), "a deferred projection's rule reads neuron state"
         if pr[6]:
             add(f"hmask{p} = j{p}_ht.shape[1] - 1")
             add(f"R{p} = j{p}_lz[0]")
@@ -322,15 +376,16 @@ def _has_transmit(rmod):
 
 def generate(net) -> str:
     """Source of the serial loop: the step order of network.py, one step after another."""
-    pops, projs, spk_mons, st_mons, inj, drv, _ = structure_key(net, False)
-    lines = _header(pops, projs, False, drv)
+    pops, projs, spk_mons, st_mons, inj, drv, _, ext = structure_key(net, False)
+    lines = _header(pops, projs, False, drv, ext)
     args = _arg_names(pops, projs, spk_mons, st_mons, inj, False, drv)
     body: list[str] = []
     add = body.append
     for k in range(len(pops)):
         if inj[k]:
             add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
-    _lazy_prologue(add, projs)
+    _lazy_prologue(add, projs, ext)
+    _reads_prologue(add, projs, ext)
     add("for t in range(t_start, t_stop):")
     _state_monitors(add, st_mons)  # 0
     _overflow_checks(add, spk_mons)
@@ -352,9 +407,9 @@ def generate(net) -> str:
         if lazy:
             _catch_up_row(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j + 1]", "0")
         add(f"        for s in range({J}indptr[j], {J}indptr[j + 1]):")
-        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
+        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod), xs=_reads(ext, p, "syn_pre"))
         if rmod is not None:
-            add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P)")
+            add(f"        r{p}_pre_spike(t, j, {J}prev, {J}P{_reads(ext, p, 'pre_spike')})")
         if lazy:
             add(f"        {J}pa[j] = t")
             add(f"    if sw{p}:")
@@ -364,7 +419,10 @@ def generate(net) -> str:
         if rmod is not None:
             add(f"    for a in range(n{b}):")
             add(f"        i = spk{b}[a]")
-            _potentiate(add, "        ", p, has_pre, lazy)
+            _potentiate(add, "        ", p, has_pre, lazy, xs=_reads(ext, p, "syn_post"), xp=_reads(ext, p, "post_spike"))
+    for p, (a, b, rmod, has_pre, _, _, lazy) in enumerate(projs):  # 4b. per-step hooks
+        if ext[p][2]:
+            _post_steps(add, "    ", p, has_pre, ext, "0", f"j{p}_pptr.shape[0] - 1")
     for m, k in enumerate(spk_mons):  # 5. spike monitors
         add(f"    c = ms{m}_n[0]")
         add(f"    for a in range(n{k}):")
@@ -396,17 +454,24 @@ def generate_parallel(net) -> str:
     Barriers per step: after the updates (spike counts known); with plastic projections, after
     delivery (pre traces change next) and after the pre traces (potentiation reads them); at the
     end of the step for static networks, when part 0 samples state or injects at the next step,
-    or when potentiation reads the spikes of a population only part 0 updates.
+    or when potentiation reads the spikes of a population only part 0 updates. A rule that
+    reads pre neurons' variables (``reads_pre``) reads neurons other parts update and drive: a
+    barrier before delivery (the drives are applied) and one at the end of the step (the next
+    updates wait for its reads). The per-step hooks (``post_step``, ``syn_step``) run on each
+    part's own post neurons after their potentiation, reading only their own state.
     """
-    pops, projs, spk_mons, st_mons, inj, drv, _ = structure_key(net, True)
-    lines = _header(pops, projs, True, drv)
+    pops, projs, spk_mons, st_mons, inj, drv, _, ext = structure_key(net, True)
+    lines = _header(pops, projs, True, drv, ext)
     args = _arg_names(pops, projs, spk_mons, st_mons, inj, True, drv)
     plastic_any = any(pr[2] is not None for pr in projs)
     start_barrier = bool(st_mons) or any(inj)
     # Potentiation reads the spike list of a post population that part 0 updates alone; part 0
     # must not overwrite it (next step's update) before every part has read it.
     shared_posts = any(pr[2] is not None and not pops[pr[1]][3] for pr in projs)
-    end_barrier = start_barrier or not plastic_any or shared_posts
+    # A rule reading pre neurons' variables reads neurons other parts update (and drive): the
+    # next step's updates and this step's drives must not overlap those reads.
+    reads_pre = any(e[0] for e in ext)
+    end_barrier = start_barrier or not plastic_any or shared_posts or reads_pre
     body: list[str] = []
     add = body.append
     add("gen = 0")
@@ -422,7 +487,8 @@ def generate_parallel(net) -> str:
             add(f"lo{k} = 0")
         if inj[k]:
             add(f"inj{k}_ptr = np.searchsorted(inj{k}_step, t_start)")
-    _lazy_prologue(add, projs)
+    _lazy_prologue(add, projs, ext)
+    _reads_prologue(add, projs, ext)
     add("for t in range(t_start, t_stop):")
     _overflow_checks(add, spk_mons)
     if start_barrier:  # 0, 1: part 0 samples and injects while the others wait
@@ -464,7 +530,7 @@ def generate_parallel(net) -> str:
             add(f"                ms{m}_i[cm] = spk{k}[seg + a]")
             add("                cm += 1")
             add(f"        ms{m}_n[0] = cm")
-    if any(pr[4] for pr in projs):  # a zero-delay projection reads the slot just written
+    if any(pr[4] for pr in projs) or reads_pre:  # a zero-delay projection reads the slot just written
         add("    gen = barrier(bar, nthr, gen)")
     for p, (a, b, rmod, _, _, one, lazy) in enumerate(projs):  # 3b. deliver to own targets
         J = f"j{p}_"
@@ -479,7 +545,7 @@ def generate_parallel(net) -> str:
             if lazy:
                 _catch_up_row(add, "        ", p, f"{J}indptr[j]", f"{J}indptr[j] + 1", "part")
             add(f"        s = {J}indptr[j]")
-            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod))
+            _synapse_body(add, "        ", p, b, pops, rmod is not None, _has_transmit(rmod), xs=_reads(ext, p, "syn_pre"))
             continue
         add(f"    for a in range({J}qn[here]):")
         add(f"        j = {J}q[here, a]")
@@ -488,7 +554,7 @@ def generate_parallel(net) -> str:
         if lazy:
             _catch_up_row(add, "        ", p, "s0", "s1", "part")
         add("        for s in range(s0, s1):")
-        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod))
+        _synapse_body(add, "            ", p, b, pops, rmod is not None, _has_transmit(rmod), xs=_reads(ext, p, "syn_pre"))
     if plastic_any:
         add("    gen = barrier(bar, nthr, gen)")
         for p, (a, b, rmod, _, _, _, lazy) in enumerate(projs):  # 3c. pre traces of own pre neurons
@@ -499,7 +565,7 @@ def generate_parallel(net) -> str:
             add(f"    for a in range({J}qn[here]):")
             add(f"        j = {J}q[here, a]")
             add(f"        if own_lo{a} <= j < own_hi{a}:")
-            add(f"            r{p}_pre_spike(t, j, {J}prev, {J}P)")
+            add(f"            r{p}_pre_spike(t, j, {J}prev, {J}P{_reads(ext, p, 'pre_spike')})")
             if lazy:
                 add(f"            {J}pa[j] = t")
                 add(f"    if sw{p}:")
@@ -510,15 +576,19 @@ def generate_parallel(net) -> str:
         for p, (a, b, rmod, has_pre, _, _, lazy) in enumerate(projs):  # 4. potentiate onto own posts
             if rmod is None:
                 continue
+            xs, xp = _reads(ext, p, "syn_post"), _reads(ext, p, "post_spike")
             if pops[b][3]:  # the part's own spikes are exactly its own post neurons that fired
                 add(f"    for a in range(cnt[{b}, part]):")
                 add(f"        i = spk{b}[own_lo{b} + a]")
-                _potentiate(add, "        ", p, has_pre, lazy)
+                _potentiate(add, "        ", p, has_pre, lazy, xs=xs, xp=xp)
             else:  # one list (part 0's update): take the neurons in the own range
                 add(f"    for a in range(cnt[{b}, 0]):")
                 add(f"        i = spk{b}[a]")
                 add(f"        if own_lo{b} <= i < own_hi{b}:")
-                _potentiate(add, "            ", p, has_pre, lazy)
+                _potentiate(add, "            ", p, has_pre, lazy, xs=xs, xp=xp)
+        for p, (a, b, rmod, has_pre, _, _, _) in enumerate(projs):  # 4b. per-step hooks of own post neurons
+            if ext[p][2]:
+                _post_steps(add, "    ", p, has_pre, ext, f"own_lo{b}", f"own_hi{b}")
     if end_barrier:
         add("    gen = barrier(bar, nthr, gen)")
     _flush(add, projs, True)

@@ -12,7 +12,7 @@ import importlib
 
 import numpy as np
 
-from ..contract import scalar_weight
+from ..contract import ContractError, hooks, read_rows, scalar_weight
 from ..poisson_input import reference_apply
 
 
@@ -20,7 +20,29 @@ def _py(fn):
     return getattr(fn, "py_func", fn)
 
 
+def _read_only(S, rows) -> tuple:
+    """The rows a rule reads, as a tuple of views that refuse writes (the contract's read access)."""
+    out = []
+    for r in rows:
+        view = S[r].view()
+        view.flags.writeable = False
+        out.append(view)
+    return tuple(out)
+
+
 def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
+    try:
+        _run(net, t_start, t_stop)
+    except ValueError as exc:
+        if "read-only" not in str(exc):
+            raise
+        reading = [type(j.rule).__name__ for j in net.projections
+                   if j.rule is not None and (j.rule.reads_pre or j.rule.reads_post)]
+        raise ContractError(f"rule {' or '.join(dict.fromkeys(reading)) or '?'}: a kernel piece wrote to a neuron "
+                            f"variable the rule may only read (reads_pre / reads_post) ({exc})") from exc
+
+
+def _run(net, t_start: int, t_stop: int) -> None:
     models = [importlib.import_module(p.model.kernel_module) for p in net.populations]
     rules = []
     for j in net.projections:
@@ -29,8 +51,16 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
             continue
         mod = importlib.import_module(j.rule.kernel_module)
         tx = getattr(mod, "transmit", None)
+        has_step, has_syn_step = hooks(mod)
+        rows_pre, rows_post = read_rows(j.rule, j.pre.model, j.post.model)
+        vpre, vpost = _read_only(j.pre.S, rows_pre), _read_only(j.post.S, rows_post)
         rules.append(dict(syn_pre=_py(mod.syn_pre), syn_post=_py(mod.syn_post), pre_spike=_py(mod.pre_spike),
-                          post_spike=_py(mod.post_spike), transmit=_py(tx) if tx is not None else None))
+                          post_spike=_py(mod.post_spike), transmit=_py(tx) if tx is not None else None,
+                          post_step=_py(mod.post_step) if has_step else None,
+                          syn_step=_py(mod.syn_step) if has_syn_step else None,
+                          # the trailing arguments: vpre and/or vpost where the rule reads that side
+                          both=((vpre,) if rows_pre else ()) + ((vpost,) if rows_post else ()),
+                          pre=(vpre,) if rows_pre else (), post=(vpost,) if rows_post else ()))
     injections = [net.injection_arrays(p) for p in net.populations]
     seed = net.seed
     syns = [j.syn if j.syn.shape[1] else None for j in net.projections]
@@ -81,9 +111,9 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                     if rule is not None:
                         proj.w[s] = scalar_weight(proj.rule, "syn_pre", rule["syn_pre"](
                             t, s, i, j, float(proj.w[s]), syns[proj.index], proj.pre_vars, proj.post_vars, proj.P,
-                            seed, proj.stream))
+                            seed, proj.stream, *rule["both"]))
                 if rule is not None:
-                    rule["pre_spike"](t, j, proj.pre_vars, proj.P)
+                    rule["pre_spike"](t, j, proj.pre_vars, proj.P, *rule["pre"])
         # 4. post-synaptic plasticity
         for proj, rule in zip(net.projections, rules):
             if rule is None:
@@ -93,8 +123,21 @@ def run(net, t_start: int, t_stop: int, progress: bool = False) -> None:
                 for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
                     proj.w[s] = scalar_weight(proj.rule, "syn_post", rule["syn_post"](
                         t, s, i, pre_of[s], float(proj.w[s]), syns[proj.index], proj.pre_vars, proj.post_vars,
-                        proj.P, seed, proj.stream))
-                rule["post_spike"](t, i, proj.post_vars, proj.P)
+                        proj.P, seed, proj.stream, *rule["both"]))
+                rule["post_spike"](t, i, proj.post_vars, proj.P, *rule["post"])
+        # 4b. per-step hooks: post_step for every post neuron; syn_step onto those it selects
+        for proj, rule in zip(net.projections, rules):
+            if rule is None or rule["post_step"] is None:
+                continue
+            pre_of = pre_index[proj.index]
+            for i in range(proj.post.n):
+                active = rule["post_step"](t, i, proj.post_vars, proj.P, *rule["post"])
+                if rule["syn_step"] is None or not active:
+                    continue
+                for s in proj.post_syn[proj.post_ptr[i]:proj.post_ptr[i + 1]]:
+                    proj.w[s] = scalar_weight(proj.rule, "syn_step", rule["syn_step"](
+                        t, s, i, pre_of[s], float(proj.w[s]), syns[proj.index], proj.pre_vars, proj.post_vars,
+                        proj.P, seed, proj.stream, *rule["both"]))
         # 5. spike monitors
         for m in net.spike_monitors:
             sp = spikes[m.source.index]

@@ -10,6 +10,7 @@ from .bs2_hebbian1 import BS2Hebbian1
 from .bs2_hebbian2 import BS2Hebbian2
 from .bs2_hebbian3 import BS2Hebbian3
 from .cascade import Cascade
+from .clopath import Clopath2010
 from .burst_gated import BurstGatedBinary, abstract_event, binary_burst_one_burst_change
 from .pair_stdp import PairSTDP
 from .scatter import Scatter, calibrate_scatter
@@ -19,4 +20,4 @@ from .two_state import TwoStateStochastic
 __all__ = ["RULES", "Rule", "register_rule", "PairSTDP", "Scatter", "calibrate_scatter", "TripletSTDP",
            "BinaryBurst", "TwoStateStochastic", "BS2Hebbian3", "BS2CycleHebbian3", "BS2Hebbian1",
            "BS2Hebbian2", "BS2Binary", "Cascade", "BennaFusi", "CalciumBistable", "BurstGatedBinary",
-           "abstract_event", "binary_burst_one_burst_change"]
+           "abstract_event", "binary_burst_one_burst_change", "Clopath2010"]

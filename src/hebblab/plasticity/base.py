@@ -20,6 +20,32 @@ when the rule keeps no per-synapse state (k_syn = 0); guard its use with ``syn i
 numba drops the branch at compile time (a run-time branch with a dynamically indexed write to
 ``syn`` in the inner loop costs about 20 ns per synapse event, measured).
 
+Neuron variables (optional): a rule that declares ``reads_post = ("v",)`` (names of the post
+model's float variables; ``reads_pre`` likewise) receives, as one more last argument of the
+pieces that see that side, a tuple ``vpost`` of 1-D arrays over the post population, one per
+declared name (``vpost[0][i]`` is the membrane potential of post neuron ``i``; to be read only:
+the reference backend passes them write-protected):
+``syn_pre``, ``syn_post`` and ``syn_step`` get ``vpre`` then ``vpost``, ``pre_spike`` gets
+``vpre``, ``post_spike`` and ``post_step`` get ``vpost``. A piece reads the variables as they are
+when it runs: after the populations' update of step t. Read those of neurons ``i`` and ``j``
+only. A pre variable that synaptic input writes (the model's ``input_rows``) is refused at
+connect. A rule that declares nothing keeps the signatures above and compiles to the same loop.
+The slow reference receives what was read: ``pre_neuron`` / ``post_neuron``, ``{name: array}``
+of the variable after the update of each step (None for a side the rule does not read).
+
+Per-step hooks (optional, for rules with continuous dynamics)::
+
+    post_step(t, i, post, P[, vpost]) -> bool    # every post neuron i, every step (step 4b)
+    syn_step(t, s, i, j, w, syn, pre, post, P, seed, stream[, vpre][, vpost]) -> new w
+
+``post_step`` runs after the step's post-synaptic updates, for every post neuron of every
+projection with the rule (its cost: one call per post neuron and step, whether or not anything
+fired; Clopath2010's takes about 27 ns, several times a LIF's update, benchmarks/RESULTS.md);
+when it returns True, ``syn_step`` runs on every synapse onto that neuron in that step (one call
+per such synapse, about 38 ns for Clopath2010's: keep it rare, e.g. only while the neuron is
+depolarized, as Clopath2010 does). A rule without ``syn_step`` may have ``post_step`` alone (its
+return value is then unused).
+
 Timing convention (tested): plasticity timing is measured at the synapse,
 ``dt = t_post - (t_pre + delay)``. Within one step all pre-synaptic arrivals are processed before
 all post-synaptic spikes (as Brian2 orders its ``pre`` and ``post`` pathways), so a pre arrival
@@ -60,6 +86,9 @@ class Rule:
     #: scheme resets its per-synapse trace there): then the compiled loop may apply it later, at
     #: the pre neuron's next arrival (hebblab.deferred).
     deferrable: ClassVar[bool] = False
+    #: Names of the pre / post neuron model's float variables the pieces read (module docstring).
+    reads_pre: ClassVar[tuple[str, ...]] = ()
+    reads_post: ClassVar[tuple[str, ...]] = ()
 
     def bounds(self) -> tuple[float, float]:
         """Allowed weight range [low, high]."""

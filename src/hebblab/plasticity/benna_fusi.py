@@ -190,7 +190,8 @@ class BennaFusi(Rule):
                 self.u_max, self.n_levels, self.m]
         return np.concatenate([np.array(head, float), C, g])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final weight of one synapse from its spike lists: the chain as a vector, advanced by
         the tridiagonal coupling matrix at each candidate event (``dt`` is required: the windows
         count steps). ``seed``, ``stream`` and ``s`` are unused (the rule draws no random numbers)."""

@@ -210,7 +210,8 @@ class BinaryBurst(Rule):
         """Net zero-lag depression events needed to forget a stored 1: ``(w - theta)/a_minus``."""
         return np.maximum(np.asarray(w, float) - self.theta, 0.0) / self.a_minus
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Nearest-spike additive STDP on spike lists, written out directly (no traces). With
         ``noise`` the pair rule's reference (needs ``dt`` and the synapse's key seed, stream, s)."""
         import math

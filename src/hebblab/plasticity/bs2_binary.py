@@ -48,7 +48,8 @@ class BS2Binary(Rule):
         post[:, 0] = 1.0
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, n=1):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None, n=1):
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)
         pre = sorted(p + delay_steps for p in pre_steps)

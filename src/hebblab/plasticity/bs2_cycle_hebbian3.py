@@ -58,7 +58,8 @@ class BS2CycleHebbian3(Rule):
         syn[:, 0] = NO_SPIKE
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final weight from spike cycles, cycle by cycle as BS2's Fire3 does (no undo needed)."""
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)

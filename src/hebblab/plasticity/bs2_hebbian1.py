@@ -67,7 +67,8 @@ class BS2Hebbian1(Rule):
         syn[:, 2] = NO_SPIKE
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)
         post = set(post_steps)

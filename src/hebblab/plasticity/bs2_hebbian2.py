@@ -53,7 +53,8 @@ class BS2Hebbian2(Rule):
         post[:, 1:2 * WINDOW:2] = 0.0  # slot counts
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """One synapse alone on its target: :meth:`reference_group` with one input."""
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)

@@ -46,7 +46,8 @@ class BS2Hebbian3(Rule):
     def pack(self, dt):
         return np.array(UP + DOWN + (FLOOR, CAP))
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final weight from spike times, written out directly. Lags are counted in cycles
         (steps of ``dt``; ``dt=None`` means the times are already in cycles); deterministic, so
         ``seed``, ``stream`` and ``s`` are not used."""

@@ -252,7 +252,8 @@ class BurstGatedBinary(Rule):
 
     # ---------------------------------------------------------------- slow reference
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final w of one synapse from its spike lists, written out directly: the burst
         completions of each side by the run counter, then the pairing windows (``dt`` needed: the
         ISI and windows are counted in steps, and noise keys use steps)."""

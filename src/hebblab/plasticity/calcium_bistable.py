@@ -163,7 +163,8 @@ class CalciumBistable(Rule):
         return np.array([dtc, self.c_pre, self.c_post, self.theta_d, self.theta_p, self.gamma_d, self.gamma_p,
                          self.sigma, self.tau, float(dt), self.w_down, self.w_up, self.tau_ca])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final rho of one synapse from its spike lists, written without the kernel pieces: the
         calcium by explicit sums over earlier spikes, rho by the scheme of the module docstring
         in plain Python. ``dt`` is required (the noise keys are steps)."""

@@ -175,7 +175,8 @@ class Cascade(Rule):
                 0.5 * (self.w_low + self.w_high), self.n_states]
         return np.concatenate([np.array(head, float), q_switch, p_deeper])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final weight of one synapse from its spike lists, from the transition matrices'
         probabilities and an explicit state (efficacy, depth); ``dt`` is required (windows and
         random keys count steps)."""

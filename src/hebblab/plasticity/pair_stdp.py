@@ -200,7 +200,8 @@ class PairSTDP(Rule):
             syn[:, 1] = lognormal_gain(sn.sigma_minus, normal(seed, stream, idx, 1))
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Slow reference for one synapse, looping over spike lists without traces."""
         return pair_reference(self, pre_times, post_times, w0, delay, dt, seed, stream, s)
 

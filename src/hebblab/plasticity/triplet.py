@@ -86,7 +86,8 @@ class TripletSTDP(Rule):
             off += tab.size
         return np.concatenate([head] + tables)
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final weight by explicit sums over earlier spikes (no traces); with ``dt`` the times
         are taken on the step grid (:func:`arrival_times`); deterministic, so ``seed``,
         ``stream`` and ``s`` are not used."""

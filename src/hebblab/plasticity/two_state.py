@@ -77,7 +77,8 @@ class TwoStateStochastic(Rule):
         return np.array([self.q_plus, self.q_minus, round(self.window_plus / dt),
                          round(self.window_minus / dt), self.w_low, self.w_high])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0):
+    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
+                  post_neuron=None):
         """Final state of one synapse from its spike lists (times on the dt grid; ``dt`` is
         required: the windows and the random keys are counted in steps)."""
         if dt is None:
