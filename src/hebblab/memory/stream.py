@@ -222,20 +222,32 @@ def f_threshold(f: float) -> int:
     return min(int(round(f * 2.0**32)), 2**32)
 
 
+@njit(cache=True, inline="always")
+def _chain_rows(u, keys, f_thr, delta, C, g, n_levels, u_max, i0, i1):
+    for i in range(i0, i1):
+        row = u[i]
+        for k in range(keys.shape[0]):
+            h = hash_last_nb(keys[k], i)
+            if (h >> _S32) < f_thr:
+                chain_event(row, delta if ((h >> _S31) & _ONE) == _ONE else -delta, C, g, n_levels, u_max)
+
+
 @njit(cache=True, parallel=True)
+def _chain_parallel(u, keys, f_thr, delta, C, g, n_levels, u_max):
+    n = u.shape[0]
+    for c in prange((n + CHUNK - 1) // CHUNK):
+        _chain_rows(u, keys, f_thr, delta, C, g, n_levels, u_max, c * CHUNK, min(n, (c + 1) * CHUNK))
+
+
+@njit(cache=True)
+def _chain_serial(u, keys, f_thr, delta, C, g, n_levels, u_max):
+    _chain_rows(u, keys, f_thr, delta, C, g, n_levels, u_max, 0, u.shape[0])
+
+
 def advance_chain(u, keys, f_thr, delta, C, g, n_levels, u_max):
     """Store memories into Benna-Fusi chains (rows of ``u``): a synapse with an event adds
     +-delta to u_1 and steps its chain once (:func:`hebblab.plasticity.benna_fusi.chain_event`);
     a synapse without one is left as it is, as the engine's rule leaves it (the chain's clock is
-    the synapse's own candidate events)."""
-    n = u.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
-    for c in prange(n_chunks):
-        i0 = c * CHUNK
-        i1 = min(n, i0 + CHUNK)
-        for i in range(i0, i1):
-            row = u[i]
-            for k in range(keys.shape[0]):
-                h = hash_last_nb(keys[k], i)
-                if (h >> _S32) < f_thr:
-                    chain_event(row, delta if ((h >> _S31) & _ONE) == _ONE else -delta, C, g, n_levels, u_max)
+    the synapse's own candidate events). Rows are independent: serial and parallel agree."""
+    run = _chain_parallel if u.shape[0] * keys.shape[0] * u.shape[1] >= PARALLEL_WORK else _chain_serial
+    run(u, keys, f_thr, delta, C, g, n_levels, u_max)
