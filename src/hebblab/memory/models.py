@@ -157,17 +157,7 @@ class Analog:
     def _burn(self, seed, stream, f):
         m = BURN_POPULATION
         w = np.full(m, float(self.w_init))
-        f_thr = S.f_threshold(f)
-        total = int(math.ceil(self.burn_in / f))  # burn_in counts events per synapse
-        done = 0
-        # burn-in memories in a stream of their own, on a sub-population from which the n synapses
-        # are drawn: a synapse's future events are independent of its start, so shared starts
-        # leave the noise of an unrelated pattern, f sum (w - wbar)^2, as it is
-        while done < total:
-            k = min(4096, total - done)
-            self.apply(w, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
-            done += k
-        return w
+        return _burn_in(self, w, seed, stream, f, self.burn_in)
 
     def advance(self, state, keys, f_thr):
         self.apply(state, keys, f_thr)
@@ -188,6 +178,21 @@ def _burned(model, key, make):
     if key not in cache:
         cache[key] = make()
     return cache[key]
+
+
+def _burn_in(model, state, seed: int, stream: int, f: float, events: int):
+    """Store ``events / f`` burn-in memories (so about ``events`` events per synapse) into a
+    sub-population, in a stream of its own; the n synapses are then drawn from it: a synapse's
+    future events are independent of its start, so shared starts leave the noise of an unrelated
+    pattern, f sum (w - wbar)^2, as it is."""
+    f_thr = S.f_threshold(f)
+    total = int(math.ceil(events / f))
+    done = 0
+    while done < total:
+        k = min(4096, total - done)
+        model.apply(state, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
+        done += k
+    return state
 
 
 def _draw(pop: np.ndarray, n: int, seed: int, stream: int) -> np.ndarray:
@@ -360,14 +365,7 @@ class Chain:
         L = np.linalg.cholesky(self.stationary_covariance() + 1e-300 * np.eye(self.m))
         z = normal(seed, stream + (1 << 42), np.arange(m)[:, None], np.arange(self.m)[None, :])
         u = np.clip(z @ L.T, -self.u_max, self.u_max)
-        f_thr = S.f_threshold(f)
-        total = int(math.ceil((self.burn_in or 2000) / f))
-        done = 0
-        while done < total:
-            k = min(4096, total - done)
-            self.apply(u, S.memory_keys(seed, stream + (1 << 40), done, done + k), f_thr)
-            done += k
-        return u
+        return _burn_in(self, u, seed, stream, f, self.burn_in or 2000)
 
     def advance(self, state, keys, f_thr):
         self.apply(state, keys, f_thr)
