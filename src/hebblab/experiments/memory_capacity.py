@@ -724,7 +724,7 @@ register_experiment(Experiment(
     quick=dict(),
     # N = 10^6 for every model and replicate would be about 10^12 synapse updates (hours); the full
     # size stops at 10^5 (--set n_values=... goes further; benchmarks/memory_stream.py times 10^6)
-    full=dict(replicates=8, n_synapses=100_000, n_values=(1000, 10_000, 100_000), max_age=10_000,
+    full=dict(replicates=20, n_synapses=30_000, n_values=(1000, 10_000, 100_000), max_age=5000,
               probes=16, coding_levels=(1.0, 0.1, 0.01), calcium_synapses=20_000, spiking_synapses=2000,
               spiking_memories=40),
     run=run,
