@@ -32,6 +32,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import __version__
+from .fsync import fsync_dir as _fsync_dir
 
 
 def config_hash(name: str, config: dict) -> str:
@@ -145,17 +146,6 @@ def _writer_alive(folder: Path) -> bool:
     return False
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _write_file(path: Path, data: bytes | str) -> None:

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import _validate as V
+from ..fsync import fsync_dir as _fsync_dir
 
 FORMAT = "hebblab-network"
 #: The format version this hebblab writes and the newest it reads.
@@ -185,17 +186,6 @@ def _is_all_to_all(j) -> bool:
     return bool(np.all(j.post_index.reshape(n_pre, n_post) == np.arange(n_post, dtype=j.post_index.dtype)))
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def entries(header: dict, arrays: dict, prefix: str = "") -> list:

@@ -185,3 +185,30 @@ def record_pre_spike(t, j, pre, P):
 def record_post_spike(t, i, post, P):
     """``post_spike`` for rules whose only post state is the last spike step (column 0)."""
     post[i, 0] = t
+
+
+#: Pairing windows are at most this many steps: the "no spike yet" step (NO_SPIKE) must lie
+#: outside every window.
+MAX_WINDOW_STEPS = 10**12
+
+
+def check_windowed_binary(rule, owner: str) -> None:
+    """Validate the parameters shared by the rules whose candidate events come from pairings inside
+    windows (TwoStateStochastic, Cascade, BennaFusi): ``window_plus``, ``window_minus`` >= 0,
+    ``w_low`` < ``w_high``, finite; sets the validated values on the (frozen) rule."""
+    from .. import _validate as V
+    for name in ("window_plus", "window_minus"):
+        object.__setattr__(rule, name, V.non_negative(f"{owner}.{name}", getattr(rule, name)))
+    for name in ("w_low", "w_high"):
+        object.__setattr__(rule, name, V.finite(f"{owner}.{name}", getattr(rule, name)))
+    if rule.w_high <= rule.w_low:
+        raise ValueError(f"{owner}.w_high must be > w_low = {rule.w_low!r} (got {rule.w_high!r})")
+
+
+def window_steps(rule, owner: str, dt: float) -> tuple[int, int]:
+    """``(window_plus, window_minus)`` in whole steps of ``dt``, refused past MAX_WINDOW_STEPS."""
+    for name in ("window_plus", "window_minus"):
+        if not getattr(rule, name) / dt <= MAX_WINDOW_STEPS:
+            raise ValueError(f"{owner}.{name} must be in [0, {MAX_WINDOW_STEPS * dt:g}] s "
+                             f"({MAX_WINDOW_STEPS:g} steps of dt = {dt:g} s) (got {getattr(rule, name)!r})")
+    return round(rule.window_plus / dt), round(rule.window_minus / dt)

@@ -59,7 +59,8 @@ from numba import njit
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..units import ms
-from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from .base import (Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
+                   window_steps)
 
 #: The longest chain (C_m = 2^(m-1) and the time constant 2^(2m+1) stay finite and exact).
 MAX_M = 30
@@ -150,12 +151,7 @@ class BennaFusi(Rule):
             raise ValueError(f"{o}.n_levels must be 0 (continuous) or an integer >= 2 and <= {MAX_LEVELS} (got 1)")
         object.__setattr__(self, "n_levels", n_levels)
         object.__setattr__(self, "g_scale", V.in_range(f"{o}.g_scale", self.g_scale, 0.0, 8.0, low_open=True))
-        for name in ("window_plus", "window_minus"):
-            object.__setattr__(self, name, V.non_negative(f"{o}.{name}", getattr(self, name)))
-        for name in ("w_low", "w_high"):
-            object.__setattr__(self, name, V.finite(f"{o}.{name}", getattr(self, name)))
-        if self.w_high <= self.w_low:
-            raise ValueError(f"{o}.w_high must be > w_low = {self.w_low!r} (got {self.w_high!r})")
+        check_windowed_binary(self, o)
 
     def bounds(self):
         return self.w_low, self.w_high
@@ -181,12 +177,9 @@ class BennaFusi(Rule):
         return np.clip(w, self.w_low, self.w_high)
 
     def pack(self, dt):
-        for name in ("window_plus", "window_minus"):
-            if not getattr(self, name) / dt <= self.MAX_WINDOW_STEPS:
-                raise ValueError(f"BennaFusi.{name} must be in [0, {self.MAX_WINDOW_STEPS * dt:g}] s "
-                                 f"({self.MAX_WINDOW_STEPS:g} steps of dt = {dt:g} s) (got {getattr(self, name)!r})")
+        wp, wm = window_steps(self, "BennaFusi", dt)
         C, g = self.constants()
-        head = [round(self.window_plus / dt), round(self.window_minus / dt), self.w_low, self.w_high, self.delta,
+        head = [wp, wm, self.w_low, self.w_high, self.delta,
                 self.u_max, self.n_levels, self.m]
         return np.concatenate([np.array(head, float), C, g])
 

@@ -58,7 +58,8 @@ from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import uniform, uniform_nb
 from ..units import ms
-from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from .base import (Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
+                   window_steps)
 
 #: The largest number of metastates per efficacy (x^(n-1) stays far from underflow).
 MAX_STATES = 64
@@ -144,12 +145,7 @@ class Cascade(Rule):
         object.__setattr__(self, "n_states", n)
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "q", q)
-        for name in ("window_plus", "window_minus"):
-            object.__setattr__(self, name, V.non_negative(f"{o}.{name}", getattr(self, name)))
-        for name in ("w_low", "w_high"):
-            object.__setattr__(self, name, V.finite(f"{o}.{name}", getattr(self, name)))
-        if self.w_high <= self.w_low:
-            raise ValueError(f"{o}.w_high must be > w_low = {self.w_low!r} (got {self.w_high!r})")
+        check_windowed_binary(self, o)
 
     def bounds(self):
         return self.w_low, self.w_high
@@ -166,12 +162,9 @@ class Cascade(Rule):
         return cascade_probabilities(self.n_states, self.x, q=self.q)
 
     def pack(self, dt):
-        for name in ("window_plus", "window_minus"):
-            if not getattr(self, name) / dt <= self.MAX_WINDOW_STEPS:
-                raise ValueError(f"Cascade.{name} must be in [0, {self.MAX_WINDOW_STEPS * dt:g}] s "
-                                 f"({self.MAX_WINDOW_STEPS:g} steps of dt = {dt:g} s) (got {getattr(self, name)!r})")
+        wp, wm = window_steps(self, "Cascade", dt)
         q_switch, p_deeper = self.probabilities()
-        head = [round(self.window_plus / dt), round(self.window_minus / dt), self.w_low, self.w_high,
+        head = [wp, wm, self.w_low, self.w_high,
                 0.5 * (self.w_low + self.w_high), self.n_states]
         return np.concatenate([np.array(head, float), q_switch, p_deeper])
 
