@@ -123,18 +123,26 @@ def test_analog_programs_are_the_rules_own_references():
             assert np.allclose(ours, ref, atol=1e-12), (model.name, pot)
 
 
-def test_stream_is_the_same_for_any_number_of_threads():
+@pytest.mark.parametrize("make", [lambda: models.additive(0.05), lambda: models.two_state(0.3),
+                                  lambda: models.benna_fusi(4)], ids=["analog", "markov", "chain"])
+def test_stream_is_the_same_for_any_number_of_threads(make, monkeypatch):
+    """The serial kernels (small calls), and the parallel ones on one and on two threads, give the
+    same numbers."""
     import numba
-    m = models.additive(0.05)
+    m = make()
     ages = np.array([0, 1, 5, 20])
-    a = run_stream(m, 3 * S.CHUNK + 7, ages, 3, 1.0, seed=9)
+    a = run_stream(m, 3 * S.CHUNK + 7, ages, 3, 1.0, seed=9)  # this size runs the serial kernels
+    monkeypatch.setattr(S, "PARALLEL_WORK", 0)  # every call takes the parallel kernels
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        b = run_stream(m, 3 * S.CHUNK + 7, ages, 3, 1.0, seed=9)
+        b = run_stream(make(), 3 * S.CHUNK + 7, ages, 3, 1.0, seed=9)
+        numba.set_num_threads(old)
+        c = run_stream(make(), 3 * S.CHUNK + 7, ages, 3, 1.0, seed=9)
     finally:
         numba.set_num_threads(old)
     assert np.array_equal(a, b)
+    assert np.array_equal(a, c)
 
 
 def test_config_refuses_coding_levels_too_sparse_for_a_readable_memory():
