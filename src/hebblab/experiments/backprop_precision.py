@@ -71,6 +71,7 @@ from typing import NamedTuple
 import numpy as np
 from pydantic import Field
 
+from .. import fixed_order as F
 from .. import stats
 from ..plasticity import calibrate_scatter
 from ..units import ms
@@ -139,8 +140,9 @@ def digits_splits(replicates: int, test_fraction: float, seed: int) -> Splits:
 
 
 def logits(p: Params, X: np.ndarray) -> np.ndarray:
-    """``relu(X W1 + b1) W2 + b2``, broadcast over the leading axes."""
-    return np.maximum(X @ p.W1 + p.b1, 0.0) @ p.W2 + p.b2
+    """``relu(X W1 + b1) W2 + b2``, broadcast over the leading axes (products summed in a fixed
+    order, :mod:`hebblab.fixed_order`: rounded networks classify alike on every machine)."""
+    return F.matmul(np.maximum(F.matmul(X, p.W1) + p.b1, 0.0), p.W2) + p.b2
 
 
 def accuracy(p: Params, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -156,17 +158,20 @@ def loss_and_grads(p: Params, X: np.ndarray, Y: np.ndarray, l2: float) -> tuple[
     ``dJ/dh = dJ/do W2^T``, ``dJ/dz = dJ/dh [z > 0]``, ``dJ/dW1 = X^T dJ/dz`` (+ ``l2 W / B``).
     """
     B = X.shape[-2]
-    z = X @ p.W1 + p.b1
+    z = F.matmul(X, p.W1) + p.b1
     h = np.maximum(z, 0.0)
-    o = h @ p.W2 + p.b2
+    o = F.matmul(h, p.W2) + p.b2
     o = o - o.max(axis=-1, keepdims=True)
-    logp = o - np.log(np.exp(o).sum(axis=-1, keepdims=True))
-    J = -np.sum(Y * logp, axis=(-2, -1)) / B + l2 / (2 * B) * (np.sum(p.W1**2, axis=(-2, -1))
-                                                              + np.sum(p.W2**2, axis=(-2, -1)))
-    go = (np.exp(logp) - Y) / B
-    gz = (go @ np.swapaxes(p.W2, -1, -2)) * (z > 0)
-    grads = Params(np.swapaxes(X, -1, -2) @ gz + l2 * p.W1 / B, gz.sum(axis=-2, keepdims=True),
-                   np.swapaxes(h, -1, -2) @ go + l2 * p.W2 / B, go.sum(axis=-2, keepdims=True))
+    logp = o - F.log(F.sum_axis(F.exp(o), -1))
+
+    def total(x):  # over the last two axes, in a fixed order
+        return F.sum_axis(F.sum_axis(x, -1), -2)[..., 0, 0]
+
+    J = -total(Y * logp) / B + l2 / (2 * B) * (total(p.W1**2) + total(p.W2**2))
+    go = (F.exp(logp) - Y) / B
+    gz = F.matmul(go, np.swapaxes(p.W2, -1, -2)) * (z > 0)
+    grads = Params(F.matmul(np.swapaxes(X, -1, -2), gz) + l2 * p.W1 / B, F.sum_axis(gz, -2),
+                   F.matmul(np.swapaxes(h, -1, -2), go) + l2 * p.W2 / B, F.sum_axis(go, -2))
     return J, grads
 
 
@@ -349,7 +354,7 @@ def noise_factors(q: Params, scheme: str, kind: str, sigma: tuple[float, float],
         xi = rng.standard_normal((w.shape[0], repeats) + w.shape[1:])
         if kind == "gain":
             s2 = np.log1p(sig**2)
-            out.append(np.exp(np.sqrt(s2) * xi - s2 / 2))
+            out.append(F.exp(np.sqrt(s2) * xi - s2 / 2))
         else:
             out.append(1.0 + sig * xi / np.sqrt(np.maximum(n, 1.0))[:, None])
     return Params(*out)
