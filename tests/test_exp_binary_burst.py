@@ -151,8 +151,20 @@ def _with(result, key, value):
     return r
 
 
-def _verdict(result, claim):
-    return {v.claim: v for v in EXPERIMENTS["binary-burst"].verdicts(result)}[claim]
+def _verdict(result, claim, others=None):
+    return {v.claim: v for v in EXPERIMENTS["binary-burst"].verdicts(result, others)}[claim]
+
+
+GATING_KEYS = ("burst_gating", "burst_gated_write_probability", "burst_gated_flips_per_min_by_rate",
+               "binary_burst_flips_per_min_by_rate")
+
+
+def _article_only(result):
+    """The result without its burst-gating part: the article's synapse alone decides."""
+    r = copy.deepcopy(result)
+    for k in GATING_KEYS:
+        r.headline.pop(k, None)
+    return r
 
 
 def _est(lo, hi):
@@ -175,6 +187,7 @@ def test_threshold_verdict_every_branch(quick_run):
 
 def test_one_burst_verdict_every_branch(quick_run):
     _, r = quick_run("binary-burst")
+    r = _article_only(r)
     good = _with(_with(r, "one_burst.specificity.pairing", _est(0.96, 0.99)), "one_burst.specificity.synapse",
                  _est(0.95, 0.98))
     v = _verdict(good, "one-burst")
@@ -197,6 +210,7 @@ def test_one_burst_verdict_every_branch(quick_run):
 
 def test_immune_verdict_every_branch(quick_run):
     _, r = quick_run("binary-burst")
+    r = _article_only(r)
     keys = list(r.get("use.by_rate"))
     assert len(keys) == 4
 
@@ -217,6 +231,81 @@ def test_immune_verdict_every_branch(quick_run):
     for k in keys:
         alt = _with(alt, f"use.by_rate.{k}.flips.balanced", _est(0.3, 0.4))
     assert _verdict(alt, "immune").verdict == "supported"
+
+
+def test_the_burst_gated_synapse_can_only_raise_a_row(quick_run):
+    """The claims are about "a binary synapse": each measured synapse is judged by the same
+    criterion and the row takes the better verdict; the article's synapse wins ties."""
+    _, r = quick_run("binary-burst")
+    assert "burst_gating" in r.headline
+    bad_article = _with(_with(r, "one_burst.specificity.pairing", _est(-0.1, 0.1)), "one_burst.specificity.synapse",
+                        _est(0.2, 0.4))
+    assert _verdict(_article_only(bad_article), "one-burst").verdict == "refuted"
+    wp = "burst_gated_write_probability"
+    great = _with(_with(_with(bad_article, f"{wp}.synapse", _est(0.96, 0.99)), f"{wp}.pairing", _est(0.95, 0.97)),
+                  f"{wp}.none", _est(0.99, 1.0))
+    v = _verdict(great, "one-burst")
+    assert v.verdict == "supported" and v.headline == f"{wp}.pairing"  # the smaller of the two noise models
+    assert "burst-gated" in v.label and "article's synapse alone: refuted" in v.criterion
+    middling = _with(_with(great, f"{wp}.synapse", _est(0.6, 0.7)), f"{wp}.pairing", _est(0.5, 0.6))
+    assert _verdict(middling, "one-burst").verdict == "qualified"
+    useless = _with(_with(great, f"{wp}.synapse", _est(0.1, 0.2)), f"{wp}.pairing", _est(0.1, 0.3))
+    v = _verdict(useless, "one-burst")
+    assert v.verdict == "refuted" and v.headline.startswith("one_burst.")  # a tie: the article's synapse shows
+    good_article = _with(_with(r, "one_burst.specificity.pairing", _est(0.96, 0.99)), "one_burst.specificity.synapse",
+                         _est(0.95, 0.98))
+    v = _verdict(_with(good_article, f"{wp}.synapse", _est(0.1, 0.2)), "one-burst")
+    assert v.verdict == "supported" and v.headline.startswith("one_burst.")  # a worse gated synapse cannot lower it
+    # immunity: the gated synapse on flips per minute x the period, by the same 5 % / 1 % thresholds
+    minutes = r.get("burst_gating.use_period_s") / 60
+    rates = list(r.get("burst_gated_flips_per_min_by_rate"))
+    keys = list(r.get("use.by_rate"))
+    art_bad = r
+    for k in keys:
+        art_bad = _with(art_bad, f"use.by_rate.{k}.flips.default", _est(0.3, 0.4))
+    assert _verdict(_article_only(art_bad), "immune").verdict == "refuted"
+
+    def gated(values):
+        out = art_bad
+        for k, e in zip(rates, values):
+            out = _with(out, f"burst_gated_flips_per_min_by_rate.{k}", e)
+        return out
+
+    per_min = lambda frac: frac / minutes  # noqa: E731
+    v = _verdict(gated([{"at_most": per_min(0.005)}] * len(rates)), "immune")
+    assert v.verdict == "supported" and v.headline == f"burst_gated_flips_per_min_by_rate.{rates[-1]}"
+    assert v.unit == "per min" and not v.percent
+    v = _verdict(gated([{"at_most": per_min(0.005)}] * (len(rates) - 1) + [_est(per_min(0.01), per_min(0.03))]),
+                 "immune")
+    assert v.verdict == "qualified"
+    v = _verdict(gated([_est(per_min(0.06), per_min(0.08))] * len(rates)), "immune")
+    assert v.verdict == "refuted" and v.headline.startswith("use.by_rate.")  # tie: the article's synapse shows
+
+
+def test_verdicts_state_the_capacity_cost_where_memory_capacity_ran(quick_run):
+    _, r = quick_run("binary-burst")
+    alone = {v.claim: v for v in EXPERIMENTS["binary-burst"].verdicts(r)}
+    for claim in ("one-burst", "immune"):
+        assert "Capacity cost: not measured here" in alone[claim].conditions
+    assert "not measured here" in alone["importance"].conditions
+    from hebblab.experiments.base import Result
+    lt = {k: {"mean": 10.0 + i, "ci95": [9.0 + i, 11.0 + i], "n": 3} for i, k in enumerate(
+        ("one_shot_bit", "burst_gated", "binary_burst_balanced", "two_state", "cascade", "benna_fusi"))}
+    lt["one_shot_bit"] = {"at_most": 1.0}
+    mc = Result({"conditions": {"n_synapses": 1234, "coding_level": 1.0}, "lifetime_by_model": lt,
+                 "snr_initial_by_model": {k: {"mean": 7.5, "ci95": [7.0, 8.0], "n": 3} for k in lt},
+                 "burst_written_lifetime_fraction": {"f0": {"at_most": 0.13}},
+                 "burst_written_coding_levels": {"f0": 1.0}}, {}, [], {})
+    joined = {v.claim: v for v in EXPERIMENTS["binary-burst"].verdicts(r, {"memory-capacity": mc})}
+    for claim in ("one-burst", "immune"):
+        c = joined[claim].conditions
+        assert "N = 1,234" in c and "<= 1.00 later memories" in c and "f = 1: <= 0.130" in c, c
+        assert joined[claim].verdict == alone[claim].verdict  # the cost is stated, it does not decide
+    assert "N = 1,234" in joined["importance"].conditions
+    # decide() passes the report's other results
+    from hebblab.claims import decide
+    rows = {row["id"]: row for row in decide({"binary-burst": r, "memory-capacity": mc})}
+    assert "N = 1,234" in rows["immune"]["conditions"]
 
 
 def test_importance_verdict_every_branch(quick_run):

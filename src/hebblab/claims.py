@@ -6,11 +6,13 @@ below is the article's point in a few words (quoted where the words are the arti
 names the experiment that decides it. The experiment's ``verdicts(result)`` returns a
 :class:`~hebblab.experiments.base.Verdict` per claim it decides, computed from its numbers by a
 criterion it states in words; :func:`decide` joins them into the report's table and
-``claims.json``.
+``claims.json``. A ``verdicts`` that also takes ``others`` is given the other experiments'
+results of the same report (binary-burst states the capacity cost memory-capacity measures).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 ARTICLE = ('Charles Simon, "Machine Learning Is Not Like Your Brain, Part 6: The Importance of Precise Synapse '
@@ -58,7 +60,12 @@ def decide(results: dict) -> list[dict]:
     by_exp: dict[str, dict] = {}
     for name, result in results.items():
         exp = EXPERIMENTS[name]
-        found = exp.verdicts(result) if exp.verdicts else []
+        if not exp.verdicts:
+            found = []
+        elif "others" in inspect.signature(exp.verdicts).parameters:
+            found = exp.verdicts(result, others={k: r for k, r in results.items() if k != name})
+        else:
+            found = exp.verdicts(result)
         by_exp[name] = {v.claim: v for v in found}
     rows = []
     for c in CLAIMS:

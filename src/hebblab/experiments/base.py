@@ -15,8 +15,10 @@ README show of them:
 * ``captions``: for each figure name ``figures`` returns, a caption in words: what the figure
   shows and which claim of the article it tests (a figure may also be returned as
   ``(name, Figure, caption)``);
-* ``verdicts(result)``: for each claim of the article it decides (:mod:`hebblab.claims`), a
-  :class:`Verdict` computed from the numbers by a criterion stated in words.
+* ``verdicts(result[, others])``: for each claim of the article it decides (:mod:`hebblab.claims`), a
+  :class:`Verdict` computed from the numbers by a criterion stated in words; a ``verdicts``
+  with a parameter ``others`` also gets the other experiments' results of the same report, by
+  name (:func:`hebblab.claims.decide`).
 
 Headline values follow :mod:`hebblab.stats`: estimates over replicates ``{"mean", "ci95",
 "n"}``, bounds ``{"at_least": v}``, or plain numbers whose kind (``deterministic``,
