@@ -43,7 +43,7 @@ from pydantic import Field
 
 from pydantic import model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..memory import ages_grid, lifetime, models, run_stream, theory
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
@@ -144,10 +144,12 @@ def calcium_model(config: Config, seed: int):
     probs = {}
     protocols = {"pot": (50.0, 0.01, 30), "dep": (1.0, -0.01, 75), "burst": (200.0, 0.002, 5)}
     for k, (name, (f, lag, pairs)) in enumerate(protocols.items()):
-        pre, post = pairing_times(f, lag, pairs)
-        up = apply_protocol(np.zeros(n), pre, post, seed=seed, stream=4 * k + 1) > 0.5
-        down = apply_protocol(np.ones(n), pre, post, seed=seed, stream=4 * k + 2) <= 0.5
-        probs[name] = (int(up.sum()), int(down.sum()))
+        def measure(k=k, f=f, lag=lag, pairs=pairs):
+            pre, post = pairing_times(f, lag, pairs)
+            up = apply_protocol(np.zeros(n), pre, post, seed=seed, stream=4 * k + 1) > 0.5
+            down = apply_protocol(np.ones(n), pre, post, seed=seed, stream=4 * k + 2) <= 0.5
+            return [int(up.sum()), int(down.sum())]
+        probs[name] = tuple(checkpoint.unit(f"calcium/{name}", measure))
     p_up_pot, p_down_pot = probs["pot"][0] / n, probs["pot"][1] / n
     p_up_dep, p_down_dep = probs["dep"][0] / n, probs["dep"][1] / n
     Mp = np.array([[1 - p_up_pot, p_up_pot], [p_down_pot, 1 - p_down_pot]])
@@ -351,26 +353,33 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     tables, headline, kinds = {}, {}, {}
     curves = {}
     with progress_bar(progress, total, "memory-capacity") as bar:
+        # each curve is a checkpoint unit (hebblab run --checkpoint-every; hebblab resume): its
+        # memories and synapses come from (seed, replicate, stream), not from what ran before
+        unit = checkpoint.unit
         for k, m in main.items():
-            curves[k] = _curves(m, N, ages, config, seed)
+            curves[k] = unit(f"curves/{k}", lambda m=m: _curves(m, N, ages, config, seed))
             bar.advance()
         trade = []
-        for m in families:
+        for i, m in enumerate(families):
             same = next((k for k, mm in main.items() if mm.name == m.name), None)
-            trade.append((m, curves[same] if same else _curves(m, N, ages, config, seed, stop=0.3)))
+            trade.append((m, curves[same] if same else unit(f"trade/{i}", lambda m=m: _curves(m, N, ages, config, seed,
+                                                                                                 stop=0.3))))
             bar.advance()
         vs_n = {}
         for k, m in main.items():
             for j, n in enumerate(config.n_values):  # each N its own memories and synapses (stream)
-                vs_n[(k, n)] = _lifetime_value(ages, _curves(m, n, ages, config, seed, stream=8 + j, stop=0.3), seed)
+                reps = unit(f"vs_n/{k}/{n}", lambda m=m, n=n, j=j: _curves(m, n, ages, config, seed, stream=8 + j,
+                                                                           stop=0.3))
+                vs_n[(k, n)] = _lifetime_value(ages, reps, seed)
                 bar.advance()
         by_f = {f0: {k: curves[k] for k in COMPARED}}
         for f in other_f:
             by_f[f] = {}
             for k in COMPARED:
-                by_f[f][k] = _curves(main[k], N, ages, config, seed, f=f, stop=0.3)
+                by_f[f][k] = unit(f"by_f/{f!r}/{k}", lambda f=f, k=k: _curves(main[k], N, ages, config, seed, f=f,
+                                                                               stop=0.3))
                 bar.advance()
-        spiking = spiking_check(config, seed)
+        spiking = unit("spiking_check", lambda: spiking_check(config, seed))
         bar.advance()
 
     tables["models"] = {"key": list(main), "name": [m.name for m in main.values()],
