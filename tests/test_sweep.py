@@ -241,3 +241,69 @@ def test_summarize_gives_the_mean_and_a_95_percent_t_interval_over_seeds():
         s = math.sqrt(sum((a - m) ** 2 for a in v) / (len(v) - 1))
         assert (x, n) == (k, len(v))
         assert math.isclose(mean, m) and math.isclose(half, t975[len(v) - 1] * s / math.sqrt(len(v)))
+
+
+def _dask_workers(ancestor):
+    """PIDs of the LocalCluster's worker processes (spawned by multiprocessing) below ``ancestor``."""
+    import os
+
+    def parent(pid):
+        try:
+            return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{d}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if b"multiprocessing" not in cmd or b"resource_tracker" in cmd:
+            continue
+        p = int(d)
+        while p > 1 and p != ancestor:
+            p = parent(p)
+        if p == ancestor:
+            found.append(int(d))
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the workers' processes in /proc")
+def test_a_dask_worker_killed_mid_sweep_loses_at_most_its_point(tmp_path):
+    """SIGKILL one of a LocalCluster's two worker processes while the sweep's points run: its nanny
+    starts a new worker and the scheduler runs the lost point again (or, past its retries, records
+    that point alone as failed); the sweep ends, every point has a row, and --resume completes it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "hebblab.cli", "sweep", "stdp-window", "--grid", "n_pairings=20,40,60,80",
+           "--workers", "2", "--scheduler", "local", *SMALL, "--out", str(out)]
+    sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while len(_dask_workers(sweep.pid)) < 2 and time.time() < deadline and sweep.poll() is None:
+        time.sleep(0.05)
+    workers = _dask_workers(sweep.pid)
+    assert len(workers) >= 2, "the LocalCluster's workers did not appear"
+    points = out / "points"
+    while time.time() < deadline and sweep.poll() is None and not (points.is_dir() and any(points.iterdir())):
+        time.sleep(0.05)  # the first point's folder: the workers are running points now
+    assert sweep.poll() is None, "the sweep ended before a worker could be killed"
+    victim = max(workers)
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = sweep.communicate(timeout=900)
+    assert sweep.returncode == 0, stderr[-2000:]
+    got = rows(out)
+    assert sorted(r["set.n_pairings"] for r in got) == ["20", "40", "60", "80"]
+    failed = [r for r in got if r["status"] != "ok"]
+    assert len(failed) <= 1, failed
+    for r in failed:
+        assert r["error"], r
+    r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert f"{len(failed)} computed ({4 - len(failed)} already done), 4 ok, 0 failed" in " ".join(r.stdout.split())

@@ -81,41 +81,47 @@ def _finish(exp, config, seed, out, folder, every_s, progress):
 
 def resume(run_dir: str, every_s: float | None = None, progress: bool = True):
     """Continue the checkpointed run of ``run_dir`` (module docstring). Returns ``(folder, result)``."""
-    from pydantic import ValidationError
-
-    from .experiments import EXPERIMENTS
     if not str(run_dir).strip():
         raise ck.CheckpointError("resume '': an empty path")
     if "\0" in str(run_dir):
         raise ck.CheckpointError("resume: the path contains a NUL character")
     folder = ck.find(Path(run_dir))
-    ck.read_manifest(folder)  # checked before the lock file is made
+    _checked(folder, every_s)  # everything is checked before the lock file is made: a refusal creates nothing
     with ck.locked(folder):
-        info = ck.read_manifest(folder)
-        name = info["experiment"]
-        if name not in EXPERIMENTS:
-            raise ck.CheckpointError(f"{folder}: a checkpoint of experiment {name[:60]!r}, which this hebblab does "
-                                     "not have")
-        exp = EXPERIMENTS[name]
-        seed = info["seed"]
-        if not 0 <= seed <= 2**32 - 1:
-            raise ck.CheckpointError(f"{folder}: {ck.MANIFEST}: seed must be in [0, {2**32 - 1}] (got {seed})")
-        try:
-            config = exp.config.model_validate(info["config"])
-        except ValidationError as e:
-            first = e.errors()[0]
-            raise ck.CheckpointError(f"{folder}: its config is refused ({'.'.join(map(str, first['loc']))}: "
-                                     f"{first['msg']})") from None
-        if run_folder_name(exp, config, seed) != info["run_folder"]:
-            raise ck.CheckpointError(f"{folder}: its config does not give its run folder {info['run_folder'][:80]!r}")
-        if info["code"] != ck.code_digest():
-            raise ck.CheckpointError(f"{folder}: written by other hebblab code (hebblab {info['hebblab_version'][:20]}, "
-                                     "code digest differs): its results might not be this code's; run the experiment "
-                                     "again instead")
-        every = info["every_s"] if every_s is None else every_s
-        if not (isinstance(every, (int, float)) and 0 <= every <= ck.MAX_EVERY_S):
-            raise ck.CheckpointError(f"{folder}: {ck.MANIFEST}: every_s must be in [0, {ck.MAX_EVERY_S:g}]")
-        return _finish(exp, config, seed, folder.parent, folder, float(every), progress), exp
+        exp, config, seed, every = _checked(folder, every_s)  # again, now that no other process can change it
+        return _finish(exp, config, seed, folder.parent, folder, every, progress), exp
+
+
+def _checked(folder: Path, every_s: float | None):
+    """``(experiment, config, seed, every_s)`` of the checkpoint in ``folder``, or CheckpointError."""
+    from pydantic import ValidationError
+
+    from .experiments import EXPERIMENTS
+    info = ck.read_manifest(folder)
+    name = info["experiment"]
+    if name not in EXPERIMENTS:
+        raise ck.CheckpointError(f"{folder}: a checkpoint of experiment {name[:60]!r}, which this hebblab does "
+                                 "not have")
+    exp = EXPERIMENTS[name]
+    seed = info["seed"]
+    if not 0 <= seed <= 2**32 - 1:
+        raise ck.CheckpointError(f"{folder}: {ck.MANIFEST}: seed must be in [0, {2**32 - 1}] (got {seed})")
+    try:
+        config = exp.config.model_validate(info["config"])
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise ck.CheckpointError(f"{folder}: its config is refused ({'.'.join(map(str, first['loc']))}: "
+                                 f"{first['msg']})") from None
+    if run_folder_name(exp, config, seed) != info["run_folder"]:
+        raise ck.CheckpointError(f"{folder}: its config does not give its run folder {info['run_folder'][:80]!r}")
+    if info["code"] != ck.code_digest():
+        raise ck.CheckpointError(f"{folder}: written by other hebblab code (hebblab {info['hebblab_version'][:20]}, "
+                                 "code digest differs): its results might not be this code's; run the experiment "
+                                 "again instead")
+    every = info["every_s"] if every_s is None else every_s
+    if not (isinstance(every, (int, float)) and 0 <= every <= ck.MAX_EVERY_S):
+        raise ck.CheckpointError(f"{folder}: {ck.MANIFEST}: every_s must be in [0, {ck.MAX_EVERY_S:g}]")
+    return exp, config, seed, float(every)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,13 +29,24 @@ import math
 import os
 import stat
 import tempfile
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _validate as V
 from ..fsync import fsync_dir as _fsync_dir
+
+#: What reading a damaged member can raise: zip and zlib errors, and numpy's .npy header parser's
+#: (a damaged header is tokenized and evaluated as a literal: TokenError, SyntaxError, RecursionError).
+READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError)
+HEADER_ERRORS = READ_ERRORS + (SyntaxError, TypeError, tokenize.TokenError, RecursionError, MemoryError)
+
+if TYPE_CHECKING:
+    from ..network import Network
 
 FORMAT = "hebblab-network"
 #: The format version this hebblab writes and the newest it reads.
@@ -248,7 +259,7 @@ class Archive:
             self.zip = zipfile.ZipFile(self.path)
         except zipfile.BadZipFile as e:
             raise self.error(f"not a hebblab network file (not a zip archive: {e})") from None
-        except (EOFError, OSError, ValueError) as e:
+        except READ_ERRORS as e:  # NotImplementedError (a RuntimeError): a zip version or method zipfile lacks
             raise self.error(f"not a readable zip archive ({type(e).__name__}: {e})") from None
         try:
             self._index(prefix)
@@ -312,7 +323,7 @@ class Archive:
                     data = f.read(n + 1)
             else:
                 data = fp.read(n)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zipfile.LargeZipFile) as e:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError) as e:
             raise self.error(f"member {info.filename!r} is damaged or truncated ({type(e).__name__}: {e})") from None
         except RuntimeError as e:  # e.g. a password is required
             raise self.error(f"member {info.filename!r} cannot be read ({e})") from None
@@ -344,7 +355,7 @@ class Archive:
                              f"needs {n_bytes}")
         try:
             f = self.zip.open(info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as e:
+        except READ_ERRORS as e:
             raise self.error(f"member {member!r} cannot be opened ({type(e).__name__}: {e})") from None
         with f:
             try:
@@ -355,7 +366,7 @@ class Archive:
                     got_shape, fortran, got_dtype = np.lib.format.read_array_header_2_0(f, max_header_size=MAX_NPY_HEADER)
                 else:
                     raise ValueError(f"unsupported .npy version {version}")
-            except (ValueError, EOFError, OSError, zipfile.BadZipFile, SyntaxError, TypeError) as e:
+            except HEADER_ERRORS as e:
                 raise self.error(f"array {name} has no valid .npy header ({type(e).__name__}: {e})") from None
             if got_dtype.hasobject:
                 raise self.error(f"array {name} holds Python objects (dtype {got_dtype}); refused, nothing was "
@@ -369,7 +380,7 @@ class Archive:
             data = self._read(info, n_bytes, fp=f)
             try:
                 extra = f.read(1)
-            except (zipfile.BadZipFile, EOFError, OSError) as e:
+            except READ_ERRORS as e:
                 raise self.error(f"member {member!r} is damaged ({type(e).__name__}: {e})") from None
             if extra:
                 raise self.error(f"array {name} has data past its end")
@@ -499,7 +510,7 @@ def _free_array(archive: Archive, key: str, where: str) -> np.ndarray:
             reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                       else np.lib.format.read_array_header_2_0)
             shape, _, dtype = reader(f, max_header_size=MAX_NPY_HEADER)
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, SyntaxError, TypeError, RuntimeError) as e:
+    except HEADER_ERRORS as e:
         raise archive.error(f"{where}: array {key} has no valid .npy header ({type(e).__name__}: {e})") from None
     if dtype.hasobject:
         raise archive.error(f"{where}: array {key} holds Python objects (dtype {dtype}); refused, nothing was "
@@ -727,7 +738,8 @@ TOP_KEYS = ("format", "version", "hebblab", "network", "populations", "projectio
             "spike_monitors", "state_monitors")
 
 
-def load(path, *, backend: str | None = None, threads=_SAVED, label: str | None = None, prefix: str = ""):
+def load(path: str | os.PathLike, *, backend: str | None = None, threads: int | None = _SAVED, label: str | None = None,
+         prefix: str = "") -> "Network":
     """Load a network written by :meth:`hebblab.Network.save` (see the module docstring).
 
     ``backend`` ("numba" or "reference") overrides the saved one; ``threads`` overrides the saved
@@ -873,7 +885,7 @@ def _length(archive: Archive, name: str) -> int:
             reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                       else np.lib.format.read_array_header_2_0)
             shape, _, dtype = reader(f, max_header_size=MAX_NPY_HEADER)
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, SyntaxError, TypeError, RuntimeError) as e:
+    except HEADER_ERRORS as e:
         raise archive.error(f"array {name} has no valid .npy header ({type(e).__name__}: {e})") from None
     if len(shape) != 1:
         raise archive.error(f"array {name} must be 1-d (got shape {tuple(shape)})")
