@@ -7,8 +7,14 @@ when a spike buffer is about to fill (the only times Python is called during a r
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .network import Population, Projection
 
 SPIKE_BUFFER = 1 << 20
 
@@ -32,7 +38,7 @@ def _html_table(title: str, rows: list[tuple[str, object]]) -> str:
 class SpikeMonitor:
     """Spikes of a population: ``.t`` (seconds) and ``.i`` (neuron index), in time order."""
 
-    def __init__(self, pop, capacity: int = SPIKE_BUFFER):
+    def __init__(self, pop: "Population", capacity: int = SPIKE_BUFFER):
         self.source = pop
         self.capacity = max(int(capacity), 2 * pop.n)
         self.buf_t = np.zeros(self.capacity, np.int64)
@@ -83,7 +89,7 @@ class SpikeMonitor:
     def _repr_html_(self) -> str:
         return _html_table("SpikeMonitor", self._rows())
 
-    def to_pandas(self):
+    def to_pandas(self) -> "pandas.DataFrame":
         """The spikes as a pandas DataFrame with columns ``t`` (seconds) and ``i`` (neuron index), in
         time order. Needs pandas (optional: ImportError naming it when it is missing)."""
         pd = _pandas()
@@ -97,7 +103,8 @@ class StateMonitor:
     at the start of step t, before that step's update.
     """
 
-    def __init__(self, target, var: str, every_steps: int, indices, row: int | None, is_weight: bool):
+    def __init__(self, target: "Population | Projection", var: str, every_steps: int, indices: np.ndarray,
+                 row: int | None, is_weight: bool):
         self.target = target
         self.var = var
         self.every = int(every_steps)
@@ -150,7 +157,7 @@ class StateMonitor:
                                             ("samples", t.size),
                                             ("times", f"{t[0]:g} to {t[-1]:g} s" if t.size else "none yet")])
 
-    def to_pandas(self, long: bool = False):
+    def to_pandas(self, long: bool = False) -> "pandas.DataFrame":
         """The samples as a pandas DataFrame: by default one row per sample time (index ``t``, seconds)
         and one column per recorded index; ``long=True`` gives columns ``t``, ``index``, ``var`` (one row
         per sample and index). Needs pandas (optional: ImportError naming it when it is missing)."""

@@ -35,6 +35,7 @@ t + 1, before the leak, as in Brian2).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -182,8 +183,8 @@ def refuse_if_too_big(what: str, n_bytes: float) -> None:
 class Projection:
     """Synapses from one population to another, stored as CSR by pre neuron."""
 
-    def __init__(self, net, pre: Population, post: Population, rule: Rule | None, w, delay: float,
-                 connectivity, index: int):
+    def __init__(self, net: "Network", pre: Population, post: Population, rule: Rule | None,
+                 w: "float | npt.ArrayLike | Any", delay: float, connectivity: Any, index: int):
         self.net, self.pre, self.post, self.rule, self.index = net, pre, post, rule, index
         # everything is checked, and every allocation estimated, before anything is built
         self.delay_steps = V.steps("connect.delay", delay, net.dt, whole=True)
@@ -554,14 +555,14 @@ class Network:
         self.poisson_inputs.append(drive)
         return drive
 
-    def save(self, path, compress: bool = False):
+    def save(self, path: str | os.PathLike, compress: bool = False) -> None:
         """Write the whole network, its parameters and its complete state, to one file (npz: a zip of
         ``network.json`` and ``.npy`` arrays; docs/save-format.md), atomically; returns the path.
         ``hebblab.load(path)`` gives it back, and running it on continues this run bit for bit."""
         from .io.netfile import save
         return save(self, path, compress)
 
-    def injection_arrays(self, pop: Population):
+    def injection_arrays(self, pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All pending injections of ``pop`` as sorted arrays (steps, idx, rows, values, add)."""
         if not pop.injections:
             z = np.zeros(0, np.int64)

@@ -42,6 +42,7 @@ validated on assignment, before anything changes, and takes effect from the next
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -49,6 +50,9 @@ from numba import njit
 from . import _validate as V
 from .compile_mode import INLINE
 from .rng import STREAM_DRIVE, hash3_nb, hash_last_nb, uniform
+
+if TYPE_CHECKING:
+    from .network import Network, Population
 
 #: Probability of the counts left out of the table, on each side (bounded, not estimated).
 TAIL = 1e-16
@@ -152,7 +156,8 @@ class PoissonInput:
 
     _SETTABLE = ("n", "rate", "weight")
 
-    def __init__(self, net, pop, n, rate, weight, target, index: int):
+    def __init__(self, net: "Network", pop: "Population", n: int, rate: float, weight: float, target: str,
+                 index: int):
         name = "poisson_input"
         from .network import Population  # here: network imports this module
         if not isinstance(pop, Population) or pop.net is not net:

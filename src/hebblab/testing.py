@@ -51,6 +51,8 @@ import dataclasses
 import numpy as np
 
 from .contract import check_model_class, check_rule_instance
+from .neurons.base import Model
+from .plasticity.base import Rule
 
 
 def _trains(rng, n: int, steps: int, p_spike: float, dt: float) -> list[np.ndarray]:
@@ -154,10 +156,11 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
+def check_rule(rule: Rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
                p_spike: float = 0.005, delay_steps: int = 3, rtol: float = 1e-10, atol: float = 1e-12,
                w0: float | None = None, w_range: tuple[float, float] | None = None, threads: bool = True,
-               interior: bool = True, thorough: bool = True, neuron=None, drive=None,
+               interior: bool = True, thorough: bool = True, neuron: Model | None = None,
+               drive: Model | None = None,
                no_spike_no_change: bool = True) -> dict:
     """Run the conformance checks above on ``rule`` (an instance); see the module docstring.
 
@@ -265,7 +268,7 @@ def check_rule(rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, ste
     return report
 
 
-def check_model(model, *, dt: float = 1e-4, seed: int = 0, steps: int = 2000, drive_rate: float = 200.0,
+def check_model(model: Model, *, dt: float = 1e-4, seed: int = 0, steps: int = 2000, drive_rate: float = 200.0,
                 drive_w: float | None = None, threads: bool = True) -> dict:
     """Run the model conformance checks (module docstring) on ``model`` (an instance with its
     ``n``). Models with synaptic input get Poisson drive (``drive_rate`` Hz per source, 20

@@ -20,8 +20,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from numpy.typing import DTypeLike
+
 
 from .. import _validate as V
+
+#: What ``Model.init_state`` returns: ``(S, I, E, C)`` (module docstring).
+ModelState = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,13 @@ class Model:
         object.__setattr__(self, "n", n)
         return n
 
-    def state_bytes(self, dtype) -> float:
+    def state_bytes(self, dtype: DTypeLike) -> float:
         """Bytes a population of this model allocates (estimated before allocating): the state
         rows (built in float64, stored in ``dtype``), the integer rows and the spike buffer."""
         itemsize = np.dtype(dtype).itemsize
         return float(self.n) * (len(self.float_vars) * (8 + itemsize) + 8 * len(self.int_vars) + 8)
 
-    def init_state(self, dt: float, seed: int, stream: int):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         """Return ``(S, I, E, C)`` for a fresh population."""
         raise NotImplementedError
 

@@ -50,7 +50,7 @@ from numba import njit
 
 from .. import _validate as V
 from ..rng import normal, normal_nb
-from .base import Model
+from .base import Model, ModelState
 
 #: Brain Simulator II's ``Neuron.modelType`` names, in its enum order (the codes used here).
 KINDS = ("IF", "Color", "FloatValue", "LIF", "Random", "Burst", "Always")
@@ -108,7 +108,7 @@ class BS2Neuron(Model):
             if not np.all(np.isfinite(np.asarray(getattr(self, name), dtype=float))):
                 raise ValueError(f"{name} must be finite")
 
-    def init_state(self, dt, seed, stream):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         S = np.zeros((2, self.n))
         S[CHARGE] = self.charge
         S[LEAK] = self.leak
@@ -118,7 +118,7 @@ class BS2Neuron(Model):
         I[LAST] = NEVER
         return S, I, np.zeros((1, 0), np.int64), np.array([seed, stream], np.int64)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array([self.threshold, float(self.refractory)])
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from .. import _validate as V
-from .base import Model
+from .base import Model, ModelState
 
 CHARGE, IEXT = 0, 1
 REFR = 0
@@ -57,11 +57,11 @@ class IF(Model):
         object.__setattr__(self, "leak", V.in_range("IF.leak", self.leak, 0.0, 1.0))
         object.__setattr__(self, "refractory", V.non_negative_int("IF.refractory", self.refractory, V.MAX_STEP))
 
-    def init_state(self, dt, seed, stream):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         return (np.zeros((2, self.n)), np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64),
                 np.zeros(1, np.int64))
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array([self.threshold, self.leak, float(self.refractory)])
 
 

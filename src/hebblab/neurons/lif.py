@@ -56,7 +56,7 @@ from numba import njit
 from .. import _validate as V
 from ..units import mV, ms
 from ..compile_mode import INLINE
-from .base import Model
+from .base import Model, ModelState
 
 V_, GE, GI, IEXT = 0, 1, 2, 3  # rows of the current- and conductance-based state
 VIN, IEXT_D = 1, 2  # delta synapses: rows v, v_in (pending input), i_ext
@@ -126,17 +126,17 @@ class LIF(Model):
         if self.v_init is not None:
             object.__setattr__(self, "v_init", V.real(f"{o}.v_init", self.v_init, -vm, vm, unit="V"))
 
-    def validate_dt(self, dt):
+    def validate_dt(self, dt: float) -> None:
         for name in ("tau_m", "tau_e", "tau_i"):
             V.time_constant(f"LIF.{name}", getattr(self, name), dt)
         V.steps("LIF.t_ref", self.t_ref, dt)
 
-    def init_state(self, dt, seed, stream):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         S = np.zeros((len(self.float_vars), self.n))
         S[V_] = self.v_rest if self.v_init is None else self.v_init
         return S, np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64), np.zeros(1, np.int64)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         h = dt
         pm = np.exp(-h / self.tau_m)
         pe = np.exp(-h / self.tau_e)

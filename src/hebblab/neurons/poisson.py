@@ -20,12 +20,13 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import DTypeLike
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from ..compile_mode import INLINE
-from .base import Model
+from .base import Model, ModelState
 
 RATE, LOG1MP = 0, 1  # rate (Hz); ln(1 - rate dt), cached for the geometric draws
 NEXT, COUNT, LINK = 0, 1, 2
@@ -62,16 +63,16 @@ class PoissonSource(Model):
             rate = V.per_neuron("PoissonSource.rate", self.rate, self.n, check=V.non_negative)
             object.__setattr__(self, "rate", tuple(float(r) for r in rate))
 
-    def validate_dt(self, dt):
+    def validate_dt(self, dt: float) -> None:
         top = self.rate if isinstance(self.rate, float) else max(self.rate)
         if top * dt > 1.0:
             raise ValueError(f"PoissonSource.rate must be <= 1/dt = {1.0 / dt:g} Hz at this dt (got {top!r})")
 
-    def state_bytes(self, dtype):
+    def state_bytes(self, dtype: DTypeLike) -> float:
         # S and I rows, then the timing wheels (2 x WHEEL int64 per block of BLOCK neurons)
         return super().state_bytes(dtype) + 16.0 * WHEEL * -(-self.n // BLOCK)
 
-    def init_state(self, dt, seed, stream):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         S = np.zeros((2, self.n))
         S[RATE] = self.rate
         I = np.zeros((3, self.n), np.int64)
@@ -84,7 +85,7 @@ class PoissonSource(Model):
         request_redraw(C)
         return S, I, E, C
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array([dt])
 
 

@@ -13,10 +13,11 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import _validate as V
 from ..units import ms
-from .base import Model
+from .base import Model, ModelState
 
 STEP, INDEX = 0, 1
 
@@ -68,24 +69,24 @@ class SpikeSource(Model):
                              "spikes of one neuron must be at least dt apart")
         return st, ix
 
-    def validate_dt(self, dt):
+    def validate_dt(self, dt: float) -> None:
         self.steps(dt)
 
-    def state_bytes(self, dtype):
+    def state_bytes(self, dtype: DTypeLike) -> float:
         # the step grid and its sort (about 8 int64 temporaries per spike), then the event table
         return super().state_bytes(dtype) + 80.0 * self.times.size
 
-    def init_state(self, dt, seed, stream):
+    def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         st, ix = self.steps(dt)
         E = np.vstack([st, ix]).astype(np.int64)
         return np.zeros((0, self.n)), np.zeros((0, self.n), np.int64), E, np.zeros(1, np.int64)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.zeros(1)
 
 
-def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burst_times=(0.0,),
-                indices=None) -> SpikeSource:
+def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burst_times: ArrayLike = (0.0,),
+                indices: ArrayLike | None = None) -> SpikeSource:
     """Bursts of ``spikes_per_burst`` spikes ``isi`` apart, starting at each of ``burst_times``.
 
     ``indices`` (one per burst time) says which neuron bursts; by default every neuron bursts at

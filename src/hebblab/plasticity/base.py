@@ -60,7 +60,15 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
+
 from ..compile_mode import INLINE
+
+#: What ``Rule.init_state`` returns: the per-synapse, per-pre and per-post state arrays.
+RuleState = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: What a slow reference receives as ``pre_neuron`` / ``post_neuron``: the declared neuron
+#: variables it reads, by name, each an array over the steps.
+NeuronTrace = dict[str, np.ndarray]
 
 #: Step index meaning "no spike yet": far enough in the past that every trace has decayed to 0.
 NO_SPIKE = -1.0e15
@@ -101,7 +109,7 @@ class Rule:
     def pack(self, dt: float) -> np.ndarray:
         raise NotImplementedError
 
-    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         """Return ``(syn, pre, post)`` state arrays for a new projection."""
         k_syn, k_pre, k_post = self.layout()
         pre = np.zeros((n_pre, k_pre))

@@ -55,11 +55,12 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..units import ms
-from .base import (Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
+from .base import (NeuronTrace, Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
                    window_steps)
 
 #: The longest chain (C_m = 2^(m-1) and the time constant 2^(2m+1) stay finite and exact).
@@ -153,38 +154,39 @@ class BennaFusi(Rule):
         object.__setattr__(self, "g_scale", V.in_range(f"{o}.g_scale", self.g_scale, 0.0, 8.0, low_open=True))
         check_windowed_binary(self, o)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.w_low, self.w_high
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return self.m, 1, 1  # u_1 .. u_m per synapse; last pre step, last post step
 
     def state_names(self) -> tuple[str, ...]:
         """Names of the per-synapse columns: ``("u1", ..., "um")``."""
         return tuple(f"u{k + 1}" for k in range(self.m))
 
-    def constants(self):
+    def constants(self) -> tuple[np.ndarray, np.ndarray]:
         """``(C, g)`` of this rule's chain (:func:`chain_constants`)."""
         return chain_constants(self.m, g_scale=self.g_scale)
 
-    def u1_of(self, w):
+    def u1_of(self, w: ArrayLike) -> np.ndarray:
         """The efficacy u_1 that a weight stands for (the inverse of the weight map)."""
         return (np.asarray(w, float) - self.w_low) / (self.w_high - self.w_low) * (2.0 * self.u_max) - self.u_max
 
-    def weight_of(self, u1):
+    def weight_of(self, u1: ArrayLike) -> np.ndarray:
         """The weight that transmits the efficacy u_1 (module docstring)."""
         w = self.w_low + (self.w_high - self.w_low) * (np.asarray(u1, float) + self.u_max) / (2.0 * self.u_max)
         return np.clip(w, self.w_low, self.w_high)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         wp, wm = window_steps(self, "BennaFusi", dt)
         C, g = self.constants()
         head = [wp, wm, self.w_low, self.w_high, self.delta,
                 self.u_max, self.n_levels, self.m]
         return np.concatenate([np.array(head, float), C, g])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final weight of one synapse from its spike lists: the chain as a vector, advanced by
         the tridiagonal coupling matrix at each candidate event (``dt`` is required: the windows
         count steps). ``seed``, ``stream`` and ``s`` are unused (the rule draws no random numbers)."""

@@ -80,11 +80,12 @@ from typing import ClassVar
 import numpy as np
 from ..compile_mode import INLINE
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..units import ms
 from . import pair_stdp_causal
-from .base import Rule, arrival_times, dt_over_tau, register_rule
+from .base import NeuronTrace, Rule, RuleState, arrival_times, dt_over_tau, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
 from .scatter import Scatter
 
@@ -138,16 +139,16 @@ class BinaryBurst(Rule):
                         tau_minus=self.tau_minus, w_max=1.0, mu=0.0, pairing="nearest-symmetric",
                         noise=self.noise)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return 0.0, 1.0
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return self._pair().layout()
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         return self._pair().init_state(n_syn, n_pre, n_post, seed, stream)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         dt_over_tau(self, "tau_plus", dt)  # named after this rule, before PairSTDP checks them again
         dt_over_tau(self, "tau_minus", dt)
         return self._pair().pack(dt, extra=(float(self.sign), self.theta,
@@ -202,16 +203,17 @@ class BinaryBurst(Rule):
         dp, dm = math.exp(-dt / tp), math.exp(-dt / tm)
         return r1, r2, p1 / (1 - (1 - p1) * dp), p2 * dm / (1 - (1 - p2) * dm)
 
-    def bit(self, w):
+    def bit(self, w: ArrayLike) -> np.ndarray:
         """The stored bit ``w >= theta``."""
         return np.asarray(w) >= self.theta
 
-    def importance(self, w):
+    def importance(self, w: ArrayLike) -> np.ndarray:
         """Net zero-lag depression events needed to forget a stored 1: ``(w - theta)/a_minus``."""
         return np.maximum(np.asarray(w, float) - self.theta, 0.0) / self.a_minus
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Nearest-spike additive STDP on spike lists, written out directly (no traces). With
         ``noise`` the pair rule's reference (needs ``dt`` and the synapse's key seed, stream, s)."""
         import math

@@ -24,8 +24,10 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
-from .base import NO_SPIKE, Rule, record_post_spike, record_pre_spike, register_rule, cycle_steps
+from .base import (NO_SPIKE, NeuronTrace, Rule, RuleState, cycle_steps, record_post_spike, record_pre_spike,
+                   register_rule)
 from .bs2_weights import WEIGHT_MAX
 from ..compile_mode import INLINE
 
@@ -44,22 +46,23 @@ class BS2CycleHebbian3(Rule):
     #: same values (the pre arrival of the same cycle is processed before it either way).
     deferrable: ClassVar[bool] = True
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return 2, 1, 1
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array([FLOOR, CAP])
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         syn[:, 0] = NO_SPIKE
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final weight from spike cycles, cycle by cycle as BS2's Fire3 does (no undo needed)."""
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)

@@ -22,8 +22,9 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
-from .base import NO_SPIKE, Rule, record_pre_spike, register_rule, cycle_steps
+from .base import NO_SPIKE, NeuronTrace, Rule, RuleState, cycle_steps, record_pre_spike, register_rule
 from .bs2_weights import WEIGHT_MAX
 from ..compile_mode import INLINE
 
@@ -38,30 +39,31 @@ class BS2Hebbian2(Rule):
     rule_name: ClassVar[str] = "bs2-hebbian2"
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_hebbian2"
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return -WEIGHT_MAX, WEIGHT_MAX  # any weight BS2 can store (float32)
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return 0, 1, 2 * WINDOW + 1
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array([NO_SPIKE, float(WINDOW)])
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         post[:, 0:2 * WINDOW:2] = NO_SPIKE  # slot cycles
         post[:, 1:2 * WINDOW:2] = 0.0  # slot counts
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """One synapse alone on its target: :meth:`reference_group` with one input."""
         pre_steps, delay_steps = cycle_steps(pre_times, delay, dt)
         post_steps, _ = cycle_steps(post_times, 0.0, dt)
         return self.reference_group([[p + delay_steps for p in pre_steps]], post_steps, [w0])[0]
 
     @staticmethod
-    def reference_group(pre_trains, post_steps, w0):
+    def reference_group(pre_trains: list, post_steps: ArrayLike, w0: ArrayLike) -> np.ndarray:
         """Weights of all Hebbian2 synapses onto one target, cycle by cycle (plain Python)."""
         w = [float(x) for x in w0]
         post = sorted(set(post_steps))

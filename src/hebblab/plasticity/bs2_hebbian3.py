@@ -19,8 +19,9 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
-from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from .base import NeuronTrace, Rule, record_post_spike, record_pre_spike, register_rule
 from ..compile_mode import INLINE
 
 UP = (2.0, 4.0 / 3.0, 1.2)
@@ -37,17 +38,18 @@ class BS2Hebbian3(Rule):
     kernel_module: ClassVar[str] = "hebblab.plasticity.bs2_hebbian3"
     deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return FLOOR, CAP
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return 0, 1, 1
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         return np.array(UP + DOWN + (FLOOR, CAP))
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final weight from spike times, written out directly. Lags are counted in cycles
         (steps of ``dt``; ``dt=None`` means the times are already in cycles); deterministic, so
         ``seed``, ``stream`` and ``s`` are not used."""

@@ -83,18 +83,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import NO_SPIKE, Rule, arrival_times, register_rule
+from .base import NO_SPIKE, NeuronTrace, Rule, RuleState, arrival_times, register_rule
 from .pair_stdp import lognormal_gain
 from .scatter import Scatter
+
+if TYPE_CHECKING:
+    from .binary_burst import BinaryBurst
 
 (BURST, ISI, WIN_P, WIN_M, A_P, A_M, THETA, SIGN, READOUT, SIG_PP, SIG_PM, PAIR_NOISE, GAIN) = range(13)
 #: Neuron state columns: run counter, step of the last completed burst, step of the last spike.
@@ -152,13 +156,13 @@ class BurstGatedBinary(Rule):
     def _scatter(self, kind):
         return next((n for n in self.noise or () if n.kind == kind), None)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return 0.0, 1.0
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return (2 if self._scatter("synapse") is not None else 0), 3, 3
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         pre[:, DONE:] = NO_SPIKE
         post[:, DONE:] = NO_SPIKE
@@ -179,7 +183,7 @@ class BurstGatedBinary(Rule):
             out.append(int(round(v / dt)))
         return out
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         isi, wp, wm = self._steps(dt)
         pn, sn = self._scatter("pairing"), self._scatter("synapse")
         root = math.sqrt(self.burst)
@@ -220,7 +224,7 @@ class BurstGatedBinary(Rule):
             wp, wm = (sp + 1) * dt, sm * dt
         return rho_post * rho_pre * wp, rho_pre * rho_post * wm
 
-    def events_to_flip(self, w0) -> np.ndarray:
+    def events_to_flip(self, w0: ArrayLike) -> np.ndarray:
         """Writes needed to flip a stored 0 at ``w0`` (``ceil((theta - w0)/a_plus)``) or erases to
         flip a stored 1 (``floor((w0 - theta)/a_minus) + 1``); inf where a step is 0."""
         w0 = np.asarray(w0, float)
@@ -229,7 +233,7 @@ class BurstGatedBinary(Rule):
             down = np.where(self.a_minus > 0, np.floor((w0 - self.theta) / self.a_minus) + 1, np.inf)
         return np.where(w0 >= self.theta, down, np.maximum(up, 1))
 
-    def flip_probability(self, w0, rate_hz: float, t: float, rate_post_hz: float | None = None,
+    def flip_probability(self, w0: ArrayLike, rate_hz: float, t: float, rate_post_hz: float | None = None,
                          dt: float | None = None) -> np.ndarray:
         """P(the bit stored at ``w0`` reads wrong after ``t`` s of independent Poisson activity):
         the Poisson tail P(N >= k), N ~ Poisson(lambda t), k from :meth:`events_to_flip`, lambda the
@@ -241,19 +245,20 @@ class BurstGatedBinary(Rule):
         mu = np.where(w0 >= self.theta, lam_e, lam_w) * V.non_negative("t", t)
         return np.where(np.isfinite(k), poisson.sf(np.where(np.isfinite(k), k, 1) - 1, mu), 0.0)
 
-    def bit(self, w):
+    def bit(self, w: ArrayLike) -> np.ndarray:
         """The stored bit ``w >= theta``."""
         return np.asarray(w) >= self.theta
 
-    def importance(self, w):
+    def importance(self, w: ArrayLike) -> np.ndarray:
         """Anti-causal bursts needed to forget a stored 1 (0 for a stored 0)."""
         w = np.asarray(w, float)
         return np.where(w >= self.theta, self.events_to_flip(w), 0.0)
 
     # ---------------------------------------------------------------- slow reference
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final w of one synapse from its spike lists, written out directly: the burst
         completions of each side by the run counter, then the pairing windows (``dt`` needed: the
         ISI and windows are counted in steps, and noise keys use steps)."""
@@ -369,7 +374,7 @@ def transmit(w, P):
 
 # -------------------------------------------------------------------- abstract events
 
-def binary_burst_one_burst_change(rule, lag: float = 2 * ms, isi: float = 5 * ms, causal: bool = True) -> float:
+def binary_burst_one_burst_change(rule: "BinaryBurst", lag: float = 2 * ms, isi: float = 5 * ms, causal: bool = True) -> float:
     """BinaryBurst's change of w by one isolated burst pairing of ``rule.burst`` spikes, away from
     the bounds (nearest-spike pairing, no earlier spikes within reach). Causal (post ``lag`` after
     each pre): ``B a+ e^{-lag/tau+} - (B - 1) a- e^{-(isi - lag)/tau-}``; anti-causal (each pre
@@ -382,7 +387,7 @@ def binary_burst_one_burst_change(rule, lag: float = 2 * ms, isi: float = 5 * ms
         -(isi - lag) / rule.tau_plus)
 
 
-def abstract_event(w: np.ndarray, potentiate: np.ndarray, rule, lag: float = 2 * ms,
+def abstract_event(w: np.ndarray, potentiate: np.ndarray, rule: BurstGatedBinary, lag: float = 2 * ms,
                    isi: float = 5 * ms) -> np.ndarray:
     """The hidden weight after one candidate event per synapse, without noise: a coincident causal
     burst pairing where ``potentiate`` is True, its depressing counterpart elsewhere.

@@ -85,12 +85,13 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import NO_SPIKE, Rule, register_rule
+from .base import NO_SPIKE, NeuronTrace, Rule, register_rule
 
 #: The pre-synaptic calcium delay D of the cortical-slice fit (Table S2), seconds.
 D_CORTICAL = 4.6098e-3
@@ -149,22 +150,23 @@ class CalciumBistable(Rule):
         """Ratio of the UP to the DOWN efficacy (the paper's b), where w_down > 0."""
         return self.w_up / self.w_down if self.w_down != 0.0 else math.inf
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return RHO_LOW, RHO_HIGH
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         # pre: (calcium contribution just after the last arrival, its step); post: the same
         return 0, 2, 2
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         from .base import dt_over_tau
         dtc = dt_over_tau(self, "tau_ca", dt)
         dt_over_tau(self, "tau", dt)
         return np.array([dtc, self.c_pre, self.c_post, self.theta_d, self.theta_p, self.gamma_d, self.gamma_p,
                          self.sigma, self.tau, float(dt), self.w_down, self.w_up, self.tau_ca])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final rho of one synapse from its spike lists, written without the kernel pieces: the
         calcium by explicit sums over earlier spikes, rho by the scheme of the module docstring
         in plain Python. ``dt`` is required (the noise keys are steps)."""

@@ -53,12 +53,13 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import uniform, uniform_nb
 from ..units import ms
-from .base import (Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
+from .base import (NeuronTrace, Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
                    window_steps)
 
 #: The largest number of metastates per efficacy (x^(n-1) stays far from underflow).
@@ -147,29 +148,30 @@ class Cascade(Rule):
         object.__setattr__(self, "q", q)
         check_windowed_binary(self, o)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.w_low, self.w_high
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return 1, 1, 1  # depth - 1 per synapse; last pre step, last post step
 
     def state_names(self) -> tuple[str, ...]:
         """Name of the per-synapse column: ``("depth",)``, the depth minus one (0 = depth 1)."""
         return ("depth",)
 
-    def probabilities(self):
+    def probabilities(self) -> tuple[np.ndarray, np.ndarray]:
         """``(q_switch, p_deeper)`` of this rule (:func:`cascade_probabilities`)."""
         return cascade_probabilities(self.n_states, self.x, q=self.q)
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         wp, wm = window_steps(self, "Cascade", dt)
         q_switch, p_deeper = self.probabilities()
         head = [wp, wm, self.w_low, self.w_high,
                 0.5 * (self.w_low + self.w_high), self.n_states]
         return np.concatenate([np.array(head, float), q_switch, p_deeper])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final weight of one synapse from its spike lists, from the transition matrices'
         probabilities and an explicit state (efficacy, depth); ``dt`` is required (windows and
         random keys count steps)."""

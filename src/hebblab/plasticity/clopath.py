@@ -79,11 +79,13 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..units import mV, ms
-from .base import NO_SPIKE, Rule, cycle_steps, decay_lut, decay_table, dt_over_tau, register_rule
+from .base import (NO_SPIKE, NeuronTrace, Rule, RuleState, cycle_steps, decay_lut, decay_table, dt_over_tau,
+                   register_rule)
 
 # P: the parameters; the decay table of tau_x follows the head
 A_LTD, C_LTP, TH_M, TH_P, A_M, A_P, V_CL, N_CL, DELAY, RING, W_MIN, W_MAX, W_SCALE, DTX, TAB0, TABN = range(16)
@@ -137,14 +139,14 @@ class Clopath2010(Rule):
         object.__setattr__(self, "w_min", lo)
         object.__setattr__(self, "w_max", hi)
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.w_min, self.w_max
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         # pre: x̄ (in units of 1/tau_x), last arrival step; post: LTD, G, last spike, the filters, the ring
         return 0, 2, RINGS + 2 * self.history
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         pre[:, 0] = 0.0
         pre[:, 1] = NO_SPIKE
@@ -164,7 +166,7 @@ class Clopath2010(Rule):
                              f"keeps {self.history} steps of filtered voltage (history): give a power of two > {delay}")
         return n_clamp, delay
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         n_clamp, delay = self._steps(dt)
         head = np.zeros(N_HEAD)
         head[[A_LTD, C_LTP, TH_M, TH_P]] = [self.a_ltd, self.a_ltp * dt / self.tau_x, self.theta_minus,
@@ -178,8 +180,9 @@ class Clopath2010(Rule):
         head[TAB0], head[TABN] = N_HEAD, tab.size
         return np.concatenate([head, tab])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """The final weight from the spike lists and the post neuron's voltage trace
         ``post_neuron["v"]`` (its v after the update of each step 0, 1, ..., on the step grid
         ``dt``), written out per step from the module docstring's equations without the

@@ -53,11 +53,13 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..rng import normal, normal_nb
 from ..units import ms
-from .base import NO_SPIKE, Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
+from .base import (NO_SPIKE, NeuronTrace, Rule, RuleState, arrival_times, decay_lut, decay_table, dt_over_tau,
+                   register_rule)
 from .scatter import Scatter
 from ..compile_mode import INLINE
 
@@ -147,10 +149,10 @@ class PairSTDP(Rule):
                 return n
         return None
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return 0.0, self.w_max
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         k_syn = ((2 if self._scatter("synapse") else 0) + (1 if self.pairing == "nearest-pre-centred" else 0)
                  + (1 if self._keeps_w_before() else 0))
         return k_syn, 3 if self._needs_prev() else 2, 2
@@ -164,7 +166,7 @@ class PairSTDP(Rule):
         return self.pairing == "nearest-restricted" or (self.pairing == "nearest-symmetric"
                                                         and self.coincident == "ignore")
 
-    def pack(self, dt, extra=()):
+    def pack(self, dt: float, extra: tuple = ()) -> np.ndarray:
         """Header (N_PACKED slots), then ``extra`` (for rules built on this one), then the tables."""
         P = np.zeros(N_PACKED)
         P[A_PLUS], P[A_MINUS] = self.a_plus, self.a_minus
@@ -190,7 +192,7 @@ class PairSTDP(Rule):
         P[N_M] = tm.size
         return np.concatenate([P, np.asarray(extra, float), tp, tm])
 
-    def init_state(self, n_syn, n_pre, n_post, seed, stream):
+    def init_state(self, n_syn: int, n_pre: int, n_post: int, seed: int, stream: int) -> RuleState:
         syn, pre, post = super().init_state(n_syn, n_pre, n_post, seed, stream)
         pre[:, PRE_LAST:] = NO_SPIKE  # last and (if kept) previous arrival
         sn = self._scatter("synapse")
@@ -200,8 +202,9 @@ class PairSTDP(Rule):
             syn[:, 1] = lognormal_gain(sn.sigma_minus, normal(seed, stream, idx, 1))
         return syn, pre, post
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Slow reference for one synapse, looping over spike lists without traces."""
         return pair_reference(self, pre_times, post_times, w0, delay, dt, seed, stream, s)
 

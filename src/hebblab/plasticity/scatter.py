@@ -110,7 +110,8 @@ def _check_bin(name: str, bin_) -> tuple:
 
 
 def calibrate_scatter(kind: str, n_pairings: int = 60, tau_plus: float = TAU_PLUS,
-                      tau_minus: float = TAU_MINUS, *, ltp_bin=BI_POO_LTP_BIN, ltd_bin=BI_POO_LTD_BIN,
+                      tau_minus: float = TAU_MINUS, *, ltp_bin: tuple[float, float] = BI_POO_LTP_BIN,
+                      ltd_bin: tuple[float, float] = BI_POO_LTD_BIN,
                       amplitudes: tuple[float, float] | None = None, floor: float = 0.0) -> tuple[float, float]:
     """Noise SDs ``(sigma_plus, sigma_minus)`` that reproduce a bin's spread after ``n_pairings``.
 

@@ -27,10 +27,11 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..units import ms
-from .base import Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
+from .base import NeuronTrace, Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
 from ..compile_mode import INLINE
 
 A2P, A3P, A2M, A3M, DTP, DTX, DTM, DTY, W_MAX = range(9)
@@ -64,15 +65,15 @@ class TripletSTDP(Rule):
             object.__setattr__(self, name, V.positive(f"TripletSTDP.{name}", getattr(self, name)))
         V.one_of("TripletSTDP.coincident", self.coincident, ("causal", "ignore"))
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return 0.0, self.w_max
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         # pre: r1, r2, last; post: o1, o2, last; with "ignore" each synapse keeps w from before
         # the depression of this step's arrival (one float)
         return (1 if self.coincident == "ignore" else 0), 3, 3
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         head = np.zeros(N_HEAD)
         head[:9] = [self.a2_plus, self.a3_plus, self.a2_minus, self.a3_minus, dt_over_tau(self, "tau_plus", dt),
                     dt_over_tau(self, "tau_x", dt), dt_over_tau(self, "tau_minus", dt),
@@ -86,8 +87,9 @@ class TripletSTDP(Rule):
             off += tab.size
         return np.concatenate([head] + tables)
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final weight by explicit sums over earlier spikes (no traces); with ``dt`` the times
         are taken on the step grid (:func:`arrival_times`); deterministic, so ``seed``,
         ``stream`` and ``s`` are not used."""

@@ -20,11 +20,12 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
 from ..units import ms
-from .base import Rule, record_post_spike, record_pre_spike, register_rule
+from .base import NeuronTrace, Rule, record_post_spike, record_pre_spike, register_rule
 from ..compile_mode import INLINE
 
 Q_PLUS, Q_MINUS, WIN_P, WIN_M, W_LOW, W_HIGH = range(6)
@@ -59,17 +60,17 @@ class TwoStateStochastic(Rule):
         if self.w_high <= self.w_low:
             raise ValueError(f"{o}.w_high must be > w_low = {self.w_low!r} (got {self.w_high!r})")
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float]:
         return self.w_low, self.w_high
 
-    def layout(self):
+    def layout(self) -> tuple[int, int, int]:
         return 0, 1, 1  # last pre step, last post step
 
     #: Windows are at most this many steps: the "no spike yet" step (base.NO_SPIKE) must lie
     #: outside every window.
     MAX_WINDOW_STEPS: ClassVar[int] = 10**12
 
-    def pack(self, dt):
+    def pack(self, dt: float) -> np.ndarray:
         for name in ("window_plus", "window_minus"):
             if not getattr(self, name) / dt <= self.MAX_WINDOW_STEPS:
                 raise ValueError(f"TwoStateStochastic.{name} must be in [0, {self.MAX_WINDOW_STEPS * dt:g}] s "
@@ -77,8 +78,9 @@ class TwoStateStochastic(Rule):
         return np.array([self.q_plus, self.q_minus, round(self.window_plus / dt),
                          round(self.window_minus / dt), self.w_low, self.w_high])
 
-    def reference(self, pre_times, post_times, w0, delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None,
-                  post_neuron=None):
+    def reference(self, pre_times: ArrayLike, post_times: ArrayLike, w0: float, delay: float = 0.0,
+                  dt: float | None = None, seed: int = 0, stream: int = 0, s: int = 0,
+                  pre_neuron: NeuronTrace | None = None, post_neuron: NeuronTrace | None = None) -> float:
         """Final state of one synapse from its spike lists (times on the dt grid; ``dt`` is
         required: the windows and the random keys are counted in steps)."""
         if dt is None:
