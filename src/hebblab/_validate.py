@@ -262,3 +262,32 @@ def time_constant(name: str, tau: float, dt: float) -> float:
         raise ValueError(f"{name} must be >= {dt / MAX_DT_OVER_TAU:g} s (dt / {MAX_DT_OVER_TAU:g} at dt = "
                          f"{dt:g} s) (got {_show(tau)})")
     return x
+
+
+def neuron_param(name: str, value, n: int, check):
+    """One value for every neuron, or one per neuron.
+
+    A scalar is ``check(name, value)``'s float. Anything array-like must hold ``n`` real numbers;
+    it comes back as a read-only float64 copy after ``check`` has passed its NaNs (the first one,
+    by index) and its smallest and largest values (interval checks: the others lie between), each
+    named ``name[i]``. A distribution (``hl.Uniform``, ``hl.Normal``) is returned as it is: it is
+    drawn, one value per neuron, when the population is added to a network, and checked then.
+    """
+    from .distributions import Normal, Uniform
+    if isinstance(value, (Uniform, Normal)):
+        return value
+    if isinstance(value, (str, bytes)) or np.ndim(value) == 0:
+        return check(name, value)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"{name} must be a real number or {n} of them, one per neuron (got {_show(value)})") from None
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must be one value or {n} values, one per neuron (got shape {arr.shape})")
+    bad = np.flatnonzero(np.isnan(arr))
+    if bad.size:
+        check(f"{name}[{bad[0]}]", arr[bad[0]])
+    for i in (int(np.argmin(arr)), int(np.argmax(arr))):
+        check(f"{name}[{i}]", arr[i])
+    arr.setflags(write=False)
+    return arr

@@ -54,7 +54,7 @@ from .monitors import SPIKE_BUFFER, SpikeMonitor, StateMonitor
 from .neurons.base import Model, has_range_update
 from .plasticity.base import Rule
 from .poisson_input import PoissonInput
-from .rng import STREAM_INIT, STREAM_PLASTICITY, STREAM_POISSON
+from .rng import STREAM_INIT, STREAM_NEURON, STREAM_PLASTICITY, STREAM_POISSON
 
 
 class Population:
@@ -418,6 +418,9 @@ class Network:
 
         ``model`` is a neuron model instance, e.g. ``hl.LIF(n=100, tau_m=20 * hl.ms)``,
         ``hl.PoissonSource(n=1000, rate=15.0)`` or your own :class:`~hebblab.neurons.base.Model`.
+        Parameters given per neuron as distributions (``hl.LIF(n=100, v_thresh=hl.Normal(-50 * hl.mV,
+        2 * hl.mV))``) are drawn here, from the network's seed (the population's ``model`` then
+        holds the drawn arrays).
         Its kernel contract (``update``, ``reference_update``) is checked here (one
         :class:`~hebblab.contract.ContractError` naming the piece), its time constants against
         ``dt``, and its state against the machine's memory, before anything is allocated. The
@@ -429,6 +432,7 @@ class Network:
         if not isinstance(model, Model):
             raise TypeError(f"add.model must be a population model such as hl.LIF(...) (got {type(model).__name__})")
         check_model_class(type(model))
+        model = model.resolve(self.seed, STREAM_NEURON + 64 * len(self.populations))  # distributions, per neuron
         model.validate_dt(self.dt)
         refuse_if_too_big(f"add: {type(model).__name__}(n={model.n})'s state "
                           f"({model.state_bytes(self.dtype) / max(model.n, 1):.0f} bytes per neuron)",

@@ -132,6 +132,7 @@ STREAM_POISSON = 1 << 20
 STREAM_PLASTICITY = 2 << 20
 STREAM_INIT = 3 << 20
 STREAM_DRIVE = 4 << 20  # Network.poisson_input drives, by creation index
+STREAM_NEURON = 5 << 20  # neuron parameters drawn from distributions: + 64 x population index + parameter
 
 
 # ---- ziggurat normals (Marsaglia & Tsang 2000, J. Stat. Softw. 5(8); 128 layers) -------------

@@ -545,7 +545,7 @@ class _ModelSpec:
 
 
 def _check_lif_if(pop, arrays, step, fail):
-    n_ref = int(pop.P[9]) if type(pop.model).__name__ == "LIF" else int(pop.model.refractory)
+    n_ref = int(pop.P[9]) if type(pop.model).__name__ == "LIF" else int(np.max(pop.model.refractory))
     _ints_in(arrays["I"][0], 0, n_ref, "I.refractory", fail)
 
 

@@ -57,6 +57,11 @@ class Model:
     kernel_module: ClassVar[str] = ""
     #: Float variables the engine keeps for itself: readable, never set by users.
     internal_vars: ClassVar[tuple[str, ...]] = ()
+    #: Parameters that may be one value per neuron (an array of n values) or a distribution
+    #: (``hl.Uniform``, ``hl.Normal``) drawn per neuron by :meth:`resolve`; the model's
+    #: ``__post_init__`` checks them (``hebblab._validate.neuron_param``) and its ``pack`` and
+    #: kernels read them per neuron.
+    per_neuron_params: ClassVar[tuple[str, ...]] = ()
 
     def _n(self) -> int:
         """Check and normalize ``n`` (an integral float such as 5.0 becomes 5)."""
@@ -80,6 +85,32 @@ class Model:
 
     def validate_dt(self, dt: float) -> None:
         """Raise ValueError if this model cannot run at step ``dt``."""
+
+    def drawn(self) -> tuple[str, ...]:
+        """The per-neuron parameters given as distributions (drawn by :meth:`resolve`)."""
+        from ..distributions import Normal, Uniform
+        return tuple(k for k in self.per_neuron_params if isinstance(getattr(self, k), (Uniform, Normal)))
+
+    def per_neuron(self) -> bool:
+        """Whether any parameter holds one value per neuron (the kernels then read them per neuron)."""
+        return any(np.ndim(getattr(self, k)) > 0 for k in self.per_neuron_params if getattr(self, k) is not None)
+
+    def resolve(self, seed: int, stream: int) -> "Model":
+        """This model with every parameter given as a distribution drawn, one value per neuron,
+        from the counter-based stream ``(seed, stream + j)``, j the parameter's place in
+        ``per_neuron_params``, and checked as given values are: ``Network.add`` calls it with the
+        network's seed before anything else. A model without distributions is itself."""
+        drawn = {k: self.drawn_values(k, getattr(self, k).sample(self.n, seed, stream + self.per_neuron_params.index(k)))
+                 for k in self.drawn()}
+        if not drawn:
+            return self
+        import dataclasses
+        return dataclasses.replace(self, **drawn)
+
+    def drawn_values(self, name: str, values: np.ndarray) -> np.ndarray:
+        """What :meth:`resolve` keeps of the values drawn for parameter ``name`` (a model whose
+        parameter takes whole numbers rounds them here)."""
+        return values
 
 
 #: Population models by name: what :func:`hebblab.load` finds a saved population's model in (a

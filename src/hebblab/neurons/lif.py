@@ -36,6 +36,15 @@ NEST's ``iaf_psc_delta`` with ``refractory_input=False``, Auryn, and Brian2's ``
 refractory)``, which makes synaptic writes to v conditional on ``not_refractory``). The state rows
 are ``v``, ``v_in``, ``i_ext`` (no ``g_e``/``g_i``).
 
+Heterogeneity: every parameter but ``synapse`` may be one value per neuron (an array of ``n``
+values) or a distribution (``hl.Uniform``, ``hl.Normal``) drawn per neuron when the population is
+added to a network (from the network's seed, so a seeded run is reproducible), e.g.
+``hl.LIF(n=100, v_thresh=hl.Normal(-50 * mV, 2 * mV), tau_m=np.linspace(10, 30, 100) * ms)``.
+Every value is checked as the scalar would be (the first bad one named with its index); each
+neuron then follows the equations above with its own values, and the same compiled kernel runs
+both kinds (a per-neuron model reads its parameters from ``P[HEAD:]``, one row of n per packed
+parameter; a model whose parameters are all scalars runs the unchanged scalar loop).
+
 Threshold ``v >= v_thresh`` → spike, ``v = v_reset``, then v is clamped at v_reset for
 ``round(t_ref/dt)`` steps while the synaptic variables keep decaying (NEST's convention: the
 updates of the ``round(t_ref/dt)`` steps after the spike step hold v; with delta synapses they also
@@ -54,14 +63,23 @@ import numpy as np
 from numba import njit
 
 from .. import _validate as V
+from ..distributions import Normal, Uniform
 from ..units import mV, ms
 from ..compile_mode import INLINE
 from .base import Model, ModelState
+
+#: A parameter given once for all neurons, once per neuron (n values), or as a distribution.
+PerNeuron = float | np.ndarray | Uniform | Normal
 
 V_, GE, GI, IEXT = 0, 1, 2, 3  # rows of the current- and conductance-based state
 VIN, IEXT_D = 1, 2  # delta synapses: rows v, v_in (pending input), i_ext
 REFR = 0
 CURRENT, CONDUCTANCE, DELTA = 0.0, 1.0, 2.0  # P[0]
+#: P[15] is 1.0 when the parameters are per neuron: P[HEAD + j * n + i] is packed parameter j + 1
+#: (pm, pe, pi, ce, ci, v_rest, v_th, v_reset, n_ref, e_e, e_i, avg_e, avg_i, h_tm) of neuron i.
+HETERO, HEAD, NQ = 15, 16, 14
+#: The parameters that may be one value per neuron, or a distribution drawn per neuron.
+PER_NEURON = ("tau_m", "v_rest", "v_thresh", "v_reset", "t_ref", "tau_e", "tau_i", "e_e", "e_i", "v_init")
 _VARS = ("v", "g_e", "g_i", "i_ext")
 _VARS_DELTA = ("v", "v_in", "i_ext")
 
@@ -71,19 +89,20 @@ class LIF(Model):
     """Leaky integrate-and-fire population (see module docstring for equations)."""
 
     n: int = 1
-    tau_m: float = 20 * ms
-    v_rest: float = -70 * mV
-    v_thresh: float = -50 * mV
-    v_reset: float = -70 * mV
-    t_ref: float = 2 * ms
+    tau_m: PerNeuron = 20 * ms
+    v_rest: PerNeuron = -70 * mV
+    v_thresh: PerNeuron = -50 * mV
+    v_reset: PerNeuron = -70 * mV
+    t_ref: PerNeuron = 2 * ms
     synapse: str = "current"
-    tau_e: float = 5 * ms
-    tau_i: float = 5 * ms
-    e_e: float = 0 * mV
-    e_i: float = -80 * mV
-    v_init: float | None = None
+    tau_e: PerNeuron = 5 * ms
+    tau_i: PerNeuron = 5 * ms
+    e_e: PerNeuron = 0 * mV
+    e_i: PerNeuron = -80 * mV
+    v_init: PerNeuron | None = None
 
     int_vars: ClassVar[tuple[str, ...]] = ("refractory",)
+    per_neuron_params: ClassVar[tuple[str, ...]] = PER_NEURON
     kick_row: ClassVar[int] = V_
     kernel_module: ClassVar[str] = "hebblab.neurons.lif"
     params_in_state_precision: ClassVar[bool] = True
@@ -112,24 +131,44 @@ class LIF(Model):
 
     def __post_init__(self):
         o = "LIF"
-        self._n()
-        for name in ("tau_m", "tau_e", "tau_i"):
-            object.__setattr__(self, name, V.positive(f"{o}.{name}", getattr(self, name)))
-        object.__setattr__(self, "t_ref", V.non_negative(f"{o}.t_ref", self.t_ref))
+        n = self._n()
         vm = self.VOLTAGE_MAX
+
+        def voltage(name, x):
+            return V.real(name, x, -vm, vm, unit="V")
+
+        def each(name, check):
+            object.__setattr__(self, name, V.neuron_param(f"{o}.{name}", getattr(self, name), n, check))
+
+        for name in ("tau_m", "tau_e", "tau_i"):
+            each(name, V.positive)
+        each("t_ref", V.non_negative)
         for name in ("v_rest", "v_reset", "e_e", "e_i", "v_thresh"):
-            object.__setattr__(self, name, V.real(f"{o}.{name}", getattr(self, name), -vm, vm, unit="V"))
-        vt = self.v_thresh
-        if vt <= self.v_reset:
-            raise ValueError(f"{o}.v_thresh must be > v_reset = {self.v_reset!r} (got {vt!r})")
+            each(name, voltage)
         V.one_of(f"{o}.synapse", self.synapse, ("current", "conductance", "delta"))
         if self.v_init is not None:
-            object.__setattr__(self, "v_init", V.real(f"{o}.v_init", self.v_init, -vm, vm, unit="V"))
+            each("v_init", voltage)
+        if not self.drawn():
+            vt, vr = np.asarray(self.v_thresh), np.asarray(self.v_reset)
+            bad = np.flatnonzero(np.broadcast_to(vt <= vr, (n,)))
+            if bad.size:
+                i = bad[0]
+                at = f"[{i}]" if vt.ndim or vr.ndim else ""
+                raise ValueError(f"{o}.v_thresh{at} must be > v_reset{at} = {float(np.broadcast_to(vr, (n,))[i])!r} "
+                                 f"(got {float(np.broadcast_to(vt, (n,))[i])!r})")
+
 
     def validate_dt(self, dt: float) -> None:
+        if self.drawn():
+            raise ValueError(f"LIF: {', '.join(self.drawn())} are distributions, drawn when the population is added "
+                             "to a network (Network.add)")
         for name in ("tau_m", "tau_e", "tau_i"):
-            V.time_constant(f"LIF.{name}", getattr(self, name), dt)
-        V.steps("LIF.t_ref", self.t_ref, dt)
+            tau = getattr(self, name)
+            i = int(np.argmin(tau)) if np.ndim(tau) else None
+            V.time_constant(f"LIF.{name}" + ("" if i is None else f"[{i}]"), tau if i is None else tau[i], dt)
+        t_ref = self.t_ref
+        i = int(np.argmax(t_ref)) if np.ndim(t_ref) else None
+        V.steps("LIF.t_ref" + ("" if i is None else f"[{i}]"), t_ref if i is None else t_ref[i], dt)
 
     def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         S = np.zeros((len(self.float_vars), self.n))
@@ -138,24 +177,30 @@ class LIF(Model):
 
     def pack(self, dt: float) -> np.ndarray:
         h = dt
-        pm = np.exp(-h / self.tau_m)
-        pe = np.exp(-h / self.tau_e)
-        pi = np.exp(-h / self.tau_i)
+        tau_m, tau_e, tau_i = (np.asarray(getattr(self, k), float) for k in ("tau_m", "tau_e", "tau_i"))
+        pm = np.exp(-h / tau_m)
+        pe = np.exp(-h / tau_e)
+        pi = np.exp(-h / tau_i)
 
         def coupling(tau_s, ps):
-            if abs(tau_s - self.tau_m) < 1e-12 * self.tau_m:
-                return (h / self.tau_m) * pm
-            return tau_s / (tau_s - self.tau_m) * (ps - pm)
+            same = np.abs(tau_s - tau_m) < 1e-12 * tau_m
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(same, (h / tau_m) * pm, tau_s / np.where(same, 1.0, tau_s - tau_m) * (ps - pm))
 
         # Conductance step-average factors: mean of g e^{-s/tau} over [0, h] is g * avg.
-        avg_e = self.tau_e / h * (1.0 - pe)
-        avg_i = self.tau_i / h * (1.0 - pi)
-        return np.array([
-            {"current": CURRENT, "conductance": CONDUCTANCE, "delta": DELTA}[self.synapse],  # 0
-            pm, pe, pi, coupling(self.tau_e, pe), coupling(self.tau_i, pi),  # 1..5
-            self.v_rest, self.v_thresh, self.v_reset, float(round(self.t_ref / dt)),  # 6..9
-            self.e_e, self.e_i, avg_e, avg_i, h / self.tau_m,  # 10..14
-        ])
+        avg_e = tau_e / h * (1.0 - pe)
+        avg_i = tau_i / h * (1.0 - pi)
+        n_ref = np.round(np.asarray(self.t_ref, float) / dt)
+        q = [pm, pe, pi, coupling(tau_e, pe), coupling(tau_i, pi),  # 1..5
+             self.v_rest, self.v_thresh, self.v_reset, n_ref,  # 6..9
+             self.e_e, self.e_i, avg_e, avg_i, h / tau_m]  # 10..14
+        mode = {"current": CURRENT, "conductance": CONDUCTANCE, "delta": DELTA}[self.synapse]
+        if not self.per_neuron():
+            return np.array([mode] + [float(x) for x in q] + [0.0])
+        rows = np.stack([np.broadcast_to(np.asarray(x, float), (self.n,)) for x in q])  # (NQ, n)
+        head = rows[:, 0].copy()
+        head[8] = rows[8].max()  # P[9]: the longest refractory period (a loaded file's counters are checked against it)
+        return np.concatenate([[mode], head, [1.0], rows.ravel()])
 
 
 @njit(cache=True, inline=INLINE)
@@ -167,6 +212,8 @@ def update(t, S, I, E, C, P, spk):
 def update_range(t, S, I, E, C, P, spk, lo, hi):
     """:func:`update` for neurons ``lo..hi-1`` only; their spikes go to ``spk[lo:lo + count]``
     (neurons are independent, so disjoint ranges may run in parallel)."""
+    if P[HETERO] > 0.5:
+        return _update_range_per_neuron(S, I, P, spk, lo, hi)
     pm, pe, pi, ce, ci = P[1], P[2], P[3], P[4], P[5]
     v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
     e_e, e_i, avg_e, avg_i, h_tm = P[10], P[11], P[12], P[13], P[14]
@@ -225,12 +272,59 @@ def update_range(t, S, I, E, C, P, spk, lo, hi):
     return count
 
 
-def reference_update(t, S, I, E, C, P):
-    """Vectorized numpy version of :func:`update` (the reference backend's)."""
+@njit(cache=True)
+def _update_range_per_neuron(S, I, P, spk, lo, hi):
+    """:func:`update_range` with every parameter read per neuron (rows of ``P[HEAD:]``)."""
+    n = S.shape[1]
+    Q = P[HEAD:HEAD + NQ * n].reshape((NQ, n))
     mode = P[0]
-    pm, pe, pi, ce, ci = P[1:6]
-    v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
-    e_e, e_i, avg_e, avg_i, h_tm = P[10:15]
+    v = S[V_]
+    refr = I[REFR]
+    for i in range(lo, hi):
+        pm, pe, pi, ce, ci = Q[0, i], Q[1, i], Q[2, i], Q[3, i], Q[4, i]
+        v_rest, v_reset = Q[5, i], Q[7, i]
+        if mode > 1.5:
+            v_inf = v_rest + S[IEXT_D, i]
+            vn = v_inf + (v[i] + S[VIN, i] - v_inf) * pm
+            S[VIN, i] = 0.0
+        elif mode > 0.5:
+            ge_m = S[GE, i] * Q[11, i]
+            gi_m = S[GI, i] * Q[12, i]
+            gtot = 1.0 + ge_m + gi_m
+            v_inf = (v_rest + S[IEXT, i] + ge_m * Q[9, i] + gi_m * Q[10, i]) / gtot
+            vn = v_inf + (v[i] - v_inf) * np.exp(-Q[13, i] * gtot)
+            S[GE, i] *= pe
+            S[GI, i] *= pi
+        else:
+            v_inf = v_rest + S[IEXT, i]
+            vn = v_inf + (v[i] - v_inf) * pm + S[GE, i] * ce - S[GI, i] * ci
+            S[GE, i] *= pe
+            S[GI, i] *= pi
+        r = refr[i]
+        v[i] = vn if r <= 0 else v_reset
+        refr[i] = r - 1 if r > 0 else 0
+    count = 0
+    for i in range(lo, hi):
+        if v[i] >= Q[6, i]:
+            v[i] = Q[7, i]
+            refr[i] = int(Q[8, i])
+            spk[lo + count] = i
+            count += 1
+    return count
+
+
+def reference_update(t, S, I, E, C, P):
+    """Vectorized numpy version of :func:`update` (the reference backend's); per-neuron
+    parameters are arrays over the population, scalars otherwise."""
+    mode = P[0]
+    if P[HETERO] > 0.5:
+        n = S.shape[1]
+        pm, pe, pi, ce, ci, v_rest, v_th, v_reset, n_ref, e_e, e_i, avg_e, avg_i, h_tm = P[HEAD:HEAD + NQ * n].reshape(NQ, n)
+        n_ref = n_ref.astype(np.int64)
+    else:
+        pm, pe, pi, ce, ci = P[1:6]
+        v_rest, v_th, v_reset, n_ref = P[6], P[7], P[8], int(P[9])
+        e_e, e_i, avg_e, avg_i, h_tm = P[10:15]
     v = S[V_]
     refr = I[REFR]
     clamped = refr > 0
@@ -255,6 +349,6 @@ def reference_update(t, S, I, E, C, P):
         ge *= pe
         gi *= pi
     fired = np.flatnonzero(v >= v_th)
-    v[fired] = v_reset
-    refr[fired] = n_ref
+    v[fired] = v_reset if np.ndim(v_reset) == 0 else v_reset[fired]
+    refr[fired] = n_ref if np.ndim(n_ref) == 0 else n_ref[fired]
     return fired

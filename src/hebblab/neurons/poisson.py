@@ -24,6 +24,7 @@ from numpy.typing import DTypeLike
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .. import _validate as V
+from ..distributions import Normal, Uniform
 from ..rng import uniform, uniform_nb
 from ..compile_mode import INLINE
 from .base import Model, ModelState
@@ -43,10 +44,11 @@ SEED, STREAM, FLAGS = 0, 1, 2  # C: seed, stream, then one "redraw pending inter
 
 @dataclass(frozen=True)
 class PoissonSource(Model):
-    """``n`` independent Poisson spike trains at ``rate`` (Hz, scalar or per neuron)."""
+    """``n`` independent Poisson spike trains at ``rate`` (Hz: one value, one per neuron, or a
+    distribution such as ``hl.Uniform(5, 15)`` drawn per neuron when the population is added)."""
 
     n: int = 1
-    rate: float | tuple = 10.0
+    rate: float | tuple | Uniform | Normal = 10.0
 
     float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
@@ -54,14 +56,20 @@ class PoissonSource(Model):
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
 
     internal_vars: ClassVar[tuple[str, ...]] = ("log1m_p",)
+    per_neuron_params: ClassVar[tuple[str, ...]] = ("rate",)
 
     def __post_init__(self):
         self._n()
+        if isinstance(self.rate, (Uniform, Normal)):
+            return  # drawn by resolve (Network.add), then checked here
         if V._is_number(self.rate):  # a scalar: checked without an array of n copies
             object.__setattr__(self, "rate", V.non_negative("PoissonSource.rate", self.rate))
         else:
             rate = V.per_neuron("PoissonSource.rate", self.rate, self.n, check=V.non_negative)
             object.__setattr__(self, "rate", tuple(float(r) for r in rate))
+
+    def drawn_values(self, name: str, values: np.ndarray) -> tuple:
+        return tuple(float(r) for r in values)
 
     def validate_dt(self, dt: float) -> None:
         top = self.rate if isinstance(self.rate, float) else max(self.rate)
