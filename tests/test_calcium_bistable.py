@@ -19,7 +19,6 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 from scipy.special import erf
 
-import hebblab as hl
 from hebblab.plasticity import calcium_bistable as cb
 from hebblab.plasticity.calcium_bistable import CalciumBistable
 

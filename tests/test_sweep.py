@@ -307,3 +307,15 @@ def test_a_dask_worker_killed_mid_sweep_loses_at_most_its_point(tmp_path):
     r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert f"{len(failed)} computed ({4 - len(failed)} already done), 4 ok, 0 failed" in " ".join(r.stdout.split())
+    # two point folders deleted: --resume computes exactly those two and leaves the others as they were
+    import shutil
+    folders = sorted(p for p in (out / "points").iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(folders) == 4
+    kept = {p.name: p.stat().st_mtime_ns for p in folders[2:]}
+    for p in folders[:2]:
+        shutil.rmtree(p)
+    r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "2 computed (2 already done), 4 ok, 0 failed" in " ".join(r.stdout.split())
+    assert {p.name: p.stat().st_mtime_ns for p in folders[2:]} == kept
+    assert all((p / "COMPLETE").is_file() for p in folders)

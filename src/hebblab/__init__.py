@@ -25,4 +25,5 @@ __version__ = "0.1.0"
 
 __all__ = ["Network", "Population", "Projection", "LIF", "IF", "PoissonSource", "SpikeSource",
            "BurstSource", "PoissonInput", "FixedProbability", "Uniform", "Normal", "rules", "RULES", "Scatter",
-           "calibrate_scatter", "units", "io", "load", "NetworkFileError", "MODELS", "register_model", "ms", "second", "Hz", "mV", "__version__"]
+           "calibrate_scatter", "units", "io", "load", "NetworkFileError", "MODELS", "register_model", "ms", "second",
+           "Hz", "mV", "__version__"]

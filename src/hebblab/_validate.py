@@ -283,7 +283,8 @@ def neuron_param(name: str, value, n: int, check):
     except (TypeError, ValueError, OverflowError):
         raise TypeError(f"{name} must be a real number or {n} of them, one per neuron (got {_show(value)})") from None
     if arr.shape != (n,):
-        raise ValueError(f"{name} must be one value or {n} values, one per neuron (got shape {arr.shape})")
+        raise ValueError(f"{name} must be one value or {n} value{'s' if n != 1 else ''}, one per neuron (got shape "
+                         f"{arr.shape})")
     bad = np.flatnonzero(np.isnan(arr))
     if bad.size:
         check(f"{name}[{bad[0]}]", arr[bad[0]])

@@ -449,7 +449,8 @@ class Network:
         your own :class:`~hebblab.plasticity.base.Rule`); its contract and bounds are checked here,
         and the neuron variables it reads (``reads_pre``/``reads_post``) against the two models.
         ``w``: one weight, one per synapse (for an explicit index list, in the order of that list;
-        otherwise in the projection's order: by pre neuron, then post), or a distribution (``hl.Uniform(0, 0.01)``, ``hl.Normal(...)``) drawn from the network's
+        otherwise in the projection's order: by pre neuron, then post), or a distribution
+        (``hl.Uniform(0, 0.01)``, ``hl.Normal(...)``) drawn from the network's
         seed; within the rule's bounds. A weight is what a spike adds to the target's input
         variable (``LIF``: the jump of I_e/I_i in volts, or of g_e/g_i relative to the leak).
         ``delay``: seconds, a whole number of steps (a delay that is not is refused, naming both

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import LIF, PoissonSource
 from ..plasticity import PairSTDP
@@ -294,6 +294,11 @@ class Sim:
     w0: np.ndarray
 
 
+#: Parts of the run after each of which a checkpoint may save the network (split runs are
+#: bit-identical to one run).
+STAGES = 20
+
+
 def simulate(config: Config, seed: int) -> Sim:
     """One network holding every replicate under the four conditions and two windows: one
     population per window, holding ``len(CONDITIONS)`` blocks of ``replicates x n`` neurons (block
@@ -334,21 +339,39 @@ def simulate(config: Config, seed: int) -> Sim:
     pre_s, post_s = key // size, key % size
     sites = choose_sites(config, pre_s, post_s, rng)
     given = kicks(config, sites)
-    for window in WINDOWS:
-        for c, label in enumerate(CONDITIONS):
-            times, neurons = given[label]
-            if times.size:
-                net.inject(pops[window], times, neurons + offsets[c], KICK_MV * mV, kind="voltage")
-    monitors = {window: net.monitor(pop) for window, pop in pops.items()}
     w0 = projs[WINDOWS[0]].w.astype(float)[order[WINDOWS[0]][0]] / w_max
-    net.run(config.duration())
-    dw, spikes = {}, {}
-    for window in WINDOWS:
-        w_end = projs[window].w.astype(float) / w_max
-        dw[window] = {label: w_end[order[window][c]] - w0 for c, label in enumerate(CONDITIONS)}
-        t, i = monitors[window].t, monitors[window].i.astype(np.int64)
-        spikes[window] = {label: (t[i // size == c].copy(), i[i // size == c] - offsets[c])
-                          for c, label in enumerate(CONDITIONS)}
+
+    def run_network():
+        """The run, a checkpoint unit (hebblab run --checkpoint-every; hebblab resume) whose
+        network state is saved as a stage after each of STAGES equal parts of the run."""
+        nonlocal net, pops, projs
+        for window in WINDOWS:
+            for c, label in enumerate(CONDITIONS):
+                times, neurons = given[label]
+                if times.size:
+                    net.inject(pops[window], times, neurons + offsets[c], KICK_MV * mV, kind="voltage")
+        monitors = {window: net.monitor(pop) for window, pop in pops.items()}
+        stage = checkpoint.stage()
+        start, saved = 0, stage.restore()
+        if saved is not None:  # the restored network, its populations, projections and monitors
+            net, start = saved[0], saved[1]["done"]
+            pops = dict(zip(WINDOWS, net.populations[1:]))
+            projs = dict(zip(WINDOWS, net.projections[len(WINDOWS):]))
+            monitors = dict(zip(WINDOWS, net.spike_monitors))
+        bounds = np.linspace(0, int(round(config.duration() / DT)), STAGES + 1).astype(np.int64)
+        for k in range(start, STAGES):
+            net.run(int(bounds[k + 1] - bounds[k]) * DT)
+            stage.save(net, {"done": k + 1})
+        dw, spikes = {}, {}
+        for window in WINDOWS:
+            w_end = projs[window].w.astype(float) / w_max
+            dw[window] = {label: w_end[order[window][c]] - w0 for c, label in enumerate(CONDITIONS)}
+            t, i = monitors[window].t, monitors[window].i.astype(np.int64)
+            spikes[window] = {label: (t[i // size == c].copy(), i[i // size == c] - offsets[c])
+                              for c, label in enumerate(CONDITIONS)}
+        return dw, spikes
+
+    dw, spikes = checkpoint.unit("simulation", run_network)
     return Sim(pre_s, post_s, sites, dw, spikes, given, config.duration(), w0)
 
 

@@ -114,7 +114,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import IF, SpikeSource
 from ..plasticity import BinaryBurst, TwoStateStochastic
@@ -940,17 +940,22 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
     chunks = [ids[a:a + step] for a in range(0, len(ids), step)]
     grid = [(f, N) for f in config.capacity_f for N in config.capacity_n]
     with progress_bar(progress, len(chunks) + 1 + len(grid), "associative-memory") as bar:
+        # every part is a checkpoint unit (hebblab run --checkpoint-every; hebblab resume): each
+        # memory and stream is keyed by the seed and its own index, not by what ran before it
+        unit = checkpoint.unit
         mems = []
         for ch in chunks:
-            mems += willshaw_chunk(config, seed, ch)
+            mems += unit(f"willshaw/{ch[0]}-{ch[-1]}", lambda ch=ch: willshaw_chunk(config, seed, ch))
             bar.advance()
-        pal = stream_memory(config.palimpsest_n, config.replicates, 1.0, config.palimpsest_q,
-                            config.palimpsest_patterns, 1.0 / config.palimpsest_rate_hz, seed)
+        pal = unit("palimpsest", lambda: stream_memory(config.palimpsest_n, config.replicates, 1.0, config.palimpsest_q,
+                                                       config.palimpsest_patterns, 1.0 / config.palimpsest_rate_hz,
+                                                       seed))
         bar.advance()
         caps = {}
         for f, N in grid:
             P = int(math.ceil(config.capacity_span * stream_lifetime(1.0, stream_K(f, N), f))) + 1
-            caps[(f, N)] = stream_memory(N, config.replicates, f, 1.0, P, STREAM_PERIOD, seed)
+            caps[(f, N)] = unit(f"capacity/{f!r}/{N}", lambda f=f, N=N, P=P: stream_memory(N, config.replicates, f, 1.0,
+                                                                                            P, STREAM_PERIOD, seed))
             bar.advance()
     return _result(config, seed, mems, pal, caps)
 

@@ -71,8 +71,8 @@ from typing import NamedTuple
 import numpy as np
 from pydantic import Field
 
+from .. import checkpoint, stats
 from .. import fixed_order as F
-from .. import stats
 from ..plasticity import calibrate_scatter
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
@@ -534,7 +534,9 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
 def trained_networks(config: Config, seed: int) -> tuple[Splits, Params]:
     """The replicates' splits and their trained networks, as :func:`run` makes them."""
     splits = digits_splits(config.replicates, config.test_fraction, seed)
-    return splits, train(splits, config, _rng(seed, 2))
+    # a checkpoint unit (hebblab run --checkpoint-every; hebblab resume): training is seeded alone
+    trained = checkpoint.unit("train", lambda: tuple(train(splits, config, _rng(seed, 2))))
+    return splits, Params(*trained)
 
 
 def _run(config: Config, seed: int, progress: bool) -> Result:
@@ -559,34 +561,42 @@ def _run(config: Config, seed: int, progress: bool) -> Result:
 
         # noise on the network as written at each replicate's bits for 1 % loss
         sig_gain, sig_pair = calibrate_scatter("synapse"), calibrate_scatter("pairing")
-        rng = _rng(seed, 3)
-        acc_noise = {}
-        for kind, sig in (("gain", sig_gain), ("pairing", sig_pair)):
-            for s in SCHEMES:
-                per_bits = {}
-                for b in sorted(set(b_use.tolist())):
-                    q = quantized[b]
-                    f = noise_factors(q, s, kind, sig, cost[s][b]["counts"], config.noise_repeats, rng)
-                    per_bits[b] = noisy_accuracy(q, s, f, splits)
-                acc_noise[(kind, s)] = np.array([per_bits[bb][r] for r, bb in enumerate(b_use)])
-        acc_additive = np.array([additive_error_accuracy(p, sd, config.noise_repeats, splits, rng)
-                                 for sd in WRITE_ERROR_SD])
-        # at 8 bits, whose noise-free loss is ~0: how many pairings until the pairing noise costs <= tolerance
-        acc_more = pairing_noise_sweep(quantized[8], cost["zero_state_ei"][8]["counts"], sig_pair,
-                                       config.noise_repeats, splits, rng)
+
+        def noise():  # one checkpoint unit: its draws follow one another from the stream (seed, 3)
+            rng = _rng(seed, 3)
+            acc_noise = {}
+            for kind, sig in (("gain", sig_gain), ("pairing", sig_pair)):
+                for s in SCHEMES:
+                    per_bits = {}
+                    for b in sorted(set(b_use.tolist())):
+                        q = quantized[b]
+                        f = noise_factors(q, s, kind, sig, cost[s][b]["counts"], config.noise_repeats, rng)
+                        per_bits[b] = noisy_accuracy(q, s, f, splits)
+                    acc_noise[(kind, s)] = np.array([per_bits[bb][r] for r, bb in enumerate(b_use)])
+            acc_additive = np.array([additive_error_accuracy(p, sd, config.noise_repeats, splits, rng)
+                                     for sd in WRITE_ERROR_SD])
+            # at 8 bits, whose noise-free loss is ~0: how many pairings until the pairing noise costs <= tolerance
+            acc_more = pairing_noise_sweep(quantized[8], cost["zero_state_ei"][8]["counts"], sig_pair,
+                                           config.noise_repeats, splits, rng)
+            return acc_noise, acc_additive, acc_more
+
+        acc_noise, acc_additive, acc_more = checkpoint.unit("noise", noise)
         bar.advance()
 
         n_weights = p.W1[0].size + p.W2[0].size
         n_biases = p.b1[0].size + p.b2[0].size
         units = n_weights // splits.Xtr.shape[-1]
-        orng = _rng(seed, 4)
         Btr = splits.Xtr >= config.binary_threshold
         rows = np.arange(R)[:, None]
-        acc_equal = np.mean([one_shot_binary(Btr[rows, pick], splits.ytr[rows, pick], splits.Xte, splits.yte,
-                                             config.binary_threshold)
-                             for pick in (class_in_turn(splits.ytr, units, orng) for _ in range(config.one_shot_draws))],
-                            axis=0)
-        acc_all = one_shot_binary(Btr, splits.ytr, splits.Xte, splits.yte, config.binary_threshold)
+
+        def one_shot():  # a checkpoint unit, drawn from the stream (seed, 4)
+            orng = _rng(seed, 4)
+            picks = (class_in_turn(splits.ytr, units, orng) for _ in range(config.one_shot_draws))
+            equal = np.mean([one_shot_binary(Btr[rows, pick], splits.ytr[rows, pick], splits.Xte, splits.yte,
+                                             config.binary_threshold) for pick in picks], axis=0)
+            return equal, one_shot_binary(Btr, splits.ytr, splits.Xte, splits.yte, config.binary_threshold)
+
+        acc_equal, acc_all = checkpoint.unit("one_shot", one_shot)
         bar.advance()
 
     pair_a = _at_bits(pairings["reset_then_count"], need)

@@ -91,7 +91,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, model_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import IF, PoissonSource, SpikeSource
 from ..plasticity import BinaryBurst, BurstGatedBinary, Scatter
@@ -889,14 +889,36 @@ def forget_stats(f: dict, config: Config, theta: float) -> dict:
 
 # --------------------------------------------------------------------------- the experiment
 
+def _part_rng(seed: int, *key) -> np.random.Generator:
+    """The generator of one part of the run, keyed by the seed and the part (numpy SeedSequence):
+    a part's numbers do not depend on which parts ran before it (each part is a checkpoint unit)."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), *key]))
+
+
+def _rate_id(rate: float) -> int:
+    """A part's stream key for a rate (mHz)."""
+    return int(round(rate * 1000))
+
+
+def _unit(key: str, compute, rules):
+    """``compute()`` as a checkpoint unit (hebblab run --checkpoint-every; hebblab resume); the
+    rule objects it returns under "rules" (which a unit cannot hold) are rebuilt by ``rules()``."""
+    def plain():
+        value = compute()
+        value.pop("rules", None)
+        return value
+    return {**checkpoint.unit(key, plain), "rules": rules()}
+
+
 def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
-    rng = np.random.default_rng(seed)
+    unit = checkpoint.unit
     rule = BinaryBurst(burst=config.burst)
     theta = rule.theta
     balanced = BinaryBurst.balanced_at(config.use_rate_hz, dt=FINE_DT, burst=config.burst)
+    gating_rules = lambda: {"binary_burst": BinaryBurst(burst=config.burst), "burst_gated": gated_rule(config)}  # noqa: E731
     with progress_bar(progress, 6, "binary-burst") as bar:
         # 1. the threshold of an IF neuron for a burst
-        scan = threshold_scan(config)
+        scan = unit("threshold_scan", lambda: threshold_scan(config))
         bar.advance()
 
         # 2-3. one-burst writes against lag and noise, with the anti-causal control; the layers'
@@ -905,29 +927,39 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         rules = {(v, nz): BinaryBurst(burst=config.burst, a_minus=(rule if v == "default" else balanced).a_minus,
                                       noise=None if nz == "none" else Scatter(nz))
                  for v in ("default", "balanced") for nz in NOISES}
-        writes = write_runs(rules, config, lags * ms, layer_pairing_counts(rng, config), rng)
+
+        def writing():
+            rng = _part_rng(seed, 1)
+            return write_runs(rules, config, lags * ms, layer_pairing_counts(rng, config), rng)
+        writes = unit("writes", writing)
         bar.advance()
         sds = np.unique(np.round(np.concatenate([np.linspace(0, config.sd_max, config.n_sd), [config.perturbation]]), 6))
-        rob = robustness(writes[("default", "none")]["layer"],
-                         {nz: writes[("default", nz)]["layer"] for nz in ("pairing", "synapse")}, sds, rng, config,
-                         theta)
+        rob = unit("robustness", lambda: robustness(writes[("default", "none")]["layer"],
+                                                    {nz: writes[("default", nz)]["layer"] for nz in ("pairing", "synapse")},
+                                                    sds, _part_rng(seed, 2), config, theta))
         bar.advance()
 
         # 4-5. ongoing use at each rate: four rules on the same spikes
         uses = {}
         for rate in sorted(config.use_rates_hz):
-            use = ongoing_use(config, rng, rate)
+            use = _unit(f"use/{rate!r}", lambda rate=rate: ongoing_use(config, _part_rng(seed, 3, _rate_id(rate)), rate),
+                        lambda rate=rate: use_rules(config, rate))
             uses[rate] = (use, {k: use_errors(use, use["final"][k], theta) for k in USE_RULES})
         bar.advance()
 
         # 6. forgetting against importance
-        f = forgetting(rule, config, rng)
+        f = unit("forgetting", lambda: forgetting(rule, config, _part_rng(seed, 4)))
         fst = forget_stats(f, config, theta)
         bar.advance()
 
         # 7. burst gating: flips under single-spike use, one-burst writes, burst-coded survival
-        gating = {"use": {rate: gating_use(config, rng, rate) for rate in sorted(config.gating_rates_hz)},
-                  "writes": gated_writes(config, rng), "survival": burst_coded_survival(config, rng)}
+        gating = {"use": {rate: _unit(f"gating/use/{rate!r}",
+                                      lambda rate=rate: gating_use(config, _part_rng(seed, 5, _rate_id(rate)), rate),
+                                      gating_rules)
+                          for rate in sorted(config.gating_rates_hz)},
+                  "writes": unit("gating/writes", lambda: gated_writes(config, _part_rng(seed, 6))),
+                  "survival": _unit("gating/survival", lambda: burst_coded_survival(config, _part_rng(seed, 7)),
+                                    gating_rules)}
         bar.advance()
 
     use_rate = next(r for r in uses if math.isclose(r, config.use_rate_hz))

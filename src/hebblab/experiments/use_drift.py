@@ -102,13 +102,14 @@ lower bound (:func:`hebblab.stats.censored`), never extrapolated.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Annotated
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import IF, PoissonSource
 from ..plasticity import BinaryBurst, BS2Hebbian3, PairSTDP, TwoStateStochastic
@@ -616,18 +617,24 @@ def clamped_runs(specs, config: Config, rate_hz: float, dt: float, seed: int, du
     network is built with the seed and the two populations first, so every rule sees the same
     trains. Returns, per spec, the measures of :func:`_sample` with ``"probe"``."""
     G, m = config.replicates, config.synapses_per_group
-    net = Network(dt=dt, seed=seed)
-    pre = net.add(PoissonSource(n=G * m, rate=rate_hz))
-    post = net.add(PoissonSource(n=G * m, rate=rate_hz))
-    probes = []
-    for name, n, kind, rule in specs:
-        probe = Probe(name, n, rule, kind, G)
-        syn = net.connect(pre, post, rule=rule, w=probe.initial(G * m, config, seed), connectivity="one_to_one")
-        probes.append((probe, syn))
-    times = sample_times(duration_s, config.first_sample_s, config.samples_per_decade,
-                         (config.use_period_s,) + tuple(extra_times))
-    per = _sample(net, probes, times, config)
-    for out, (probe, _) in zip(per, probes):
+    probes = [Probe(name, n, rule, kind, G) for name, n, kind, rule in specs]
+    initial = [probe.initial(G * m, config, seed) for probe in probes]  # also sets what each probe stored
+
+    def simulate():
+        net = Network(dt=dt, seed=seed)
+        pre = net.add(PoissonSource(n=G * m, rate=rate_hz))
+        post = net.add(PoissonSource(n=G * m, rate=rate_hz))
+        pairs = [(probe, net.connect(pre, post, rule=probe.rule, w=w0, connectivity="one_to_one"))
+                 for probe, w0 in zip(probes, initial)]
+        times = sample_times(duration_s, config.first_sample_s, config.samples_per_decade,
+                             (config.use_period_s,) + tuple(extra_times))
+        return _sample(net, pairs, times, config)
+
+    # a checkpoint unit (hebblab run --checkpoint-every; hebblab resume): the network depends on
+    # the config, the seed and these arguments only
+    what = repr((rate_hz, dt, duration_s, tuple(extra_times), [(name, n, kind, repr(rule)) for name, n, kind, rule in specs]))
+    per = checkpoint.unit("clamped/" + hashlib.sha256(what.encode()).hexdigest()[:20], simulate)
+    for out, probe in zip(per, probes):
         out["probe"] = probe
     return per
 
@@ -707,30 +714,38 @@ def layer_run(config: Config, seed: int, names=RULES) -> dict:
     The run stops early once every group of every rule has failed (silenced, ran away or
     saturated): nothing after a failure is measured. Returns per rule the measures, the rates in
     1-s bins, the output spikes and the summary."""
-    G, no = config.replicates, config.layer_out
+    G = config.replicates
     pre_idx, _ = layer_indices(config)
     probes = []
     for name in names:
         n = own_pairings(config)[name]
         probe = Probe(name, n, make_rule(name, n, config.rate_hz), "bits", G)
         probes.append((probe, probe.initial(pre_idx.size, config, seed + 29)))
-    cal = calibrate_thresholds(config, seed, [w0 for _, w0 in probes])
-    net, out = layer_network(config, seed, [(thr, p.rule, w0) for (p, w0), (thr, _) in zip(probes, cal)])
+    # two checkpoint units: the threshold calibration and the layer's run (its measures, its
+    # output spikes and final weights), each depending on the config and the seed only
+    cal = checkpoint.unit(f"layer/calibration/{','.join(names)}",
+                          lambda: calibrate_thresholds(config, seed, [w0 for _, w0 in probes]))
 
-    def all_failed(t, rows):
-        for (syn, mon), row in zip(out, rows):
-            _, silent, runaway = rate_failures(mon.steps, mon.i, config, DT, t)
-            sat = np.array([x["sat"] for x in row]).any(axis=0)
-            if not np.all(np.isfinite(silent) | np.isfinite(runaway) | sat):
-                return False
-        return True
+    def simulate():
+        net, out = layer_network(config, seed, [(thr, p.rule, w0) for (p, w0), (thr, _) in zip(probes, cal)])
 
-    times = sample_times(config.layer_s, config.first_sample_s, config.samples_per_decade)
-    per = _sample(net, [(p, syn) for (p, _), (syn, _) in zip(probes, out)], times, config, all_failed)
+        def all_failed(t, rows):
+            for (syn, mon), row in zip(out, rows):
+                _, silent, runaway = rate_failures(mon.steps, mon.i, config, DT, t)
+                sat = np.array([x["sat"] for x in row]).any(axis=0)
+                if not np.all(np.isfinite(silent) | np.isfinite(runaway) | sat):
+                    return False
+            return True
+
+        times = sample_times(config.layer_s, config.first_sample_s, config.samples_per_decade)
+        per = _sample(net, [(p, syn) for (p, _), (syn, _) in zip(probes, out)], times, config, all_failed)
+        return per, [(np.asarray(mon.steps), np.asarray(mon.i), np.asarray(syn.w, float)) for syn, mon in out]
+
+    per, after = checkpoint.unit(f"layer/run/{','.join(names)}", simulate)
     result = {}
-    for (probe, _), (syn, mon), m, (thr, cal_rate) in zip(probes, out, per, cal):
+    for (probe, _), (steps, idx, w), m, (thr, cal_rate) in zip(probes, after, per, cal):
         t = m["t"]
-        rate, silent_at, runaway_at = rate_failures(mon.steps, mon.i, config, DT, t[-1])
+        rate, silent_at, runaway_at = rate_failures(steps, idx, config, DT, t[-1])
         failed = m["sat"] | (t[:, None] >= np.minimum(silent_at, runaway_at)[None, :])
         s = summarize(m, config.layer_s, math.inf, failed=failed)
         res = s["life"]
@@ -742,8 +757,8 @@ def layer_run(config: Config, seed: int, names=RULES) -> dict:
                    "runaway_replicates": int(np.isfinite(runaway_at).sum()),
                    "first_failure_s": res["failure_s"], "simulated_s": float(t[-1])}
         result[probe.name] = dict(t=t, info=m["info"], info0=m["at0"]["info"], rate=rate, res=res, summary=summary,
-                                  spike_steps=np.asarray(mon.steps), spike_idx=np.asarray(mon.i),
-                                  w=np.asarray(syn.w, float), stored=probe.stored, threshold_read=probe.levels[2])
+                                  spike_steps=steps, spike_idx=idx, w=w, stored=probe.stored,
+                                  threshold_read=probe.levels[2])
     return result
 
 

@@ -93,7 +93,7 @@ import numpy as np
 from numba import njit, prange
 from pydantic import Field
 
-from .. import stats
+from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import BinaryBurst, TripletSTDP, calibrate_scatter
@@ -1572,9 +1572,11 @@ def run(config: Config, seed: int = 1, progress: bool = False) -> Result:
         bar.advance()
         grid = bits_grid(config, rates, models)
         bar.advance()
-        mc_table, by = mc_points(config, models, rates, seed, tables)
+        # the two simulated parts are checkpoint units (hebblab run --checkpoint-every; hebblab
+        # resume): each is seeded from the seed alone
+        mc_table, by = checkpoint.unit("monte_carlo", lambda: mc_points(config, models, rates, seed, tables))
         bar.advance()
-        loop_table, loop_head = closed_loop(config, models, rates, seed)
+        loop_table, loop_head = checkpoint.unit("closed_loop", lambda: closed_loop(config, models, rates, seed))
         bar.advance()
 
     n0 = n_reset(a, 0.0, 0.0)

@@ -23,7 +23,7 @@ against the rule's own slow reference on that protocol.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -59,7 +59,7 @@ class IF(Model):
 
     def __post_init__(self):
         n = self._n()
-        checks = {"threshold": lambda name, x: V.real(name, x, 0.0, self.THRESHOLD_MAX, low_open=True),
+        checks = {"threshold": lambda name, x: V.real(name, V.positive(name, x), 0.0, self.THRESHOLD_MAX, low_open=True),
                   "leak": lambda name, x: V.in_range(name, x, 0.0, 1.0),
                   "refractory": lambda name, x: V.non_negative_int(name, x, V.MAX_STEP)}
         for name, check in checks.items():

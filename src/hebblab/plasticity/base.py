@@ -60,7 +60,6 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
-from numpy.typing import ArrayLike
 
 from ..compile_mode import INLINE
 
