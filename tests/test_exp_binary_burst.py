@@ -295,11 +295,16 @@ def test_verdicts_state_the_capacity_cost_where_memory_capacity_ran(quick_run):
     mc = Result({"conditions": {"n_synapses": 1234, "coding_level": 1.0}, "lifetime_by_model": lt,
                  "snr_initial_by_model": {k: {"mean": 7.5, "ci95": [7.0, 8.0], "n": 3} for k in lt},
                  "burst_written_lifetime_fraction": {"f0": {"at_most": 0.13}},
-                 "burst_written_coding_levels": {"f0": 1.0}}, {}, [], {})
+                 "burst_written_coding_levels": {"f0": 1.0},
+                 "calcium_transition_probabilities": {
+                     "one_burst": {"down_to_up": {"mean": 0.0, "ci95": [0.0, 0.001], "n": 4000}},
+                     "potentiation_protocol": {"down_to_up": {"mean": 0.75, "ci95": [0.73, 0.76], "n": 4000}}}},
+                {}, [], {})
     joined = {v.claim: v for v in EXPERIMENTS["binary-burst"].verdicts(r, {"memory-capacity": mc})}
     for claim in ("one-burst", "immune"):
         c = joined[claim].conditions
         assert "N = 1,234" in c and "<= 1.00 later memories" in c and "f = 1: <= 0.130" in c, c
+        assert "CalciumBistable" in c and "two stable efficacies" in c and "75.0 [73.0, 76.0] %" in c, c
         assert joined[claim].verdict == alone[claim].verdict  # the cost is stated, it does not decide
     assert "N = 1,234" in joined["importance"].conditions
     # decide() passes the report's other results

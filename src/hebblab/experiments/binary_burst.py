@@ -2118,7 +2118,20 @@ def _capacity_cost(mc) -> str:
             f"the balanced BinaryBurst {F(lt['binary_burst_balanced'])} (SNR {F(s0['binary_burst_balanced'])}), against "
             f"the slower two-state synapse's {F(lt['two_state'])}, the cascade's {F(lt['cascade'])} and the Benna-Fusi "
             f"chain's {F(lt['benna_fusi'])}; the best burst-written lifetime as a fraction of the best slower one's, by "
-            f"coding level: {by_f}")
+            f"coding level: {by_f}" + _calcium_bistability(h))
+
+
+def _calcium_bistability(h) -> str:
+    """The calcium-based bistable synapse's transitions (memory-capacity), for the binary rows."""
+    cal = h.get("calcium_transition_probabilities")
+    if not cal:
+        return ""
+    F = stats.fmt
+    return (f". A calcium-based bistable synapse (CalciumBistable, Graupner & Brunel 2012 cortical fit: two stable "
+            f"efficacies, transitions driven by calcium crossing its thresholds) goes DOWN to UP in "
+            f"{F(cal['one_burst']['down_to_up'], 3, True)} of synapses after one burst of the article's kind, and in "
+            f"{F(cal['potentiation_protocol']['down_to_up'], 3, True)} after 30 pairings at +10 ms, 50 Hz: a binary "
+            "synapse, but not one written by one burst")
 
 
 
