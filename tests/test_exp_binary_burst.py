@@ -156,7 +156,7 @@ def _verdict(result, claim, others=None):
 
 
 GATING_KEYS = ("burst_gating", "burst_gated_write_probability", "burst_gated_flips_per_min_by_rate",
-               "binary_burst_flips_per_min_by_rate")
+               "binary_burst_flips_per_min_by_rate", "burst_gated_specificity")
 
 
 def _article_only(result):
@@ -233,53 +233,66 @@ def test_immune_verdict_every_branch(quick_run):
     assert _verdict(alt, "immune").verdict == "supported"
 
 
-def test_the_burst_gated_synapse_can_only_raise_a_row(quick_run):
-    """The claims are about "a binary synapse": each measured synapse is judged by the same
-    criterion and the row takes the better verdict; the article's synapse wins ties."""
+def test_the_burst_gated_synapse_is_judged_alike_and_never_decides(quick_run):
+    """The article's synapse decides both rows; the burst-gated synapse (the lab's own design) is
+    judged by the same criterion on its own paired specificity and its flips over the same period,
+    and its verdict is stated beside the deciding number (Verdict.note)."""
     _, r = quick_run("binary-burst")
-    assert "burst_gating" in r.headline
-    bad_article = _with(_with(r, "one_burst.specificity.pairing", _est(-0.1, 0.1)), "one_burst.specificity.synapse",
-                        _est(0.2, 0.4))
-    assert _verdict(_article_only(bad_article), "one-burst").verdict == "refuted"
-    wp = "burst_gated_write_probability"
-    great = _with(_with(_with(bad_article, f"{wp}.synapse", _est(0.96, 0.99)), f"{wp}.pairing", _est(0.95, 0.97)),
-                  f"{wp}.none", _est(0.99, 1.0))
+    assert "burst_gated_specificity" in r.headline
+    spec = r.get("burst_gated_specificity")
+    wp, fp = r.get("burst_gated_write_probability"), r.get("burst_gating.false_write_probability")
+    for nz in ("none", "synapse", "pairing"):  # the paired specificity is write minus false write
+        assert spec[nz]["mean"] == pytest.approx(wp[nz]["mean"] - fp[nz]["mean"], abs=1e-9)
+    assert fp["none"]["mean"] == 0 and fp["synapse"]["mean"] == 0  # an anti-causal burst only erases ...
+    assert fp["pairing"]["mean"] > 0.1  # ... except where pairing noise flips a depressing step's sign
+    sg = "burst_gated_specificity"
+    base = _verdict(r, "one-burst")
+    great = _with(_with(r, f"{sg}.synapse", _est(0.96, 0.99)), f"{sg}.pairing", _est(0.95, 0.97))
     v = _verdict(great, "one-burst")
-    assert v.verdict == "supported" and v.headline == f"{wp}.pairing"  # the smaller of the two noise models
-    assert "burst-gated" in v.label and "article's synapse alone: refuted" in v.criterion
-    middling = _with(_with(great, f"{wp}.synapse", _est(0.6, 0.7)), f"{wp}.pairing", _est(0.5, 0.6))
-    assert _verdict(middling, "one-burst").verdict == "qualified"
-    useless = _with(_with(great, f"{wp}.synapse", _est(0.1, 0.2)), f"{wp}.pairing", _est(0.1, 0.3))
-    v = _verdict(useless, "one-burst")
-    assert v.verdict == "refuted" and v.headline.startswith("one_burst.")  # a tie: the article's synapse shows
-    good_article = _with(_with(r, "one_burst.specificity.pairing", _est(0.96, 0.99)), "one_burst.specificity.synapse",
-                         _est(0.95, 0.98))
-    v = _verdict(_with(good_article, f"{wp}.synapse", _est(0.1, 0.2)), "one-burst")
-    assert v.verdict == "supported" and v.headline.startswith("one_burst.")  # a worse gated synapse cannot lower it
+    assert (v.verdict, v.headline) == (base.verdict, base.headline)  # never decides
+    assert v.note.startswith("a burst-gated synapse, by the same criterion: supported")
+    assert _verdict(_with(great, f"{sg}.pairing", _est(0.1, 0.3)), "one-burst").note.startswith(
+        "a burst-gated synapse, by the same criterion: qualified")
+    assert _verdict(_with(_with(r, f"{sg}.synapse", _est(0.1, 0.2)), f"{sg}.pairing", _est(0.1, 0.3)),
+                    "one-burst").note.startswith("a burst-gated synapse, by the same criterion: refuted")
     # immunity: the gated synapse on flips per minute x the period, by the same 5 % / 1 % thresholds
     minutes = r.get("burst_gating.use_period_s") / 60
     rates = list(r.get("burst_gated_flips_per_min_by_rate"))
-    keys = list(r.get("use.by_rate"))
-    art_bad = r
-    for k in keys:
-        art_bad = _with(art_bad, f"use.by_rate.{k}.flips.default", _est(0.3, 0.4))
-    assert _verdict(_article_only(art_bad), "immune").verdict == "refuted"
+    base = _verdict(r, "immune")
 
     def gated(values):
-        out = art_bad
+        out = r
         for k, e in zip(rates, values):
             out = _with(out, f"burst_gated_flips_per_min_by_rate.{k}", e)
         return out
 
     per_min = lambda frac: frac / minutes  # noqa: E731
     v = _verdict(gated([{"at_most": per_min(0.005)}] * len(rates)), "immune")
-    assert v.verdict == "supported" and v.headline == f"burst_gated_flips_per_min_by_rate.{rates[-1]}"
-    assert v.unit == "per min" and not v.percent
+    assert (v.verdict, v.headline) == (base.verdict, base.headline)
+    assert "same criterion over the same" in v.note and ": supported" in v.note
     v = _verdict(gated([{"at_most": per_min(0.005)}] * (len(rates) - 1) + [_est(per_min(0.01), per_min(0.03))]),
                  "immune")
-    assert v.verdict == "qualified"
+    assert ": qualified" in v.note and "5 % of its bits flip within about" in v.note
     v = _verdict(gated([_est(per_min(0.06), per_min(0.08))] * len(rates)), "immune")
-    assert v.verdict == "refuted" and v.headline.startswith("use.by_rate.")  # tie: the article's synapse shows
+    assert ": refuted" in v.note
+    # the note reaches the README's and the page's claims table
+    from hebblab.claims import decide
+    from hebblab.summary import claim_rows
+    rows = dict((c, n) for c, _, n, _ in claim_rows(decide({"binary-burst": r})))
+    one = next(n for c, n in rows.items() if "single burst" in c)
+    assert "; a burst-gated synapse, by the same criterion:" in one
+
+
+def test_a_gating_rate_with_a_decimal_point_is_a_valid_key(tmp_path):
+    from hebblab.claims import decide
+    exp = EXPERIMENTS["binary-burst"]
+    config = exp.make_config("quick", dict(replicates=2, write_synapses=40, n_patterns=10, use_s=4.0, use_synapses=40,
+                                           forget_s=20.0, forget_synapses=10, gating_synapses=40, gating_patterns=10,
+                                           use_rates_hz=(5.0, 10.0), gating_rates_hz=(10.0, 42.5)))
+    r = exp.run(config, seed=2)
+    assert set(r.get("burst_gated_flips_per_min_by_rate")) == {"10", "42p5"}
+    row = {x["id"]: x for x in decide({"binary-burst": r})}["immune"]
+    assert "42.5 Hz" in row["note"] and "42.5" in row["criterion"]
 
 
 def test_verdicts_state_the_capacity_cost_where_memory_capacity_ran(quick_run):
@@ -290,7 +303,7 @@ def test_verdicts_state_the_capacity_cost_where_memory_capacity_ran(quick_run):
     assert "not measured here" in alone["importance"].conditions
     from hebblab.experiments.base import Result
     lt = {k: {"mean": 10.0 + i, "ci95": [9.0 + i, 11.0 + i], "n": 3} for i, k in enumerate(
-        ("one_shot_bit", "burst_gated", "binary_burst_balanced", "two_state", "cascade", "benna_fusi"))}
+        ("one_shot_bit", "burst_gated", "binary_burst_balanced", "two_state", "cascade", "benna_fusi", "binary_burst"))}
     lt["one_shot_bit"] = {"at_most": 1.0}
     mc = Result({"conditions": {"n_synapses": 1234, "coding_level": 1.0}, "lifetime_by_model": lt,
                  "snr_initial_by_model": {k: {"mean": 7.5, "ci95": [7.0, 8.0], "n": 3} for k in lt},

@@ -75,7 +75,7 @@ def decide(results: dict) -> list[dict]:
         if v is not None:
             value = results[c.experiment].get(v.headline)
             row.update(verdict=v.verdict, headline=v.headline, value=point(value), criterion=v.criterion,
-                       conditions=v.conditions, display=value, label=v.label,
+                       conditions=v.conditions, display=value, label=v.label, note=v.note,
                        format=dict(unit=v.unit, percent=v.percent, digits=v.digits))
             if is_estimate(value):
                 row["ci95"] = list(value["ci95"])

@@ -45,6 +45,8 @@ def claim_rows(claims: list[dict]) -> list[tuple[str, str, str, str]]:
             f = row.get("format", {})
             text = fmt(row["display"], f.get("digits", 3), f.get("percent", False), f.get("unit", ""))
             number = f"{row.get('label') or row['headline']}: {text}"
+        if row.get("note"):  # beside the number, not deciding (Verdict.note)
+            number += f"; {row['note']}"
         out.append((row["claim"], row["verdict"], number, row["experiment"]))
     return out
 

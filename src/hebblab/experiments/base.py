@@ -201,6 +201,8 @@ class Verdict:
     ``criterion``: the rule, in words, by which that number gives the verdict.
     ``label``, ``unit``, ``percent``, ``digits``: how to show the deciding number where the
     experiment's ``summary`` does not declare it (as in :class:`Headline`).
+    ``note``: a short statement shown beside the deciding number (README and report page), e.g.
+    how a comparison synapse fares by the same criterion; it does not decide.
     """
 
     claim: str
@@ -212,6 +214,7 @@ class Verdict:
     unit: str = ""
     percent: bool = False
     digits: int = 3
+    note: str = ""
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
