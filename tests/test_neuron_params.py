@@ -193,3 +193,15 @@ def test_poisson_rates_drawn_per_neuron():
     assert np.array_equal(pop.rate, rates.astype(pop.rate.dtype))  # the state, in the network's precision
     with pytest.raises(ValueError, match="PoissonSource.rate"):
         hl.Network(dt=DT, seed=3).add(hl.PoissonSource(n=400, rate=hl.Normal(0.0, 5.0)))
+
+
+def test_per_neuron_parameters_are_in_the_memory_estimate_and_checked_before_any_draw(monkeypatch):
+    plain, varied = hl.LIF(n=1000), hl.LIF(n=1000, v_thresh=hl.Normal(-50 * mV, 1 * mV), tau_m=np.full(1000, 0.02))
+    extra = varied.state_bytes(np.float32) - plain.state_bytes(np.float32)
+    assert extra == 1000 * (2 * 24 + 14 * 8)  # two per-neuron values (array or draw) and the 14 packed rows
+    assert hl.IF(n=10, threshold=np.ones(10)).state_bytes(np.float32) - hl.IF(n=10).state_bytes(np.float32) == 10 * (24 + 24)
+    drawn = []
+    monkeypatch.setattr(hl.Normal, "sample", lambda self, *a: drawn.append(1))
+    with pytest.raises(ValueError, match="GiB"):
+        hl.Network(dt=DT, seed=1).add(hl.LIF(n=2**31 - 1, v_thresh=hl.Normal(-50 * mV, 1 * mV)))
+    assert not drawn  # refused on the estimate, before n values were drawn

@@ -432,11 +432,12 @@ class Network:
         if not isinstance(model, Model):
             raise TypeError(f"add.model must be a population model such as hl.LIF(...) (got {type(model).__name__})")
         check_model_class(type(model))
-        model = model.resolve(self.seed, STREAM_NEURON + 64 * len(self.populations))  # distributions, per neuron
-        model.validate_dt(self.dt)
+        # the estimate first (it counts parameters still to be drawn), then the draws
         refuse_if_too_big(f"add: {type(model).__name__}(n={model.n})'s state "
                           f"({model.state_bytes(self.dtype) / max(model.n, 1):.0f} bytes per neuron)",
                           model.state_bytes(self.dtype))
+        model = model.resolve(self.seed, STREAM_NEURON + 64 * len(self.populations))  # distributions, per neuron
+        model.validate_dt(self.dt)
         pop = Population(self, model, len(self.populations))
         self.populations.append(pop)
         return pop

@@ -71,9 +71,17 @@ class Model:
 
     def state_bytes(self, dtype: DTypeLike) -> float:
         """Bytes a population of this model allocates (estimated before allocating): the state
-        rows (built in float64, stored in ``dtype``), the integer rows and the spike buffer."""
+        rows (built in float64, stored in ``dtype``), the integer rows, the spike buffer, and per
+        parameter given per neuron (an array, or a distribution still to be drawn) its n values,
+        the draw's temporaries and its row of the packed parameters."""
         itemsize = np.dtype(dtype).itemsize
-        return float(self.n) * (len(self.float_vars) * (8 + itemsize) + 8 * len(self.int_vars) + 8)
+        per = sum(1 for k in self.per_neuron_params if self._per_neuron_value(getattr(self, k)))
+        return float(self.n) * (len(self.float_vars) * (8 + itemsize) + 8 * len(self.int_vars) + 8 + 24 * per)
+
+    @staticmethod
+    def _per_neuron_value(value) -> bool:
+        from ..distributions import Normal, Uniform
+        return isinstance(value, (Uniform, Normal)) or (value is not None and np.ndim(value) > 0)
 
     def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         """Return ``(S, I, E, C)`` for a fresh population."""
@@ -94,6 +102,10 @@ class Model:
     def per_neuron(self) -> bool:
         """Whether any parameter holds one value per neuron (the kernels then read them per neuron)."""
         return any(np.ndim(getattr(self, k)) > 0 for k in self.per_neuron_params if getattr(self, k) is not None)
+
+    def given_per_neuron(self) -> bool:
+        """Whether any parameter is per neuron, or a distribution to be drawn per neuron."""
+        return any(self._per_neuron_value(getattr(self, k)) for k in self.per_neuron_params)
 
     def resolve(self, seed: int, stream: int) -> "Model":
         """This model with every parameter given as a distribution drawn, one value per neuron,

@@ -25,6 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 from numba import njit
+from numpy.typing import DTypeLike
 
 from .. import _validate as V
 from ..distributions import Normal, Uniform
@@ -75,6 +76,10 @@ class IF(Model):
     def drawn_values(self, name: str, values: np.ndarray) -> np.ndarray:
         """Refractory periods drawn from a distribution are rounded to whole cycles."""
         return np.round(values) if name == "refractory" else values
+
+    def state_bytes(self, dtype: DTypeLike) -> float:
+        """The base estimate, plus the packed per-neuron parameters (3 rows of n) where any is per neuron."""
+        return super().state_bytes(dtype) + (24.0 * self.n if self.given_per_neuron() else 0.0)
 
     def init_state(self, dt: float, seed: int, stream: int) -> ModelState:
         return (np.zeros((2, self.n)), np.zeros((1, self.n), np.int64), np.zeros((1, 0), np.int64),
