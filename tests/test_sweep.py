@@ -126,9 +126,9 @@ def test_plot_refuses_what_it_cannot_draw(tmp_path):
     assert r.exit_code == 0, r.output
 
 
-def _point_processes(ancestor):
-    """PIDs of running point processes (``python -m hebblab.sweep``) descended from ``ancestor``
-    (so that no other sweep on the machine is touched)."""
+def _descendants(ancestor, wanted):
+    """PIDs of running processes descended from ``ancestor`` whose command line (bytes, NUL
+    separated) ``wanted`` accepts (so that no other process on the machine is touched)."""
     import os
 
     def parent(pid):
@@ -141,16 +141,21 @@ def _point_processes(ancestor):
     for d in os.listdir("/proc"):
         if d.isdigit():
             try:
-                cmd = open(f"/proc/{d}/cmdline", "rb").read().split(b"\0")
+                cmd = open(f"/proc/{d}/cmdline", "rb").read()
             except OSError:
                 continue
-            if b"-m" in cmd and b"hebblab.sweep" in cmd:
+            if wanted(cmd):
                 p = int(d)
                 while p > 1 and p != ancestor:
                     p = parent(p)
                 if p == ancestor:
                     pids.append(int(d))
     return pids
+
+
+def _point_processes(ancestor):
+    """PIDs of running point processes (``python -m hebblab.sweep``) below ``ancestor``."""
+    return _descendants(ancestor, lambda cmd: b"-m" in cmd.split(b"\0") and b"hebblab.sweep" in cmd.split(b"\0"))
 
 
 def _sweep_with_a_running_point(tmp_path):
@@ -245,30 +250,7 @@ def test_summarize_gives_the_mean_and_a_95_percent_t_interval_over_seeds():
 
 def _dask_workers(ancestor):
     """PIDs of the LocalCluster's worker processes (spawned by multiprocessing) below ``ancestor``."""
-    import os
-
-    def parent(pid):
-        try:
-            return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            return 0
-
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            cmd = open(f"/proc/{d}/cmdline", "rb").read()
-        except OSError:
-            continue
-        if b"multiprocessing" not in cmd or b"resource_tracker" in cmd:
-            continue
-        p = int(d)
-        while p > 1 and p != ancestor:
-            p = parent(p)
-        if p == ancestor:
-            found.append(int(d))
-    return found
+    return _descendants(ancestor, lambda cmd: b"multiprocessing" in cmd and b"resource_tracker" not in cmd)
 
 
 @pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="finds the workers' processes in /proc")
