@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -561,14 +562,14 @@ class Network:
         self.poisson_inputs.append(drive)
         return drive
 
-    def save(self, path: str | os.PathLike, compress: bool = False) -> None:
+    def save(self, path: str | os.PathLike, compress: bool = False) -> Path:
         """Write the whole network, its parameters and its complete state, to one file (npz: a zip of
         ``network.json`` and ``.npy`` arrays; docs/save-format.md), atomically; returns the path.
         ``hebblab.load(path)`` gives it back, and running it on continues this run bit for bit."""
         from .io.netfile import save
         return save(self, path, compress)
 
-    def injection_arrays(self, pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def injection_arrays(self, pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """All pending injections of ``pop`` as sorted arrays (steps, idx, rows, values, add)."""
         if not pop.injections:
             z = np.zeros(0, np.int64)

@@ -213,3 +213,10 @@ def normal_zig_pair_nb(seed, stream, a, b):
     iz, hz = _zig_value(h >> _S32)
     z2 = hz * _ZW[iz] if abs(hz) < _ZK[iz] else _zig_slow(seed, stream, a, b, iz, hz, 1 << 20)
     return z1, z2
+
+
+def part_generator(seed: int, *keys: int) -> np.random.Generator:
+    """A numpy Generator for one part of an experiment, keyed by ``(seed, *keys)`` (numpy's
+    SeedSequence): parts keyed differently draw independent numbers, and a part's numbers do
+    not depend on which parts ran before it (what checkpoint units rely on)."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), *map(int, keys)]))

@@ -119,6 +119,7 @@ from ..network import Network
 from ..neurons import IF, SpikeSource
 from ..plasticity import BinaryBurst, TwoStateStochastic
 from ..plasticity.scatter import Scatter
+from ..rng import part_generator
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, progress_bar, register_experiment
 
@@ -350,7 +351,7 @@ def per_decade_theory(f: float) -> float:
 
 def _rng(seed: int, *keys: int) -> np.random.Generator:
     """A generator keyed by (seed, purpose, index...): numpy SeedSequence, no collisions across seeds."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), *map(int, keys)]))
+    return part_generator(seed, *keys)
 
 
 def _net_seed(seed: int, *keys: int) -> int:

@@ -74,6 +74,7 @@ from pydantic import Field
 from .. import checkpoint, stats
 from .. import fixed_order as F
 from ..plasticity import calibrate_scatter
+from ..rng import part_generator
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 from .write_cost import TRIPLET_LABELS, TripletFit, n_reset, pairing_rates
@@ -123,7 +124,7 @@ class Splits(NamedTuple):
 
 
 def _rng(seed: int, stream: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(stream)]))
+    return part_generator(seed, stream)
 
 
 def digits_splits(replicates: int, test_fraction: float, seed: int) -> Splits:

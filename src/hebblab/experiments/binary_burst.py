@@ -95,6 +95,7 @@ from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import IF, PoissonSource, SpikeSource
 from ..plasticity import BinaryBurst, BurstGatedBinary, Scatter
+from ..rng import part_generator
 from ..units import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
@@ -902,9 +903,8 @@ def forget_stats(f: dict, config: Config, theta: float) -> dict:
 # --------------------------------------------------------------------------- the experiment
 
 def _part_rng(seed: int, *key) -> np.random.Generator:
-    """The generator of one part of the run, keyed by the seed and the part (numpy SeedSequence):
-    a part's numbers do not depend on which parts ran before it (each part is a checkpoint unit)."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), *key]))
+    """The generator of one part of the run (each part is a checkpoint unit)."""
+    return part_generator(seed, *key)
 
 
 def _rate_id(rate: float) -> int:
@@ -2142,7 +2142,6 @@ def _calcium_bistability(h) -> str:
             f"{F(cal['one_burst']['down_to_up'], 3, True)} of synapses after one burst of the article's kind, and in "
             f"{F(cal['potentiation_protocol']['down_to_up'], 3, True)} after 30 pairings at +10 ms, 50 Hz: a binary "
             "synapse, but not one written by one burst")
-
 
 
 #: what each figure shows and which claim of the article it tests (the report's captions)

@@ -22,7 +22,6 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import DTypeLike
 
-
 from .. import _validate as V
 
 #: What ``Model.init_state`` returns: ``(S, I, E, C)`` (module docstring).

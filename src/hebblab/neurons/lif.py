@@ -158,7 +158,6 @@ class LIF(Model):
                 raise ValueError(f"{o}.v_thresh{at} must be > v_reset{at} = {float(np.broadcast_to(vr, (n,))[i])!r} "
                                  f"(got {float(np.broadcast_to(vt, (n,))[i])!r})")
 
-
     def state_bytes(self, dtype: DTypeLike) -> float:
         """The base estimate, plus the packed per-neuron parameters (NQ rows of n) where any is per neuron."""
         return super().state_bytes(dtype) + (8.0 * NQ * self.n if self.given_per_neuron() else 0.0)
