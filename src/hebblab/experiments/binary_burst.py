@@ -2122,8 +2122,10 @@ def _capacity_cost(mc) -> str:
     return (f". Capacity cost (memory-capacity: a stream of independent balanced memories into N = "
             f"{c['n_synapses']:,} synapses, coding level {c['coding_level']:g}, no write noise): a bit written fully by "
             f"one event keeps its memory for {F(lt['one_shot_bit'])} later memories (initial SNR "
-            f"{F(s0['one_shot_bit'])}), the article's BinaryBurst (default a-) {F(lt['binary_burst'])} (its causal "
-            f"burst outweighs the anti-causal one, so every bit fills with 1), the burst-gated synapse "
+            f"{F(s0['one_shot_bit'])}), the article's BinaryBurst (default a-) {F(lt['binary_burst'])}"
+            + (" (its causal burst outweighs the anti-causal one, so every bit fills with 1)"
+               if stats.is_bound(lt["binary_burst"]) and stats.point(lt["binary_burst"]) <= 0 else "")
+            + f", the burst-gated synapse "
             f"{F(lt['burst_gated'])} (SNR {F(s0['burst_gated'])}), "
             f"the balanced BinaryBurst {F(lt['binary_burst_balanced'])} (SNR {F(s0['binary_burst_balanced'])}), against "
             f"the slower two-state synapse's {F(lt['two_state'])}, the cascade's {F(lt['cascade'])} and the Benna-Fusi "
@@ -2137,11 +2139,13 @@ def _calcium_bistability(h) -> str:
     if not cal:
         return ""
     F = stats.fmt
+    one = cal["one_burst"]["down_to_up"]
+    words = ("a binary synapse, but not one written by one burst" if one["ci95"][1] < 0.5 else
+             "a binary synapse that one burst writes in at least some synapses")
     return (f". A calcium-based bistable synapse (CalciumBistable, Graupner & Brunel 2012 cortical fit: two stable "
             f"efficacies, transitions driven by calcium crossing its thresholds) goes DOWN to UP in "
-            f"{F(cal['one_burst']['down_to_up'], 3, True)} of synapses after one burst of the article's kind, and in "
-            f"{F(cal['potentiation_protocol']['down_to_up'], 3, True)} after 30 pairings at +10 ms, 50 Hz: a binary "
-            "synapse, but not one written by one burst")
+            f"{F(one, 3, True)} of synapses after one burst of the article's kind, and in "
+            f"{F(cal['potentiation_protocol']['down_to_up'], 3, True)} after 30 pairings at +10 ms, 50 Hz: {words}")
 
 
 #: what each figure shows and which claim of the article it tests (the report's captions)

@@ -665,15 +665,18 @@ def finding(result: Result) -> str:
             f"{h['two_state_headline_lifetime_theory']:.3g}). The burst-gated synapse (a burst pairing moves its hidden "
             f"weight by 0.3, so a strongly stored 1 needs several erasing bursts) starts at {f(s0['burst_gated'])} and "
             f"lasts {f(lt['burst_gated'])}; the balanced BinaryBurst lasts {f(lt['binary_burst_balanced'])}, the "
-            f"default BinaryBurst none ({f(lt['binary_burst'])}: its causal burst, +0.21, outweighs the anti-causal "
-            f"one, -0.09, so every bit fills with 1). The cascade lasts {f(lt['cascade'])} and the Benna-Fusi chain "
+            + (f"default BinaryBurst none ({f(lt['binary_burst'])}: its causal burst, +0.21, outweighs the anti-causal "
+               f"one, -0.09, so every bit fills with 1)" if stats.is_bound(lt["binary_burst"])
+               and stats.point(lt["binary_burst"]) <= 0 else f"default BinaryBurst {f(lt['binary_burst'])}")
+            + f". The cascade lasts {f(lt['cascade'])} and the Benna-Fusi chain "
             f"{f(lt['benna_fusi'])} memories; slopes of log SNR against log age: cascade "
             f"{f(casc) if casc else 'not fitted'} (its exact mean field "
             f"{h.get('cascade_mean_field_exponent', float('nan')):.2f}; Fusi, Drew & Abbott's 1/t is the limit of many "
             f"states), Benna-Fusi {f(h['benna_fusi_exponent']) if 'benna_fusi_exponent' in h else 'not fitted'} "
             f"(theory -0.5). The longest-lived burst-written synapse keeps a memory for this fraction of the "
             f"longest-lived slower synapse's lifetime, by coding level: {by_f}. The calcium-based bistable synapse "
-            f"switches from DOWN to UP in {f(cal, percent=True)} of one-burst pairings: it does not learn in one burst. "
+            f"switches from DOWN to UP in {f(cal, percent=True)} of one-burst pairings"
+            + (": it does not learn in one burst. " if cal["ci95"][1] < 0.5 else ". ") +
             f"Conditions: candidate events without write noise, memories independent and balanced.")
 
 
