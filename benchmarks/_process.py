@@ -25,6 +25,19 @@ import subprocess
 import time
 
 
+def si_floats(fn):
+    """Run a benchmark's hebblab side inside ``hebblab.units.assume_si()``: like its peers' scripts,
+    it holds its numbers as SI floats (hebblab's public API otherwise asks for units)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from hebblab.units import assume_si
+        with assume_si():
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 def _cpu_ticks() -> tuple[int, int] | None:
     """(busy, steal) clock ticks of all CPUs since boot, or None where /proc/stat is missing."""
     try:

@@ -25,12 +25,17 @@ import json
 import statistics
 import subprocess
 import sys
+import os
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import si_floats  # noqa: E402  (shared with the other benchmark scripts)
 
 WORKER = """
 import json, sys, time
 from hebblab.networks import brunel_stdp_network
 variant, threads, duration = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 
+@si_floats
 def build():
     if variant != "drive":
         net, exc, inh, ee = brunel_stdp_network(plastic=(variant == "plastic"), seed=1, threads=threads)
@@ -55,6 +60,7 @@ print(json.dumps({"wall": wall, "rate_hz": len(mon.t) / (exc.n * duration)}))
 """
 
 
+@si_floats
 def run(variant: str, threads: int, duration: float) -> dict:
     out = subprocess.run([sys.executable, "-c", WORKER, variant, str(threads), str(duration)], capture_output=True,
                          text=True, check=True)

@@ -20,6 +20,10 @@ import platform
 import time
 
 import numpy as np
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import si_floats  # noqa: E402  (shared with the other benchmark scripts)
 
 
 DTYPE = "float64"
@@ -29,6 +33,7 @@ def events(spike_idx, out_degree):
     return int(out_degree[spike_idx].sum())
 
 
+@si_floats
 def bench_file(path, cycles):
     from hebblab.io import bs2
     imp = bs2.load(path)
@@ -46,6 +51,7 @@ def bench_file(path, cycles):
           f"{dt:.3f} s: {cycles / dt:.3g} cycles/s, {len(mon.i)} spikes, {ev} synapse events ({ev / dt:.3g}/s)")
 
 
+@si_floats
 def bench_grid(n, per_neuron, frac_h3, cycles, threads, potentiation="auto", rule="bs2-cycle-hebbian3"):
     import hebblab as hl
     from hebblab.neurons.bs2_neuron import ALWAYS, BS2Neuron, IF_

@@ -19,8 +19,13 @@ import os
 import time
 
 import hebblab as hl
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import si_floats  # noqa: E402  (shared with the other benchmark scripts)
 
 
+@si_floats
 def run(rule, duration: float) -> tuple[float, float, int]:
     net = hl.Network(dt=0.1 * hl.ms, seed=1)
     src = net.add(hl.PoissonSource(n=1000, rate=10.0))

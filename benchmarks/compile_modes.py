@@ -23,6 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import si_floats  # noqa: E402  (shared with the other benchmark scripts)
+
 HERE = Path(__file__).resolve().parent
 
 CHILD = r"""
@@ -31,11 +34,13 @@ sys.path.insert(0, {tests!r})
 import numpy as np
 name, repeats = {name!r}, {repeats}
 
+@si_floats
 def song():
     from hebblab.networks import build_network
     net, _, neuron, syn = build_network(seed=1)
     return net, syn, 100.0
 
+@si_floats
 def recurrent():
     from hebblab.networks import recurrent_network
     net, neurons, rec = recurrent_network(k=100, stdp=True, seed=1)
@@ -64,6 +69,7 @@ print(json.dumps(dict(compile_s=compile_s, simulate_s=best, weights=hashlib.sha2
 """
 
 
+@si_floats
 def run(name: str, mode: str, repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, HEBBLAB_COMPILE=mode, HEBBLAB_CACHE=str(Path(tmp) / "hebblab"),

@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _process import run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
+from _process import si_floats, run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
 
 LEVELS = 2**14  # the write-cost grid hebblab bench uses: one level step of 1 / (LEVELS - 1)
 SIGMA = 4.87  # per-pairing noise (the calibrated pairing scatter's order of magnitude)
@@ -35,6 +35,7 @@ def step_size(pairings: int) -> float:
     return 1.0 / (LEVELS - 1) / pairings
 
 
+@si_floats
 def worker_hebblab(n_syn: int, pairings: int, threads: int) -> dict:
     import numba
     import numpy as np

@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _process import run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
+from _process import si_floats, run_json, thread_list  # noqa: E402  (shared with the other benchmark scripts)
 
 N = 10_000
 MS, MV = 1e-3, 1e-3
@@ -71,6 +71,7 @@ def _children_peak_mb(fn) -> float:
     return peak[0]
 
 
+@si_floats
 def worker_hebblab(k: int, stdp: bool, duration: float, threads: int, index: str = "compact",
                    potentiation: str = "auto") -> dict:
     t0 = time.perf_counter()
@@ -187,6 +188,7 @@ def worker_brian2_cython(k: int, stdp: bool, duration: float, threads: int) -> d
     return worker_brian2(k, stdp, duration, 1, target="cython")
 
 
+@si_floats
 def plain_loop_events_per_s(k: int, rows: int = 100_000, seed: int = 0) -> float:
     """Events per second of issue 4's yardstick, "a plain compiled loop over random targets", on
     one core, measured now (best of three): ``rows`` random rows of a random CSR matrix (N

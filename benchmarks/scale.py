@@ -19,7 +19,11 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _process import si_floats  # noqa: E402  (shared with the other benchmark scripts)
 
+
+@si_floats
 def worker(n_syn: float, sim: float) -> dict:
     import numpy as np
 

@@ -21,11 +21,12 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _process import run_json  # noqa: E402  (shared with the other benchmark scripts)
+from _process import si_floats, run_json  # noqa: E402  (shared with the other benchmark scripts)
 
 PEERS = ("brian2-cpp", "brian2-cython", "nest")
 
 
+@si_floats
 def worker_hebblab(duration: float) -> dict:
     t0 = time.perf_counter()
     import numpy as np

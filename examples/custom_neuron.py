@@ -22,7 +22,7 @@ check_model(Izhikevich(n=5), drive_w=4.0)
 print("check_model: passed")
 
 net = hl.Network(dt=0.1 * hl.ms, seed=3)
-drive = net.add(hl.PoissonSource(n=200, rate=20.0))
+drive = net.add(hl.PoissonSource(n=200, rate=20 * hl.Hz))
 kinds = {"regular spiking": Izhikevich(n=20), "fast spiking": Izhikevich(n=20, a=0.1, d=2.0)}
 pops = {name: net.add(model) for name, model in kinds.items()}
 traces, rasters = {}, {}
@@ -30,7 +30,7 @@ for name, pop in pops.items():
     net.connect(drive, pop, w=0.8, connectivity=hl.FixedProbability(0.5))
     traces[name] = net.monitor(pop, "v", every=0.1 * hl.ms, indices=[0])
     rasters[name] = net.monitor(pop)
-net.run(args.duration)
+net.run(args.duration * hl.second)
 
 fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
 for k, name in enumerate(pops):

@@ -21,7 +21,7 @@ args = options(__doc__, 2.0, "ei_network.png")
 net = hl.Network(dt=0.1 * hl.ms, seed=2)
 lif = dict(tau_m=20 * hl.ms, v_rest=-70 * hl.mV, v_thresh=-50 * hl.mV, v_reset=-60 * hl.mV, t_ref=2 * hl.ms,
            tau_e=5 * hl.ms, tau_i=10 * hl.ms)
-drive = net.add(hl.PoissonSource(n=1000, rate=10.0))
+drive = net.add(hl.PoissonSource(n=1000, rate=10 * hl.Hz))
 exc = net.add(hl.LIF(n=800, **lif))
 inh = net.add(hl.LIF(n=200, **lif))
 for pop in (exc, inh):
@@ -34,7 +34,7 @@ net.connect(exc, inh, w=1.0 * hl.mV, delay=1.5 * hl.ms, connectivity=hl.FixedPro
 for pop in (exc, inh):
     net.connect(inh, pop, w=-4.0 * hl.mV, delay=1.5 * hl.ms, connectivity=hl.FixedProbability(0.1))
 mon_e, mon_i = net.monitor(exc), net.monitor(inh)
-net.run(args.duration, progress=True)
+net.run(args.duration * hl.second, progress=True)
 
 rate_e, rate_i = len(mon_e) / 800 / args.duration, len(mon_i) / 200 / args.duration
 print(f"rates: excitatory {rate_e:.1f} Hz, inhibitory {rate_i:.1f} Hz; E->E weight mean "

@@ -26,6 +26,7 @@ class Izhikevich(Model):
     input_mode: ClassVar = "signed"                     # a spike adds the signed weight ...
     input_rows: ClassVar = (ISYN, ISYN)                 # ... to this row
     kernel_module: ClassVar[str] = "izhikevich"
+    param_units: ClassVar[dict] = {"tau_s": "second"}  # a, b, c, d are in the model's own mV and ms
 
     def init_state(self, dt, seed, stream):
         S = np.zeros((3, self.n))

@@ -20,14 +20,14 @@ from _common import options, save  # noqa: E402
 args = options(__doc__, 100.0, "song_abbott.png")
 GMAX = 0.01
 net = hl.Network(dt=0.1 * hl.ms, seed=1)
-inputs = net.add(hl.PoissonSource(n=1000, rate=15.0))
+inputs = net.add(hl.PoissonSource(n=1000, rate=15 * hl.Hz))
 neuron = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * hl.ms, v_rest=-74 * hl.mV, v_thresh=-54 * hl.mV,
                         v_reset=-60 * hl.mV, e_e=0 * hl.mV, tau_e=5 * hl.ms, t_ref=0.0))
 stdp = hl.rules.PairSTDP(a_plus=0.01 * GMAX, a_minus=0.0105 * GMAX, tau_plus=20 * hl.ms, tau_minus=20 * hl.ms,
                          w_max=GMAX)
 syn = net.connect(inputs, neuron, rule=stdp, w=hl.Uniform(0.0, GMAX))
 spikes = net.monitor(neuron)
-net.run(args.duration, progress=True)
+net.run(args.duration * hl.second, progress=True)
 
 w = syn.w / GMAX
 rate = len(spikes) / args.duration

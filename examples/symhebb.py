@@ -19,6 +19,7 @@ class SymmetricHebb(Rule):
 
     rule_name: ClassVar[str] = "symmetric-hebb"
     kernel_module: ClassVar[str] = "symhebb"      # this module
+    param_units: ClassVar[dict] = {"tau": "second"}  # tau=20 * hl.ms; a bare number is refused
 
     def bounds(self):
         return 0.0, self.w_max

@@ -21,6 +21,7 @@ class VoltageHebb(Rule):
 
     rule_name: ClassVar[str] = "voltage-hebb"
     kernel_module: ClassVar[str] = "vhebb"        # this module
+    param_units: ClassVar[dict] = {"a": "1/volt", "theta": "volt", "tau": "second"}
     reads_post: ClassVar[tuple] = ("v",)          # the pieces receive vpost = (post v,)
 
     def bounds(self):

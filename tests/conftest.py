@@ -9,6 +9,28 @@ import numpy as np
 import pytest
 
 
+from hebblab import units as _units  # noqa: E402  (after HEBBLAB_COMPILE is set)
+
+# Most tests build networks from SI floats (their oracles are written in SI), some at import or in
+# parametrize lists: the whole session reads bare numbers as SI (hl.units.assume_si). Tests marked
+# ``units`` (tests/test_units.py) see the public default, where a bare number for a dimensioned
+# parameter is an error; examples/, the guide's and the README's code, and every script a test runs
+# in a subprocess see it too, as users run them.
+_units._ASSUME_SI.set(True)
+
+
+@pytest.fixture(autouse=True)
+def _public_units_default(request):
+    if not request.node.get_closest_marker("units"):
+        yield
+        return
+    token = _units._ASSUME_SI.set(False)
+    try:
+        yield
+    finally:
+        _units._ASSUME_SI.reset(token)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)

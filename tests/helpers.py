@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 
 import hebblab as hl
+from hebblab import si
 
-DT = 0.1 * hl.ms
+DT = 0.1 * si.ms
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

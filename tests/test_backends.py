@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import BinaryBurst, PairSTDP, Scatter, TripletSTDP, TwoStateStochastic
 
 from helpers import DT, drive
@@ -26,28 +27,28 @@ def mixed_network(backend, seed=5, duration=0.2, dtype=np.float64, threads=1):
     net = hl.Network(dt=DT, seed=seed, backend=backend, dtype=dtype, threads=threads)
     poisson = net.add(hl.PoissonSource(n=40, rate=np.linspace(5, 80, 40)))
     explicit = net.add(hl.SpikeSource(n=3, times=[0.01, 0.02, 0.05, 0.051, 0.15], indices=[0, 1, 2, 0, 1]))
-    cond = net.add(hl.LIF(n=5, synapse="conductance", tau_m=10 * hl.ms, v_rest=-70 * hl.mV, t_ref=1 * hl.ms))
-    curr = net.add(hl.LIF(n=4, tau_m=15 * hl.ms, tau_e=3 * hl.ms, v_thresh=-55 * hl.mV))
+    cond = net.add(hl.LIF(n=5, synapse="conductance", tau_m=10 * si.ms, v_rest=-70 * si.mV, t_ref=1 * si.ms))
+    curr = net.add(hl.LIF(n=4, tau_m=15 * si.ms, tau_e=3 * si.ms, v_thresh=-55 * si.mV))
     ifn = net.add(hl.IF(n=3, leak=0.1, refractory=2))
-    dlt = net.add(hl.LIF(n=4, synapse="delta", v_rest=0.0, v_reset=5 * hl.mV, v_thresh=20 * hl.mV, t_ref=1 * hl.ms))
+    dlt = net.add(hl.LIF(n=4, synapse="delta", v_rest=0.0, v_reset=5 * si.mV, v_thresh=20 * si.mV, t_ref=1 * si.ms))
     noisy = PairSTDP(a_plus=0.02, a_minus=0.021, w_max=0.2, noise=(Scatter("pairing", 0.5, 0.5), Scatter("synapse", 0.3, 0.3)))
     p1 = net.connect(poisson, cond, rule=noisy, w=hl.Uniform(0.0, 0.2))
-    p2 = net.connect(poisson, curr, rule=TripletSTDP(a3_plus=0.01, a2_minus=0.01, w_max=20 * hl.mV),
-                     w=hl.Uniform(0, 20 * hl.mV), delay=1.5 * hl.ms, connectivity=hl.FixedProbability(0.5))
-    p3 = net.connect(explicit, curr, w=-5 * hl.mV, delay=0.3 * hl.ms)
-    p4 = net.connect(cond, curr, rule=PairSTDP(a_plus=0.5 * hl.mV, a_minus=0.5 * hl.mV, w_max=10 * hl.mV, mu=1.0,
-                                               pairing="nearest-pre-centred"), w=5 * hl.mV)
+    p2 = net.connect(poisson, curr, rule=TripletSTDP(a3_plus=0.01, a2_minus=0.01, w_max=20 * si.mV),
+                     w=hl.Uniform(0, 20 * si.mV), delay=1.5 * si.ms, connectivity=hl.FixedProbability(0.5))
+    p3 = net.connect(explicit, curr, w=-5 * si.mV, delay=0.3 * si.ms)
+    p4 = net.connect(cond, curr, rule=PairSTDP(a_plus=0.5 * si.mV, a_minus=0.5 * si.mV, w_max=10 * si.mV, mu=1.0,
+                                               pairing="nearest-pre-centred"), w=5 * si.mV)
     p5 = net.connect(poisson, ifn, rule=BinaryBurst(), w=hl.Uniform(0, 0.4), connectivity=hl.FixedProbability(0.3))
     p6 = net.connect(curr, cond, rule=TwoStateStochastic(q=0.5), w=0.0, connectivity=(np.array([0, 1, 3]), np.array([4, 2, 0])))
     p7 = net.connect(ifn, ifn, rule=hl.rules.BS2Hebbian3(), w=0.5, connectivity=hl.FixedProbability(1.0, allow_self=False))
-    net.connect(poisson, dlt, w=hl.Uniform(-1 * hl.mV, 2 * hl.mV), delay=1 * hl.ms)
-    net.poisson_input(dlt, n=1000, rate=10.0, weight=0.2 * hl.mV, target="v_in")
-    net.poisson_input(curr, n=300, rate=40.0, weight=1 * hl.mV, target="g_e")
+    net.connect(poisson, dlt, w=hl.Uniform(-1 * si.mV, 2 * si.mV), delay=1 * si.ms)
+    net.poisson_input(dlt, n=1000, rate=10.0, weight=0.2 * si.mV, target="v_in")
+    net.poisson_input(curr, n=300, rate=40.0, weight=1 * si.mV, target="g_e")
     net.poisson_input(ifn, n=20, rate=80.0, weight=0.05, target="charge")
-    net.inject(curr, [0.05, 0.1], [1, 2], [20 * hl.mV, 30 * hl.mV])
+    net.inject(curr, [0.05, 0.1], [1, 2], [20 * si.mV, 30 * si.mV])
     net.inject(ifn, [0.03], [1], [2.0], kind="voltage")
     mons = [net.monitor(p) for p in (poisson, cond, curr, ifn, dlt)]
-    states = [net.monitor(cond, "v", every=0.5 * hl.ms), net.monitor(p2, "w", every=2 * hl.ms),
+    states = [net.monitor(cond, "v", every=0.5 * si.ms), net.monitor(p2, "w", every=2 * si.ms),
               net.monitor(ifn, "charge", every=DT, indices=[0, 2])]
     net.run(duration / 2)
     net.run(duration / 2)
@@ -79,8 +80,8 @@ def test_float32_weights_run_and_agree_roughly():
 def song_like(seed, backend="numba"):
     net = hl.Network(dt=DT, seed=seed, backend=backend)
     inp = net.add(hl.PoissonSource(n=50, rate=20.0))
-    out = net.add(hl.LIF(n=2, synapse="conductance", tau_m=10 * hl.ms, v_rest=-74 * hl.mV, v_thresh=-54 * hl.mV,
-                         v_reset=-60 * hl.mV, t_ref=0.0))
+    out = net.add(hl.LIF(n=2, synapse="conductance", tau_m=10 * si.ms, v_rest=-74 * si.mV, v_thresh=-54 * si.mV,
+                         v_reset=-60 * si.mV, t_ref=0.0))
     syn = net.connect(inp, out, rule=PairSTDP(a_plus=0.005, a_minus=0.00525, w_max=0.05), w=hl.Uniform(0, 0.05))
     return net, syn, net.monitor(out)
 

@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import BinaryBurst
 
 from helpers import drive
 
-ISI = 5 * hl.ms
-LAG = 2 * hl.ms
+ISI = 5 * si.ms
+LAG = 2 * si.ms
 
 
 def burst(t0, n=5, isi=ISI):
@@ -26,7 +27,7 @@ def test_one_burst_of_five_causal_pairings_sets_the_bit():
     assert w == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("lag", [0.0, 1 * hl.ms, 2 * hl.ms, 5 * hl.ms])
+@pytest.mark.parametrize("lag", [0.0, 1 * si.ms, 2 * si.ms, 5 * si.ms])
 def test_a_single_pairing_does_not_set_the_bit(lag):
     rule = BinaryBurst()
     w = drive(rule, [[0.1]], [[0.1 + lag]], 0.0).w[0]
@@ -58,7 +59,7 @@ def test_importance_counts_depression_events_to_forget():
 def test_learned_bit_gates_a_burst_into_an_if_neuron(readout):
     """Teach with one burst of causal pairings, then a burst alone fires the target iff learned."""
     rule = BinaryBurst(readout=readout)
-    dt = 1 * hl.ms
+    dt = 1 * si.ms
     results = {}
     for learn in (False, True):
         net = hl.Network(dt=dt, seed=0)
@@ -83,7 +84,7 @@ def test_learned_bit_gates_a_burst_into_an_if_neuron(readout):
 def _drift_simulated(rule, rate, seed, n=2000, groups=10, duration=20.0, w0=0.5):
     """Mean dw/dt of each of ``groups`` independent groups of synapses, independent Poisson pre
     and post at ``rate`` (engine run)."""
-    net = hl.Network(dt=0.1 * hl.ms, seed=seed, dtype=np.float64, threads=1)  # one thread: faster on a shared machine
+    net = hl.Network(dt=0.1 * si.ms, seed=seed, dtype=np.float64, threads=1)  # one thread: faster on a shared machine
     pre = net.add(hl.PoissonSource(n=n, rate=rate))
     post = net.add(hl.PoissonSource(n=n, rate=rate))
     syn = net.connect(pre, post, rule=rule, w=w0, connectivity="one_to_one")

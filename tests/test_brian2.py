@@ -12,7 +12,7 @@ post spikes (where the two orderings of events are a convention).
 import numpy as np
 import pytest
 
-import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import PairSTDP
 
 from helpers import DT, drive
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.peers
 
 N, DURATION = 25, 5.0
 GMAX = 0.01
-TAU = 20 * hl.ms
+TAU = 20 * si.ms
 
 
 def trains(seed):
@@ -59,7 +59,7 @@ def brian2_weights(pre, post, w0, d_pre, d_post, delay=0.0):
     return np.array(S.w[:])
 
 
-@pytest.mark.parametrize("delay", [0.0, 1.5 * hl.ms])
+@pytest.mark.parametrize("delay", [0.0, 1.5 * si.ms])
 def test_same_weights_as_brian2_stdp_example(delay):
     pre, post = trains(7)
     if delay:  # keep arrivals off the post steps too

@@ -33,23 +33,24 @@ import pytest
 from scipy.signal import lfilter
 
 import hebblab as hl
+from hebblab import si
 from hebblab.contract import ContractError
 from hebblab.plasticity import Clopath2010
 from hebblab.testing import check_rule
 
-DT = 0.1 * hl.ms
-MV = hl.mV
+DT = 0.1 * si.ms
+MV = si.mV
 # the paper's neuron (Clopath et al. 2010, the authors' aEIF.m): C = 281 pF, g_L = 30 nS, E_L = -70.6 mV,
 # after-depolarisation I_sp = 400 pA (tau_z = 40 ms), spike-triggered adaptation b = 80.5 pA (tau_w = 144 ms),
 # voltage right after the 2-ms spike E_L + 21.1 mV, threshold right after a spike V_T,max = -30.4 mV
-TAU_M = 281.0 / 30.0 * hl.ms
-ADP, TAU_Z = 400.0 / 30.0 * MV, 40 * hl.ms
-ADAPT, TAU_W = 80.5 / 30.0 * MV, 144 * hl.ms
+TAU_M = 281.0 / 30.0 * si.ms
+ADP, TAU_Z = 400.0 / 30.0 * MV, 40 * si.ms
+ADAPT, TAU_W = 80.5 / 30.0 * MV, 144 * si.ms
 
 
 def paper_lif(n, **kw):
     """A LIF as close to the paper's neuron as a LIF gets (see pairing_network)."""
-    args = dict(tau_m=TAU_M, v_rest=-70.6 * MV, v_reset=-49.5 * MV, v_thresh=-30.4 * MV, t_ref=2 * hl.ms,
+    args = dict(tau_m=TAU_M, v_rest=-70.6 * MV, v_reset=-49.5 * MV, v_thresh=-30.4 * MV, t_ref=2 * si.ms,
                 tau_e=TAU_Z, tau_i=TAU_W)
     return hl.LIF(n=n, **{**args, **kw})
 
@@ -134,7 +135,7 @@ def test_compiled_rule_matches_an_independent_numpy_integration():
 
 
 FREQUENCIES = (0.1, 10.0, 20.0, 40.0, 50.0)
-LAG = 10 * hl.ms
+LAG = 10 * si.ms
 
 
 def frequency_dependence():

@@ -23,8 +23,8 @@ NETWORK = textwrap.dedent("""
     import hebblab as hl
 
     def network():
-        net = hl.Network(dt=1e-4, seed=3, dtype=np.float64)
-        src = net.add(hl.PoissonSource(n=30, rate=np.linspace(5, 60, 30)))
+        net = hl.Network(dt=0.1 * hl.ms, seed=3, dtype=np.float64)
+        src = net.add(hl.PoissonSource(n=30, rate=np.linspace(5, 60, 30) * hl.Hz))
         lif = net.add(hl.LIF(n=4, synapse="conductance", tau_m=10 * hl.ms, t_ref=1 * hl.ms))
         ifn = net.add(hl.IF(n=3, leak=0.1, refractory=2))
         pair = net.connect(src, lif, rule=hl.rules.PairSTDP(a_plus=0.02, a_minus=0.021, w_max=0.2),
@@ -33,9 +33,9 @@ NETWORK = textwrap.dedent("""
                            w=hl.Uniform(0.0, 0.5), delay=0.5 * hl.ms)
         dlt = net.add(hl.LIF(n=3, synapse="delta", v_rest=0.0, v_reset=0.0, v_thresh=20 * hl.mV))
         net.connect(src, dlt, w=0.5 * hl.mV, delay=1 * hl.ms)
-        net.poisson_input(dlt, n=1000, rate=10.0, weight=0.2 * hl.mV, target="v_in")
+        net.poisson_input(dlt, n=1000, rate=10 * hl.Hz, weight=0.2 * hl.mV, target="v_in")
         mon = net.monitor(lif)
-        net.run(0.3)
+        net.run(0.3 * hl.second)
         return dict(pair=pair.w.tolist(), trip=trip.w.tolist(), steps=mon.steps.tolist(), i=mon.i.tolist(),
                     v=lif.v.tolist(), v_delta=dlt.v.tolist())
 """)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import Scatter
 from hebblab.testing import check_model, check_rule
 
@@ -71,9 +72,9 @@ def test_registered_rule_conforms(rule, thorough):
 
 
 @pytest.mark.parametrize("model, kw", [
-    (hl.LIF(n=6), dict(drive_w=3 * hl.mV)),
-    (hl.LIF(n=5, synapse="conductance", t_ref=1 * hl.ms), dict(drive_w=0.05)),
-    (hl.LIF(n=5, synapse="delta", v_rest=0.0, v_reset=0.0, v_thresh=20 * hl.mV, t_ref=2 * hl.ms), dict(drive_w=4 * hl.mV)),
+    (hl.LIF(n=6), dict(drive_w=3 * si.mV)),
+    (hl.LIF(n=5, synapse="conductance", t_ref=1 * si.ms), dict(drive_w=0.05)),
+    (hl.LIF(n=5, synapse="delta", v_rest=0.0, v_reset=0.0, v_thresh=20 * si.mV, t_ref=2 * si.ms), dict(drive_w=4 * si.mV)),
     (hl.IF(n=4, leak=0.1, refractory=2), dict(dt=1e-3, drive_w=0.3)),
     (hl.PoissonSource(n=7, rate=np.linspace(5, 80, 7)), {}),
     (hl.SpikeSource(n=3, times=[0.01, 0.02, 0.021], indices=[2, 0, 1]), {}),

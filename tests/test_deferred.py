@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.networks import recurrent_network
 from hebblab.plasticity import RULES, PairSTDP, Scatter
 
@@ -61,7 +62,7 @@ def _fast_posts(potentiation, threads, ring, sweep, rule, w=None):
     post_t = np.flatnonzero(rng.random((20, 10000)) < 150 * DT)
     pre = net.add(hl.SpikeSource(n=30, times=(pre_t % 10000) * DT, indices=pre_t // 10000))
     post = net.add(hl.SpikeSource(n=20, times=(post_t % 10000) * DT, indices=post_t // 10000))
-    proj = net.connect(pre, post, rule=rule, w=hl.Uniform(0.2, 0.8) if w is None else w, delay=0.5 * hl.ms)
+    proj = net.connect(pre, post, rule=rule, w=hl.Uniform(0.2, 0.8) if w is None else w, delay=0.5 * si.ms)
     net.run(0.4, threads=threads)
     net.run(0.6, threads=threads)
     return proj
@@ -85,12 +86,12 @@ def test_overflowing_rings_give_the_eager_weights(rule, ring, sweep, threads):
 
 def test_weight_monitor_keeps_projection_eager():
     net, neurons, rec = recurrent_network(n=500, k=20, seed=2)
-    mon = net.monitor(rec, "w", every=1 * hl.ms, indices=[0, 5, 9])
+    mon = net.monitor(rec, "w", every=1 * si.ms, indices=[0, 5, 9])
     net.run(0.05)
     assert not rec.deferred
     net2, _, rec2 = recurrent_network(n=500, k=20, seed=2)
     net2.potentiation = "eager"
-    mon2 = net2.monitor(rec2, "w", every=1 * hl.ms, indices=[0, 5, 9])
+    mon2 = net2.monitor(rec2, "w", every=1 * si.ms, indices=[0, 5, 9])
     net2.run(0.05)
     np.testing.assert_array_equal(mon.values, mon2.values)
 
@@ -128,8 +129,8 @@ def test_auto_defers_only_long_rows():
     for mode in ("auto", "deferred"):
         net = hl.Network(dt=DT, seed=2, dtype=np.float64, potentiation=mode)
         inp = net.add(hl.PoissonSource(n=200, rate=30.0))
-        out_pop = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * hl.ms, v_rest=-74 * hl.mV,
-                                 v_thresh=-54 * hl.mV, v_reset=-60 * hl.mV, t_ref=0.0))
+        out_pop = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * si.ms, v_rest=-74 * si.mV,
+                                 v_thresh=-54 * si.mV, v_reset=-60 * si.mV, t_ref=0.0))
         syn = net.connect(inp, out_pop, rule=PairSTDP(a_plus=0.005, a_minus=0.00525, w_max=0.05), w=hl.Uniform(0, 0.05))
         net.run(0.5)
         out[mode] = (syn.deferred, syn.w.copy())
@@ -189,7 +190,7 @@ def test_runs_cut_into_kernel_calls_settle_once_and_match(threads):
         post_t = np.flatnonzero(rng.random((20, 5000)) < 60 * DT)
         pre = net.add(hl.SpikeSource(n=30, times=(pre_t % 5000) * DT, indices=pre_t // 5000))
         post = net.add(hl.SpikeSource(n=20, times=(post_t % 5000) * DT, indices=post_t // 5000))
-        proj = net.connect(pre, post, rule=RULE_CASES[1], w=hl.Uniform(0.2, 0.8), delay=0.5 * hl.ms)
+        proj = net.connect(pre, post, rule=RULE_CASES[1], w=hl.Uniform(0.2, 0.8), delay=0.5 * si.ms)
         mon = SpikeMonitor(post, capacity=capacity)
         net.spike_monitors.append(mon)
         net.run(0.5, progress=progress, threads=threads)

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.backends import codegen
 
 from helpers import DT
 
-mV, ms = hl.mV, hl.ms
+mV, ms = si.mV, si.ms
 
 
 def delta_net(times, indices, n_src, w, connectivity, delay=0.0, backend="numba", n=None, **lif):

@@ -37,8 +37,8 @@ def in_subprocess(body: str) -> subprocess.CompletedProcess:
     code = textwrap.dedent("""
         import numpy as np
         import hebblab as hl
-        net = hl.Network(dt=1e-4, seed=1)
-        a = net.add(hl.PoissonSource(n=50, rate=50.0))
+        net = hl.Network(dt=0.1 * hl.ms, seed=1)
+        a = net.add(hl.PoissonSource(n=50, rate=50 * hl.Hz))
         b = net.add(hl.LIF(n=50))
     """) + textwrap.dedent(body)
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -51,7 +51,7 @@ def in_subprocess(body: str) -> subprocess.CompletedProcess:
 def test_tiny_connection_probability_runs_with_targets_in_range(p):
     r = in_subprocess(f"""
         proj = net.connect(a, b, w=0.001, connectivity=hl.FixedProbability({p!r}))
-        net.run(0.1)
+        net.run(0.1 * hl.second)
         post = proj.post_index
         assert post.size == 0 or (post.min() >= 0 and post.max() < 50), (post.min(), post.max())
         assert proj.indptr[-1] == post.size and np.all(np.diff(proj.indptr) >= 0)
@@ -68,7 +68,7 @@ def test_nan_explicit_index_is_refused_not_a_segfault():
         except ValueError as e:
             print("REFUSED", e)
         else:
-            net.run(0.1)
+            net.run(0.1 * hl.second)
             print("RAN")
     """)
     assert r.returncode == 0, (r.returncode, r.stderr[-2000:])

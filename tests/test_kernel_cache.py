@@ -49,11 +49,11 @@ RUN = textwrap.dedent('''
     import hebblab as hl
     out = []
     for backend in ("numba", "reference"):
-        net = hl.Network(dt=1e-3, seed=1, backend=backend)
-        pre = net.add(hl.SpikeSource(n=1, times=[0.01], indices=[0]))
-        post = net.add(hl.SpikeSource(n=1, times=[0.02, 0.03], indices=[0, 0]))
+        net = hl.Network(dt=1 * hl.ms, seed=1, backend=backend)
+        pre = net.add(hl.SpikeSource(n=1, times=[10] * hl.ms, indices=[0]))
+        post = net.add(hl.SpikeSource(n=1, times=[20, 30] * hl.ms, indices=[0, 0]))
         p = net.connect(pre, post, rule=Bump(), w=0.5)
-        net.run(0.05)
+        net.run(50 * hl.ms)
         out.append(float(p.w[0]))
     print(out[0], out[1])
 ''')
@@ -97,11 +97,11 @@ SMALL = textwrap.dedent('''
     import logging, sys
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     import hebblab as hl
-    net = hl.Network(dt=1e-3, seed=1)
-    pre = net.add(hl.SpikeSource(n=2, times=[0.01, 0.02], indices=[0, 1]))
-    post = net.add(hl.SpikeSource(n=2, times=[0.015, 0.03], indices=[1, 0]))
+    net = hl.Network(dt=1 * hl.ms, seed=1)
+    pre = net.add(hl.SpikeSource(n=2, times=[10, 20] * hl.ms, indices=[0, 1]))
+    post = net.add(hl.SpikeSource(n=2, times=[15, 30] * hl.ms, indices=[1, 0]))
     p = net.connect(pre, post, rule=hl.rules.PairSTDP(), w=0.5)
-    net.run(0.05)
+    net.run(50 * hl.ms)
     print(" ".join(repr(float(x)) for x in p.w))
 ''')
 

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 
 if importlib.util.find_spec("nest") is None:  # not imported here: NEST runs in its own process
     pytest.skip("nest-simulator is not installed (pip install -e '.[peers]')", allow_module_level=True)
@@ -98,7 +99,7 @@ def test_pair_stdp_equals_nest_including_coincidences(model, mu, delay_steps):
     w0 = 0.5
     got_nest = run_nest(model, dict(tau_plus=TAU_PLUS, **{"lambda": lam}, alpha=alpha, mu_plus=mu, mu_minus=mu,
                                     Wmax=1.0), {"tau_minus": TAU_MINUS}, pre, post, delay_steps, w0)
-    rule = hl.rules.PairSTDP(a_plus=lam, a_minus=alpha * lam, tau_plus=TAU_PLUS * hl.ms, tau_minus=TAU_MINUS * hl.ms,
+    rule = hl.rules.PairSTDP(a_plus=lam, a_minus=alpha * lam, tau_plus=TAU_PLUS * si.ms, tau_minus=TAU_MINUS * si.ms,
                              w_max=1.0, mu=mu, pairing=PAIR_MODELS[model], coincident="ignore")
     got = run_hebblab(rule, pre, post, delay_steps, w0)
     assert np.max(np.abs(got_nest - w0)) > 1e-3  # the trains changed the weights
@@ -114,8 +115,8 @@ def test_triplet_stdp_equals_nest_including_coincidences(delay_steps):
                         dict(tau_plus=TAU_PLUS, tau_plus_triplet=TAU_X, Aplus=a2p, Aplus_triplet=a3p, Aminus=a2m,
                              Aminus_triplet=a3m, Wmax=1.0),
                         {"tau_minus": TAU_MINUS, "tau_minus_triplet": TAU_Y}, pre, post, delay_steps, 0.5)
-    rule = hl.rules.TripletSTDP(a2_plus=a2p, a3_plus=a3p, a2_minus=a2m, a3_minus=a3m, tau_plus=TAU_PLUS * hl.ms,
-                                tau_x=TAU_X * hl.ms, tau_minus=TAU_MINUS * hl.ms, tau_y=TAU_Y * hl.ms, w_max=1.0,
+    rule = hl.rules.TripletSTDP(a2_plus=a2p, a3_plus=a3p, a2_minus=a2m, a3_minus=a3m, tau_plus=TAU_PLUS * si.ms,
+                                tau_x=TAU_X * si.ms, tau_minus=TAU_MINUS * si.ms, tau_y=TAU_Y * si.ms, w_max=1.0,
                                 coincident="ignore")
     got = run_hebblab(rule, pre, post, delay_steps, 0.5)
     assert np.max(np.abs(got_nest - 0.5)) > 1e-3
@@ -127,15 +128,15 @@ def test_same_step_order_at_a_bound_is_nests():
     depresses (found by review: the clipped result differs otherwise)."""
     pre, post = [np.array([150, 200])], [np.array([100, 200])]
     triplet = hl.rules.TripletSTDP(a2_plus=5e-3, a3_plus=6.2e-3, a2_minus=7e-3, a3_minus=2.3e-4, w_max=1.0,
-                                   tau_plus=TAU_PLUS * hl.ms, tau_x=TAU_X * hl.ms, tau_minus=TAU_MINUS * hl.ms,
-                                   tau_y=TAU_Y * hl.ms, coincident="ignore")
+                                   tau_plus=TAU_PLUS * si.ms, tau_x=TAU_X * si.ms, tau_minus=TAU_MINUS * si.ms,
+                                   tau_y=TAU_Y * si.ms, coincident="ignore")
     got_nest = run_nest("stdp_triplet_synapse",
                         dict(tau_plus=TAU_PLUS, tau_plus_triplet=TAU_X, Aplus=5e-3, Aplus_triplet=6.2e-3,
                              Aminus=7e-3, Aminus_triplet=2.3e-4, Wmax=1.0),
                         {"tau_minus": TAU_MINUS, "tau_minus_triplet": TAU_Y}, pre, post, 0, 0.004)
     np.testing.assert_allclose(run_hebblab(triplet, pre, post, 0, 0.004), got_nest, rtol=0, atol=1e-12)
-    pair = hl.rules.PairSTDP(a_plus=0.005, a_minus=0.007, tau_plus=TAU_PLUS * hl.ms,
-                             tau_minus=TAU_MINUS * hl.ms, coincident="ignore")
+    pair = hl.rules.PairSTDP(a_plus=0.005, a_minus=0.007, tau_plus=TAU_PLUS * si.ms,
+                             tau_minus=TAU_MINUS * si.ms, coincident="ignore")
     got_nest = run_nest("stdp_synapse", dict(tau_plus=TAU_PLUS, **{"lambda": 0.005}, alpha=1.4, mu_plus=0.0,
                                              mu_minus=0.0, Wmax=1.0), {"tau_minus": TAU_MINUS}, pre, post, 0, 0.004)
     np.testing.assert_allclose(run_hebblab(pair, pre, post, 0, 0.004), got_nest, rtol=0, atol=1e-12)
@@ -145,7 +146,7 @@ def test_the_default_convention_differs_from_nest_only_at_coincidences():
     """With coincident="causal" (Brian2's order) the weights differ from NEST's; on trains
     without same-step pairs they agree."""
     pre, post = trains(5, 0)
-    rule = hl.rules.PairSTDP(a_plus=0.002, a_minus=0.001, tau_plus=TAU_PLUS * hl.ms, tau_minus=TAU_MINUS * hl.ms)
+    rule = hl.rules.PairSTDP(a_plus=0.002, a_minus=0.001, tau_plus=TAU_PLUS * si.ms, tau_minus=TAU_MINUS * si.ms)
     params = dict(tau_plus=TAU_PLUS, **{"lambda": 0.002}, alpha=0.5, mu_plus=0.0, mu_minus=0.0, Wmax=1.0)
     got_nest = run_nest("stdp_synapse", params, {"tau_minus": TAU_MINUS}, pre, post, 0, 0.5)
     assert np.all((got_nest > 0) & (got_nest < 1))
@@ -176,7 +177,7 @@ def restricted_by_adjacency(pre_steps, post_steps, w0, a_plus, a_minus, tau_p, t
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_restricted_pairing_equals_the_adjacency_definition(seed):
     pre, post = trains(seed, 0)
-    rule = hl.rules.PairSTDP(a_plus=0.01, a_minus=0.0105, tau_plus=TAU_PLUS * hl.ms, tau_minus=TAU_MINUS * hl.ms,
+    rule = hl.rules.PairSTDP(a_plus=0.01, a_minus=0.0105, tau_plus=TAU_PLUS * si.ms, tau_minus=TAU_MINUS * si.ms,
                              pairing="nearest-restricted")
     dt = H * 1e-3
     net = hl.Network(dt=dt, seed=0, dtype=np.float64)

@@ -13,7 +13,7 @@ import pytest
 
 import hebblab as hl
 from hebblab.testing import check_model
-from hebblab.units import mV, ms
+from hebblab.si import mV, ms
 
 DT = 0.1 * ms
 

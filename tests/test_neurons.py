@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 
 from helpers import DT
 
@@ -21,9 +22,9 @@ def _allow_more_threads_than_cores(monkeypatch):
 def test_lif_membrane_constant_input_closed_form(dtype, rtol):
     """float64 state to rounding; the float32 default stays within float32 rounding over 1000
     steps (arithmetic inside a step is float64, and the leak damps the stored rounding errors)."""
-    tau_m, v_rest, drive_v = 20 * hl.ms, -70 * hl.mV, 15 * hl.mV
+    tau_m, v_rest, drive_v = 20 * si.ms, -70 * si.mV, 15 * si.mV
     net = hl.Network(dt=DT, seed=0, dtype=dtype)
-    pop = net.add(hl.LIF(n=1, tau_m=tau_m, v_rest=v_rest, v_thresh=-40 * hl.mV))
+    pop = net.add(hl.LIF(n=1, tau_m=tau_m, v_rest=v_rest, v_thresh=-40 * si.mV))
     assert pop.S.dtype == dtype
     net.inject(pop, times=[0.0], indices=[0], values=[drive_v])
     mon = net.monitor(pop, "v", every=DT)
@@ -34,7 +35,7 @@ def test_lif_membrane_constant_input_closed_form(dtype, rtol):
 
 def test_lif_current_synapse_closed_form():
     """A single jump w of I_e: v(t) - v_rest = w tau_e/(tau_e - tau_m) (e^{-t/tau_e} - e^{-t/tau_m})."""
-    tau_m, tau_e, w = 10 * hl.ms, 3 * hl.ms, 2 * hl.mV
+    tau_m, tau_e, w = 10 * si.ms, 3 * si.ms, 2 * si.mV
     net = hl.Network(dt=DT, seed=0, dtype=np.float64)
     src = net.add(hl.SpikeSource(n=1, times=[0.0], indices=[0]))
     pop = net.add(hl.LIF(n=1, tau_m=tau_m, tau_e=tau_e, v_rest=0.0, v_reset=-1.0, v_thresh=1.0))
@@ -47,7 +48,7 @@ def test_lif_current_synapse_closed_form():
 
 
 def test_lif_equal_time_constants_limit():
-    tau, w = 10 * hl.ms, 1 * hl.mV
+    tau, w = 10 * si.ms, 1 * si.mV
     net = hl.Network(dt=DT, seed=0, dtype=np.float64)
     src = net.add(hl.SpikeSource(n=1, times=[0.0], indices=[0]))
     pop = net.add(hl.LIF(n=1, tau_m=tau, tau_e=tau, v_rest=0.0, v_reset=-1.0, v_thresh=1.0))
@@ -60,9 +61,9 @@ def test_lif_equal_time_constants_limit():
 
 def test_lif_regular_firing_period_and_refractoriness():
     """Constant suprathreshold drive: ISI = t_ref + tau_m ln((v_inf - v_reset)/(v_inf - v_th))."""
-    tau_m, t_ref = 20 * hl.ms, 2 * hl.ms
-    v_rest, v_th, v_reset, drive_v = -70 * hl.mV, -50 * hl.mV, -70 * hl.mV, 25 * hl.mV
-    dt = 0.01 * hl.ms
+    tau_m, t_ref = 20 * si.ms, 2 * si.ms
+    v_rest, v_th, v_reset, drive_v = -70 * si.mV, -50 * si.mV, -70 * si.mV, 25 * si.mV
+    dt = 0.01 * si.ms
     net = hl.Network(dt=dt, seed=0)
     pop = net.add(hl.LIF(n=1, tau_m=tau_m, v_rest=v_rest, v_thresh=v_th, v_reset=v_reset, t_ref=t_ref))
     net.inject(pop, [0.0], [0], [drive_v])
@@ -78,12 +79,12 @@ def test_conductance_lif_converges_when_dt_halves():
     def final_v(dt):
         net = hl.Network(dt=dt, seed=0)
         src = net.add(hl.SpikeSource(n=1, times=[0.0, 0.004, 0.007], indices=[0, 0, 0]))
-        pop = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * hl.ms, tau_e=5 * hl.ms, v_thresh=0.0))
+        pop = net.add(hl.LIF(n=1, synapse="conductance", tau_m=10 * si.ms, tau_e=5 * si.ms, v_thresh=0.0))
         net.connect(src, pop, w=0.3)
-        mon = net.monitor(pop, "v", every=1 * hl.ms)
+        mon = net.monitor(pop, "v", every=1 * si.ms)
         net.run(0.03)
         return mon.values[:, 0]
-    v = [final_v(0.5 * hl.ms / 2 ** k) for k in range(6)]
+    v = [final_v(0.5 * si.ms / 2 ** k) for k in range(6)]
     errors = [np.max(np.abs(v[k] - v[-1])) for k in range(5)]
     assert errors[0] > errors[1] > errors[2] > errors[3] > errors[4]
     # first order in dt (the input onset is on the step grid), so each halving about halves it
@@ -156,7 +157,7 @@ def test_poisson_rate_change_between_runs():
 
 def test_spike_source_rejects_two_spikes_in_one_step():
     with pytest.raises(ValueError, match="two spikes"):
-        net = hl.Network(dt=1 * hl.ms, seed=0)
+        net = hl.Network(dt=1 * si.ms, seed=0)
         net.add(hl.SpikeSource(n=1, times=[0.0101, 0.0102], indices=[0, 0]))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import hebblab as hl
+from hebblab import si
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -107,11 +108,11 @@ def test_the_public_api_has_type_hints_that_resolve():
 
 @pytest.fixture(scope="module")
 def small_net():
-    net = hl.Network(dt=0.1 * hl.ms, seed=1, backend="reference")
+    net = hl.Network(dt=0.1 * si.ms, seed=1, backend="reference")
     pre = net.add(hl.SpikeSource(n=2, times=[0.010, 0.020], indices=[0, 1]))
     post = net.add(hl.LIF(n=3))
     syn = net.connect(pre, post, rule=hl.rules.PairSTDP(a_plus=0.01, a_minus=0.0105), w=0.5)
-    sp, st, wm = net.monitor(pre), net.monitor(post, "v", every=1 * hl.ms), net.monitor(syn, "w", every=5 * hl.ms)
+    sp, st, wm = net.monitor(pre), net.monitor(post, "v", every=1 * si.ms), net.monitor(syn, "w", every=5 * si.ms)
     net.run(0.03)
     return net, sp, st, wm
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import PairSTDP
 from hebblab.plasticity.pair_stdp import CAUSAL_MODULE
 from hebblab.plasticity.scatter import Scatter
@@ -48,12 +49,12 @@ def rules():
 def run(module, potentiation, seed):
     net = hl.Network(dt=1e-4, seed=seed, dtype=np.float64, potentiation=potentiation)
     src = net.add(hl.PoissonSource(n=40, rate=np.linspace(5, 80, 40)))
-    out = net.add(hl.LIF(n=6, synapse="conductance", tau_m=10 * hl.ms, t_ref=1 * hl.ms))
+    out = net.add(hl.LIF(n=6, synapse="conductance", tau_m=10 * si.ms, t_ref=1 * si.ms))
     projs = []
     for k, rule in enumerate(rules()):
         if module is not None:
             object.__setattr__(rule, "kernel_module", module)
-        projs.append(net.connect(src, out, rule=rule, w=hl.Uniform(0.0, 0.2), delay=0.5 * k * hl.ms))
+        projs.append(net.connect(src, out, rule=rule, w=hl.Uniform(0.0, 0.2), delay=0.5 * k * si.ms))
     mon = net.monitor(out)
     net.run(0.4)
     return [p.w.copy() for p in projs], mon.steps.copy()

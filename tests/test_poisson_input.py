@@ -15,13 +15,14 @@ import pytest
 from scipy import stats
 
 import hebblab as hl
+from hebblab import si
 from hebblab.backends import codegen
 from hebblab.poisson_input import TAIL, _count, binomial_table, guide_table
 from hebblab.rng import hash3_nb, hash4_nb, hash_last_nb
 
 from helpers import DT
 
-mV, ms = hl.mV, hl.ms
+mV, ms = si.mV, si.ms
 
 
 @pytest.fixture(autouse=True)
@@ -337,7 +338,8 @@ def test_n_that_would_overflow_with_the_weight_is_refused_naming_n():
 def test_valid_values_are_normalised():
     net, src, lif, delta = _net()
     drive = net.poisson_input(lif, n=np.int64(12), rate=np.float32(20.0), weight=1, target="g_i")
-    assert (type(drive.n), type(drive.rate), type(drive.weight)) == (int, float, float)
+    # Python numbers, not numpy scalars (the rate is marked as hebblab's own SI value: a float subclass)
+    assert (type(drive.n), type(drive.rate), type(drive.weight)) == (int, hl.units.SIFloat, float)
     drive.n = 30.0
     assert drive.n == 30 and isinstance(drive.n, int)
     assert drive.row == lif.model.float_vars.index("g_i") and "PoissonInput 0" in repr(drive)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import BinaryBurst, PairSTDP, Scatter, TripletSTDP, TwoStateStochastic
 
 from helpers import DT, drive, poisson_train
@@ -27,13 +28,13 @@ RULES = {
     "gutig-mu0.3": PairSTDP(a_plus=0.03, a_minus=0.03, mu=0.3, pairing="nearest-pre-centred"),
     "van-rossum": PairSTDP.van_rossum(a_plus=0.02, a_minus=0.05),
     "triplet-visual-minimal": TripletSTDP(a3_plus=0.05, a2_minus=0.03),
-    "triplet-full": TripletSTDP(a2_plus=5e-3, a3_plus=6.2e-3, a2_minus=7e-3, a3_minus=2.3e-3, tau_y=125 * hl.ms),
+    "triplet-full": TripletSTDP(a2_plus=5e-3, a3_plus=6.2e-3, a2_minus=7e-3, a3_minus=2.3e-3, tau_y=125 * si.ms),
     "binary-burst": BinaryBurst(),
 }
 
 
 @pytest.mark.parametrize("name", list(RULES))
-@pytest.mark.parametrize("delay", [0.0, 2.5 * hl.ms])
+@pytest.mark.parametrize("delay", [0.0, 2.5 * si.ms])
 def test_rule_matches_reference_on_poisson_trains(name, delay, rng):
     rule = RULES[name]
     pre, post = random_trains(rng)
@@ -63,7 +64,7 @@ def test_combined_noise_matches_reference(rng):
 
 
 def test_two_state_matches_reference(rng):
-    rule = TwoStateStochastic(q=0.4, window_plus=15 * hl.ms, window_minus=25 * hl.ms)
+    rule = TwoStateStochastic(q=0.4, window_plus=15 * si.ms, window_minus=25 * si.ms)
     pre, post = random_trains(rng, rate_pre=30, rate_post=30)
     for w0 in (0.0, 1.0):
         proj = drive(rule, pre, post, w0, seed=9)
@@ -93,10 +94,10 @@ def test_same_step_pre_and_post_is_a_causal_pair_with_zero_lag():
 def test_same_step_with_delay_pairs_at_arrival():
     rule = PairSTDP(a_plus=0.01, a_minus=0.02)
     # pre at 0.1 arrives at 0.105: the post at 0.105 is then a zero-lag causal partner
-    w = drive(rule, [[0.1]], [[0.105]], 0.5, delay=5 * hl.ms).w
+    w = drive(rule, [[0.1]], [[0.105]], 0.5, delay=5 * si.ms).w
     np.testing.assert_allclose(w, [0.51])
     # post at 0.102 comes before the arrival: dt = 0.102 - 0.105 = -3 ms
-    w = drive(rule, [[0.1]], [[0.102]], 0.5, delay=5 * hl.ms).w
+    w = drive(rule, [[0.1]], [[0.102]], 0.5, delay=5 * si.ms).w
     np.testing.assert_allclose(w, [0.5 - 0.02 * np.exp(-3 / 33.7)])
 
 

@@ -90,7 +90,7 @@ def test_saved_network_continues_bit_for_bit_in_a_new_process(tmp_path):
         import sys
         for backend, threads in (("numba", 1), ("numba", 2), ("reference", None)):
             net = hl.load(sys.argv[1], backend=backend)
-            net.run({T2 - T1!r}, threads=threads)
+            net.run({T2 - T1!r} * hl.second, threads=threads)
             np.savez(f"{{sys.argv[2]}}/{{backend}}-{{threads}}.npz", **result(net))
     ''')
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),

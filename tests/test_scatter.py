@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import PairSTDP, Scatter, calibrate_scatter
 from hebblab.plasticity.scatter import BI_POO_LTD_BIN, BI_POO_LTP_BIN, _exp_moments, calibrate_side
 
@@ -26,7 +26,7 @@ W0 = 0.5
 
 def simulate(kind, side, seed=11):
     (low, high), mean, sd, _ = BI_POO_LTP_BIN if side == "ltp" else BI_POO_LTD_BIN
-    tau = 16.8 * hl.ms if side == "ltp" else 33.7 * hl.ms
+    tau = 16.8 * si.ms if side == "ltp" else 33.7 * si.ms
     m1, _ = _exp_moments(low, high, tau)
     step = abs(mean) / 100 * W0 / (60 * m1)  # mean total change = the digitized bin's mean
     rng = np.random.default_rng(seed)
@@ -90,7 +90,7 @@ def test_each_side_is_calibrated_on_its_own(kind):
     calibrated (its SD below the window's spread over the bin) leaves the other side's value as it is.
     Closed form written here for the LTP side: sigma_s^2 = (SD^2 + m^2) / E[W^2] - 1 with
     E[W^2] / m^2 = m2 / m1^2 for dt uniform on (0, 10] ms, tau 16.8 ms."""
-    tau_p, tau_m = 16.8 * hl.ms, 33.7 * hl.ms
+    tau_p, tau_m = 16.8 * si.ms, 33.7 * si.ms
     both = calibrate_scatter(kind)
     assert calibrate_side(kind, 60, tau_p, BI_POO_LTP_BIN) == both[0]
     assert calibrate_side(kind, 60, tau_m, BI_POO_LTD_BIN) == both[1]
@@ -122,14 +122,14 @@ def numpy_protocol(rng, kind, sigma, bin_ms, amp, tau_ms, floor, n, n_pairings=6
 def test_calibration_to_a_fitted_window_and_floor_reproduces_the_bin_sd(kind, seed):
     """Bins, amplitudes (not those of the bin means) and a floor as arguments: a numpy simulation of
     the protocol (written here) has the bins' SD within 4 standard errors (20 batches of 10,000)."""
-    ltp = ((0.0, 10 * hl.ms), 50.0, 33.0, 14)
-    ltd = ((-25 * hl.ms, -3 * hl.ms), -20.0, 13.0, 13)
+    ltp = ((0.0, 10 * si.ms), 50.0, 33.0, 14)
+    ltd = ((-25 * si.ms, -3 * si.ms), -20.0, 13.0, 13)
     amps, taus, floor = (90.0, 22.0), (12.0, 45.0), 6.0
-    sp, sm = calibrate_scatter(kind, 60, taus[0] * hl.ms, taus[1] * hl.ms, ltp_bin=ltp, ltd_bin=ltd,
+    sp, sm = calibrate_scatter(kind, 60, taus[0] * si.ms, taus[1] * si.ms, ltp_bin=ltp, ltd_bin=ltd,
                                amplitudes=amps, floor=floor)
     rng = np.random.default_rng(seed)
     for sigma, bin_, amp, tau in ((sp, ltp, amps[0], taus[0]), (sm, ltd, amps[1], taus[1])):
-        bin_ms = (bin_[0][0] / hl.ms, bin_[0][1] / hl.ms)
+        bin_ms = (bin_[0][0] / si.ms, bin_[0][1] / si.ms)
         sds = [np.std(numpy_protocol(rng, kind, sigma, bin_ms, amp, tau, floor, 10_000), ddof=1) for _ in range(20)]
         se = np.std(sds, ddof=1) / math.sqrt(len(sds))
         assert abs(np.mean(sds) - bin_[2]) < 4 * se, (np.mean(sds), bin_[2], se)

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import BinaryBurst, PairSTDP, TripletSTDP
 
 from helpers import drive
 
-LAGS = np.concatenate([-np.arange(1, 101), np.arange(1, 101)]) * hl.ms
+LAGS = np.concatenate([-np.arange(1, 101), np.arange(1, 101)]) * si.ms
 T_PRE = 0.2
 
 
@@ -31,17 +32,17 @@ PAIR_VARIANTS = [
 
 
 @pytest.mark.parametrize("variant", PAIR_VARIANTS, ids=lambda v: "-".join(f"{k}={x}" for k, x in v.items()))
-@pytest.mark.parametrize("delay", [0.0, 3 * hl.ms])
+@pytest.mark.parametrize("delay", [0.0, 3 * si.ms])
 def test_pair_stdp_single_pair_closed_form(variant, delay):
-    rule = PairSTDP(a_plus=0.01, a_minus=0.0105, tau_plus=16.8 * hl.ms, tau_minus=33.7 * hl.ms, w_max=1.0,
+    rule = PairSTDP(a_plus=0.01, a_minus=0.0105, tau_plus=16.8 * si.ms, tau_minus=33.7 * si.ms, w_max=1.0,
                     **variant)
     w0 = 0.4
     w = one_pair_each(rule, w0, delay=delay)
     mp, mm = rule.mu_plus, rule.mu_minus
     expected = np.where(
         LAGS > 0,
-        w0 + 0.01 * (1.0 - w0) ** mp * np.exp(-LAGS / (16.8 * hl.ms)),
-        w0 - 0.0105 * w0 ** mm * np.exp(LAGS / (33.7 * hl.ms)),
+        w0 + 0.01 * (1.0 - w0) ** mp * np.exp(-LAGS / (16.8 * si.ms)),
+        w0 - 0.0105 * w0 ** mm * np.exp(LAGS / (33.7 * si.ms)),
     )
     np.testing.assert_allclose(w, expected, rtol=1e-12)
 
@@ -52,12 +53,12 @@ def test_van_rossum_constructor():
 
 
 def test_triplet_single_pair_is_the_pair_term():
-    rule = TripletSTDP(a2_plus=6.1e-3, a3_plus=6.7e-3, a2_minus=1.6e-3, a3_minus=1.4e-3, tau_x=946 * hl.ms,
-                       tau_y=27 * hl.ms)
+    rule = TripletSTDP(a2_plus=6.1e-3, a3_plus=6.7e-3, a2_minus=1.6e-3, a3_minus=1.4e-3, tau_x=946 * si.ms,
+                       tau_y=27 * si.ms)
     w0 = 0.5
     w = one_pair_each(rule, w0)
-    expected = np.where(LAGS > 0, w0 + 6.1e-3 * np.exp(-LAGS / (16.8 * hl.ms)),
-                        w0 - 1.6e-3 * np.exp(LAGS / (33.7 * hl.ms)))
+    expected = np.where(LAGS > 0, w0 + 6.1e-3 * np.exp(-LAGS / (16.8 * si.ms)),
+                        w0 - 1.6e-3 * np.exp(LAGS / (33.7 * si.ms)))
     np.testing.assert_allclose(w, expected, rtol=1e-12)
 
 
@@ -83,7 +84,7 @@ def test_bs2_hebbian3_lags_in_cycles():
 
 def test_two_state_switch_probability_is_q():
     q = 0.3
-    rule = hl.rules.TwoStateStochastic(q=q, window_plus=10 * hl.ms, window_minus=10 * hl.ms)
+    rule = hl.rules.TwoStateStochastic(q=q, window_plus=10 * si.ms, window_minus=10 * si.ms)
     n = 4000
     up = drive(rule, [[0.1]] * n, [[0.105]] * n, 0.0).w
     down = drive(rule, [[0.105]] * n, [[0.1]] * n, 1.0).w

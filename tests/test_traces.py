@@ -3,6 +3,7 @@
 import numpy as np
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity.base import decay
 
 from helpers import DT, drive
@@ -10,11 +11,11 @@ from helpers import DT, drive
 
 def test_all_to_all_pre_trace_is_sum_of_exponentials():
     times = np.array([0.010, 0.013, 0.0305, 0.1])
-    rule = hl.rules.PairSTDP(a_plus=0.0, a_minus=0.0, tau_plus=16.8 * hl.ms)
+    rule = hl.rules.PairSTDP(a_plus=0.0, a_minus=0.0, tau_plus=16.8 * si.ms)
     proj = drive(rule, [times], [[]], 0.5)
     t_read = 0.25
-    x = decay(proj.pre_vars[0, 0], proj.pre_vars[0, 1], round(t_read / DT), DT / (16.8 * hl.ms))
-    expected = np.sum(np.exp(-(t_read - times) / (16.8 * hl.ms)))
+    x = decay(proj.pre_vars[0, 0], proj.pre_vars[0, 1], round(t_read / DT), DT / (16.8 * si.ms))
+    expected = np.sum(np.exp(-(t_read - times) / (16.8 * si.ms)))
     assert abs(x - expected) < 1e-13
 
 

@@ -8,12 +8,12 @@ significant LTP), and at 50 Hz both orders potentiate.
 
 import numpy as np
 
-import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import TripletSTDP
 
 from helpers import drive
 
-LAG = 10 * hl.ms
+LAG = 10 * si.ms
 
 
 def sjostrom(freq, lag, n=60, w0=0.5):

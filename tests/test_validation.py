@@ -3,6 +3,7 @@
 import pytest
 
 import hebblab as hl
+from hebblab import si
 from hebblab.plasticity import BinaryBurst, PairSTDP, Scatter, TripletSTDP, TwoStateStochastic
 
 
@@ -14,7 +15,7 @@ from hebblab.plasticity import BinaryBurst, PairSTDP, Scatter, TripletSTDP, TwoS
     (lambda: hl.LIF(n=1, tau_m=-1e-3), r"tau_m must be > 0"),
     (lambda: hl.LIF(n=1, tau_e=0.0), r"tau_e must be > 0"),
     (lambda: hl.LIF(n=0), r"n must be an integer >= 1"),
-    (lambda: hl.LIF(n=1, v_thresh=-80 * hl.mV), r"v_thresh must be > v_reset"),
+    (lambda: hl.LIF(n=1, v_thresh=-80 * si.mV), r"v_thresh must be > v_reset"),
     (lambda: hl.LIF(n=1, synapse="alpha"), r"synapse must be one of 'current', 'conductance'"),
     (lambda: hl.LIF(n=1, t_ref=-1.0), r"t_ref must be >= 0"),
     (lambda: hl.IF(n=1, leak=1.5), r"leak must be in \[0, 1\]"),

@@ -23,6 +23,7 @@ import numpy as np
 import typer
 
 from . import __version__
+from .units import mark_si
 
 MODEL_COLOURS = {"IF": "#4c72b0", "LIF": "#55a868", "Random": "#c44e52", "Burst": "#dd8452", "Always": "#8172b3",
                  "Color": "#937860", "FloatValue": "#8c8c8c"}
@@ -150,7 +151,7 @@ def run_folder(path: Path, cycles: int, stimuli: list, cycle_ms: float, strict: 
     """Load, stimulate, run and write the run folder; returns its path. ValueError on bad input."""
     from .io import bs2
     from .report import check_writable
-    from .units import ms
+    from .si import ms
     if isinstance(cycles, bool) or int(cycles) != cycles or not 0 <= int(cycles) <= MAX_CYCLES:
         raise ValueError(f"--cycles must be an integer in [0, {MAX_CYCLES}] (got {cycles!r})")
     cycles = int(cycles)
@@ -176,7 +177,7 @@ def run_folder(path: Path, cycles: int, stimuli: list, cycle_ms: float, strict: 
         k = min(p.n_synapses, budget)
         budget -= k
         if k:
-            wmons[name] = net.monitor(p, "w", every=every * imp.cycle_s, indices=np.arange(k))
+            wmons[name] = net.monitor(p, "w", every=mark_si(every * imp.cycle_s), indices=np.arange(k))
     imp.run(cycles)
     steps, idx = spikes.steps, spikes.i
     data = path.read_bytes()

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 from . import _validate as V
+from . import units as U
 from .connectivity import build as build_connectivity
 from .connectivity import build_csc, post_pre_index, pre_lookup
 from .contract import check_model_class, check_rule_instance, check_rule_reads
@@ -100,6 +101,7 @@ class Population:
                 raise ValueError(f"{owner}.{name} is internal state and cannot be set "
                                  f"(settable: {', '.join(v for v in model.float_vars if v not in model.internal_vars)})")
             # validated in full, then assigned: a refused value leaves the state as it was
+            value = U.plain(U.any_to_si(f"{owner}.{name}", value))  # a quantity (pop.v = -70 * hl.mV) in SI
             vmax = float(np.finfo(self.S.dtype).max)
             if name == "rate":  # Poisson: redraw pending intervals from now on
                 new = V.per_neuron(f"{owner}.rate", value, self.n, check=V.non_negative, high=vmax)
@@ -188,8 +190,9 @@ class Projection:
                  w: "float | npt.ArrayLike | Any", delay: float, connectivity: Any, index: int):
         self.net, self.pre, self.post, self.rule, self.index = net, pre, post, rule, index
         # everything is checked, and every allocation estimated, before anything is built
+        delay = U.to_si("connect.delay", delay, "second", "delay=1.5 * hl.ms")
         self.delay_steps = V.steps("connect.delay", delay, net.dt, whole=True)
-        self.delay = float(delay)
+        self.delay = U.mark_si(float(delay))
         self.stream = STREAM_PLASTICITY + index
         vmax = float(np.finfo(net.dtype).max)
         P = None
@@ -247,6 +250,7 @@ class Projection:
         self.deferral = Deferral.unused()
 
     def _initial_weights(self, w, n_syn, order, stream):
+        w = U.any_to_si("connect.w", w)
         dtype = self.net.dtype
         vmax = float(np.finfo(dtype).max)
         if isinstance(w, (Uniform, Normal)):
@@ -354,8 +358,9 @@ class Network:
 
     def __init__(self, dt: float, seed: int = 0, backend: str = "numba", dtype: "npt.DTypeLike" = np.float32,
                  index: str = "compact", threads: int | None = None, potentiation: str = "auto") -> None:
+        dt = U.to_si("Network.dt", dt, "second", "dt=0.1 * hl.ms")
         V.positive("Network.dt", dt)
-        self.dt = V.real("Network.dt", dt, self.MIN_DT, self.MAX_DT, unit="s")
+        self.dt = U.mark_si(V.real("Network.dt", dt, self.MIN_DT, self.MAX_DT, unit="s"))
         self.seed = V.integer("Network.seed", seed, 0, V.MAX_SEED)
         self.backend = V.one_of("Network.backend", backend, ("numba", "reference"))
         try:
@@ -390,7 +395,7 @@ class Network:
     @property
     def t(self) -> float:
         """Current time in seconds."""
-        return self.step * self.dt
+        return U.mark_si(self.step * self.dt)
 
     def _summary_rows(self) -> list[tuple[str, str]]:
         rows = [(repr(p).strip("<>"), "") for p in self.populations]
@@ -495,6 +500,7 @@ class Network:
         if every is None:
             every_steps = 1
         else:
+            every = U.to_si("monitor.every", every, "second", "every=1 * hl.ms")
             V.positive("monitor.every", every)
             every_steps = max(1, V.steps("monitor.every", every, self.dt))
         if isinstance(target, Projection) and target.net is self:
@@ -526,12 +532,13 @@ class Network:
         row = pop.model.current_row if kind == "current" else pop.model.kick_row
         if row < 0:
             raise ValueError(f"inject.pop: {type(pop.model).__name__} takes no injected input")
+        times = U.plain(U.to_si("inject.times", times, "second", "times=[10, 20] * hl.ms"))
         times = np.atleast_1d(V.real_array("inject.times", times, 0.0, V.MAX_STEP * self.dt)).ravel()
         idx = V.index_array("inject.indices", np.atleast_1d(indices) if V._is_number(indices) else indices, pop.n)
         if times.shape != idx.shape:
             raise ValueError(f"inject: times and indices must have the same length (got {times.size} and {idx.size})")
         vmax = float(np.finfo(self.dtype).max)
-        vals = V.real_array("inject.values", values, -vmax, vmax)
+        vals = V.real_array("inject.values", U.any_to_si("inject.values", values), -vmax, vmax)
         try:
             vals = np.broadcast_to(vals, times.shape).copy()
         except ValueError:
@@ -622,7 +629,7 @@ class Network:
     def run(self, duration: float, progress: bool = False, threads: int | None = None) -> None:
         """Advance the simulation by ``duration`` seconds (rounded to whole steps). ``threads``
         overrides the network's setting for this run (results are the same for any value)."""
-        duration = V.non_negative("run.duration", duration)
+        duration = V.non_negative("run.duration", U.to_si("run.duration", duration, "second", "net.run(1 * hl.second)"))
         n_steps = V.steps("run.duration", duration, self.dt)
         if self.step + n_steps > V.MAX_STEP:
             raise ValueError(f"run.duration must be <= {(V.MAX_STEP - self.step) * self.dt:g} s (the network "

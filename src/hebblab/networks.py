@@ -13,11 +13,13 @@ from .distributions import Uniform
 from .network import Network
 from .neurons import LIF, PoissonSource
 from .plasticity import PairSTDP
-from .units import Hz, mV, ms
+from .si import Hz, mV, ms
+from .units import takes_units
 
 GMAX = 0.01
 
 
+@takes_units(rate="hertz", dt="second")
 def build_network(n_inputs: int = 1000, rate: float = 15 * Hz, mu: float = 0.0, dt: float = 0.1 * ms,
                   seed: int = 1, backend: str = "numba"):
     """Return ``(net, inputs, neuron, synapses)`` of the Song-Abbott network."""
@@ -46,6 +48,7 @@ RECURRENT = dict(tau_m=20 * ms, v_rest=-70 * mV, v_thresh=-50 * mV, v_reset=-60 
                  rate_ext=1000.0, w_ext=3.5 * mV, w_rec_total=20 * mV, delay=1.5 * ms)
 
 
+@takes_units(dt="second")
 def recurrent_network(n: int = 10_000, k: int = 100, stdp: bool = True, dt: float = 0.1 * ms, seed: int = 1,
                       dtype=None, index: str = "compact"):
     """Return ``(net, neurons, recurrent projection)``: n current-based LIF neurons, each driven by
@@ -75,6 +78,7 @@ BRUNEL = dict(n_e=8000, n_i=2000, p=0.1, tau_m=20 * ms, v_thresh=20 * mV, t_ref=
               w_max=0.3 * mV, lam=0.01, alpha=2.02, tau_stdp=20 * ms)
 
 
+@takes_units(dt="second")
 def brunel_stdp_network(plastic: bool = True, seed: int = 1, threads: int | None = None, dt: float = 0.1 * ms):
     """``(net, exc, inh, ee)``: 8,000 excitatory + 2,000 inhibitory LIF neurons with delta synapses
     (tau_m 20 ms, rest and reset 0, threshold 20 mV, refractory 2 ms), each driven by a binomial

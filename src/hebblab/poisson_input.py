@@ -48,6 +48,7 @@ import numpy as np
 from numba import njit
 
 from . import _validate as V
+from . import units as U
 from .compile_mode import INLINE
 from .rng import STREAM_DRIVE, hash3_nb, hash_last_nb, uniform
 
@@ -173,15 +174,16 @@ class PoissonInput:
         bits, guide = guide_table(cdf)
         d = self.__dict__
         d.update(net=net, pop=pop, target=target, index=index, stream=STREAM_DRIVE + index,
-                 row=model.float_vars.index(target), n=n, rate=rate, weight=weight, k0=k0, cdf=cdf, guide=guide)
+                 row=model.float_vars.index(target), n=n, rate=U.mark_si(rate), weight=weight, k0=k0, cdf=cdf, guide=guide)
         d["D"] = np.array([d["row"], k0, d["stream"], bits], np.int64)
 
     @staticmethod
     def _check(net, n, rate, weight, name="poisson_input", changed=None):
+        from . import units as U
         n = V.integer(f"{name}.n", n, 0, V.MAX_N)
-        rate = V.rate_per_step(f"{name}.rate", rate, net.dt)
+        rate = V.rate_per_step(f"{name}.rate", U.to_si(f"{name}.rate", rate, "hertz"), net.dt)
         vmax = float(np.finfo(net.dtype).max)
-        weight = V.real(f"{name}.weight", weight, -vmax, vmax)
+        weight = V.real(f"{name}.weight", U.any_to_si(f"{name}.weight", weight), -vmax, vmax)
         if n * abs(weight) > vmax:  # the largest count times the weight must be finite in the state
             if changed == "n":
                 raise ValueError(f"{name}.n must be an integer >= 0 and <= {int(vmax / abs(weight))} for weight = "
@@ -203,7 +205,7 @@ class PoissonInput:
             bits, guide = guide_table(cdf)
             self.__dict__.update(k0=k0, cdf=cdf, guide=guide)
             self.D[K0], self.D[BITS] = k0, bits
-        self.__dict__.update(n=n, rate=rate, weight=weight)
+        self.__dict__.update(n=n, rate=U.mark_si(rate), weight=weight)
 
     def __repr__(self):
         return (f"<PoissonInput {self.index}: n={self.n}, rate={self.rate:g} Hz, weight={self.weight:g} "

@@ -53,6 +53,7 @@ import numpy as np
 from .contract import check_model_class, check_rule_instance
 from .neurons.base import Model
 from .plasticity.base import Rule
+from .units import takes_units
 
 
 def _trains(rng, n: int, steps: int, p_spike: float, dt: float) -> list[np.ndarray]:
@@ -156,6 +157,7 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+@takes_units(dt="second")
 def check_rule(rule: Rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 16, steps: int = 20000,
                p_spike: float = 0.005, delay_steps: int = 3, rtol: float = 1e-10, atol: float = 1e-12,
                w0: float | None = None, w_range: tuple[float, float] | None = None, threads: bool = True,
@@ -184,7 +186,7 @@ def check_rule(rule: Rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 1
                              "delay=0.0, dt=None, seed=0, stream=0, s=0, pre_neuron=None, post_neuron=None)")
     if neuron is None:
         from .neurons.lif import LIF
-        from .units import mV
+        from .si import mV
         neuron = LIF()
         drive = (100, 50.0, 1 * mV, "g_e") if drive is None else drive
     rng = np.random.default_rng(seed)
@@ -268,6 +270,7 @@ def check_rule(rule: Rule, *, dt: float = 1e-4, seed: int = 0, n_trains: int = 1
     return report
 
 
+@takes_units(dt="second", drive_rate="hertz")
 def check_model(model: Model, *, dt: float = 1e-4, seed: int = 0, steps: int = 2000, drive_rate: float = 200.0,
                 drive_w: float | None = None, threads: bool = True) -> dict:
     """Run the model conformance checks (module docstring) on ``model`` (an instance with its

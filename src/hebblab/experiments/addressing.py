@@ -68,7 +68,7 @@ from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import LIF, PoissonSource
 from ..plasticity import PairSTDP
-from ..units import mV, ms
+from ..si import mV, ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
 CONDITIONS = ("control", "protocol", "sham", "one_spike")

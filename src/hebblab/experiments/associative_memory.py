@@ -120,7 +120,7 @@ from ..neurons import IF, SpikeSource
 from ..plasticity import BinaryBurst, TwoStateStochastic
 from ..plasticity.scatter import Scatter
 from ..rng import part_generator
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, progress_bar, register_experiment
 
 DT = 1e-3          # s, the learning and recall cycle (Brain Simulator II style)

@@ -75,7 +75,7 @@ from .. import checkpoint, stats
 from .. import fixed_order as F
 from ..plasticity import calibrate_scatter
 from ..rng import part_generator
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 from .write_cost import TRIPLET_LABELS, TripletFit, n_reset, pairing_rates
 

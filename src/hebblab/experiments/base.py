@@ -243,6 +243,14 @@ class Experiment:
 
 
 def register_experiment(exp: Experiment) -> Experiment:
+    """Register ``exp``; its ``run`` builds networks from the config's SI floats, so it runs inside
+    ``hebblab.units.assume_si()`` (wherever it is called: the CLI, a sweep's worker, a resume)."""
+    import dataclasses
+    from ..units import takes_units
+    if not getattr(exp.run, "_hebblab_si", False):
+        run = takes_units()(exp.run)
+        run._hebblab_si = True
+        exp = dataclasses.replace(exp, run=run)
     EXPERIMENTS[exp.name] = exp
     return exp
 

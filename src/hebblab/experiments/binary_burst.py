@@ -96,7 +96,7 @@ from ..network import Network
 from ..neurons import IF, PoissonSource, SpikeSource
 from ..plasticity import BinaryBurst, BurstGatedBinary, Scatter
 from ..rng import part_generator
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
 NOISES = ("none", "pairing", "synapse")

@@ -58,7 +58,7 @@ from .. import checkpoint, stats
 from ..network import Network
 from ..neurons import LIF, PoissonSource
 from ..plasticity import PairSTDP
-from ..units import mV, ms
+from ..si import mV, ms
 from .base import Experiment, ExperimentConfig, Headline, Result, progress_bar, register_experiment
 
 GMAX = 0.01

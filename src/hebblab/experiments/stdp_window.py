@@ -84,7 +84,7 @@ from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import PairSTDP, Scatter
 from ..plasticity.scatter import BI_POO_LTD_BIN, BI_POO_LTP_BIN, TAU_MINUS, TAU_PLUS, _exp_moments, calibrate_side
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, progress_bar, register_experiment
 
 DT = 0.1 * ms

@@ -114,7 +114,7 @@ from ..network import Network
 from ..neurons import IF, PoissonSource
 from ..plasticity import BinaryBurst, BS2Hebbian3, PairSTDP, TwoStateStochastic
 from ..plasticity.bs2_hebbian3 import FLOOR
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
 RULES = ("additive", "multiplicative", "binary_burst", "two_state", "bs2_hebbian3")

@@ -98,7 +98,7 @@ from ..network import Network
 from ..neurons import SpikeSource
 from ..plasticity import BinaryBurst, TripletSTDP, calibrate_scatter
 from ..rng import normal_nb, normal_zig_pair_nb, uniform_nb
-from ..units import ms
+from ..si import ms
 from .base import Experiment, ExperimentConfig, Headline, Result, Verdict, progress_bar, register_experiment
 
 BUDGETS = {"1s": 1.0, "1min": 60.0, "1h": 3600.0}

@@ -44,6 +44,7 @@ from .. import _validate as V
 from ..network import Network, Population, refuse_if_too_big
 from ..neurons.bs2_neuron import BS2Neuron, KINDS, MAX_LIF_DELAY
 from ..plasticity import BS2Binary, BS2CycleHebbian3, BS2Hebbian1, BS2Hebbian2
+from ..units import mark_si, takes_units
 
 NEURON_MODELS = KINDS
 SYNAPSE_MODELS = ("Fixed", "Binary", "Hebbian1", "Hebbian2", "Hebbian3")
@@ -364,16 +365,18 @@ class ImportedNetwork:
         cycle = V.non_negative_int("cycle", cycle)
         if cycle < self.network.step:
             raise ValueError(f"cycle must be >= the current cycle {self.network.step} (got {cycle})")
-        self.network.inject(self.population, [cycle * self.cycle_s], [k], [V.finite("charge", charge)], kind="voltage")
+        self.network.inject(self.population, [mark_si(cycle * self.cycle_s)], [k], [V.finite("charge", charge)],
+                            kind="voltage")
         return k
 
     def run(self, cycles: int, threads: int | None = None) -> None:
         """Run ``cycles`` cycles through the compiled loop (``threads``: parts of a parallel run;
         the result does not depend on it)."""
         cycles = V.non_negative_int("cycles", cycles)
-        self.network.run(cycles * self.cycle_s, threads=threads)
+        self.network.run(mark_si(cycles * self.cycle_s), threads=threads)
 
 
+@takes_units(cycle_s="second")
 def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int = 0, dtype=np.float64) -> ImportedNetwork:
     """A Network (one BS2Neuron population, one projection per synapse model) for ``f``.
 
@@ -417,6 +420,7 @@ def build(f: BS2File, cycle_s: float = 1e-3, backend: str = "numba", seed: int =
     return ImportedNetwork(net, pop, projections, f, ids, cycle_s, synapse_ids)
 
 
+@takes_units(cycle_s="second")
 def load(path, cycle_s: float = 1e-3, strict: bool = False, backend: str = "numba", seed: int = 0,
          dtype=np.float64) -> ImportedNetwork:
     """Load a Brain Simulator II ``.xml`` network; see the module docstring for what is refused.

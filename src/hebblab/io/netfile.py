@@ -39,6 +39,7 @@ import numpy as np
 
 from .. import _validate as V
 from ..fsync import fsync_dir as _fsync_dir
+from ..units import takes_units
 
 #: What reading a damaged member can raise: zip and zlib errors, and numpy's .npy header parser's
 #: (a damaged header is tokenized and evaluated as a literal: TokenError, SyntaxError, RecursionError).
@@ -738,6 +739,7 @@ TOP_KEYS = ("format", "version", "hebblab", "network", "populations", "projectio
             "spike_monitors", "state_monitors")
 
 
+@takes_units()
 def load(path: str | os.PathLike, *, backend: str | None = None, threads: int | None = _SAVED, label: str | None = None,
          prefix: str = "") -> "Network":
     """Load a network written by :meth:`hebblab.Network.save` (see the module docstring).

@@ -23,16 +23,22 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .. import _validate as V
+from ..units import UnitChecked, mark_si
 
 #: What ``Model.init_state`` returns: ``(S, I, E, C)`` (module docstring).
 ModelState = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True)
-class Model:
+class Model(metaclass=UnitChecked):
     """Base of neuron models and spike sources."""
 
     n: int
+
+    #: The dimensioned parameters and their SI unit (``{"tau_m": "second", "v_rest": "volt"}``):
+    #: given as quantities (``20 * hl.ms``), checked for dimension and stored as SI floats before
+    #: ``__post_init__`` runs; a bare number is refused (hebblab.units).
+    param_units: ClassVar[dict[str, str]] = {}
 
     float_vars: ClassVar[tuple[str, ...]] = ()
     int_vars: ClassVar[tuple[str, ...]] = ()
@@ -111,7 +117,8 @@ class Model:
         from the counter-based stream ``(seed, stream + j)``, j the parameter's place in
         ``per_neuron_params``, and checked as given values are: ``Network.add`` calls it with the
         network's seed before anything else. A model without distributions is itself."""
-        drawn = {k: self.drawn_values(k, getattr(self, k).sample(self.n, seed, stream + self.per_neuron_params.index(k)))
+        drawn = {k: mark_si(self.drawn_values(k, getattr(self, k).sample(self.n, seed,
+                                                                         stream + self.per_neuron_params.index(k))))
                  for k in self.drawn()}
         if not drawn:
             return self

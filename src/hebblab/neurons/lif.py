@@ -65,7 +65,7 @@ from numpy.typing import DTypeLike
 
 from .. import _validate as V
 from ..distributions import Normal, Uniform
-from ..units import mV, ms
+from ..si import mV, ms
 from ..compile_mode import INLINE
 from .base import Model, ModelState
 
@@ -106,6 +106,9 @@ class LIF(Model):
     per_neuron_params: ClassVar[tuple[str, ...]] = PER_NEURON
     kick_row: ClassVar[int] = V_
     kernel_module: ClassVar[str] = "hebblab.neurons.lif"
+    param_units: ClassVar[dict[str, str]] = {
+        "tau_m": "second", "v_rest": "volt", "v_thresh": "volt", "v_reset": "volt", "t_ref": "second",
+        "tau_e": "second", "tau_i": "second", "e_e": "volt", "e_i": "volt", "v_init": "volt"}
     params_in_state_precision: ClassVar[bool] = True
 
     #: Voltages (v_rest, v_thresh, v_reset, e_e, e_i, v_init) are within +-VOLTAGE_MAX volts.

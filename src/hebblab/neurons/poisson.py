@@ -54,6 +54,7 @@ class PoissonSource(Model):
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
     internal_int_vars: ClassVar[tuple[str, ...]] = ("link",)  # the wheel's lists
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"
+    param_units: ClassVar[dict[str, str]] = {"rate": "hertz"}
 
     internal_vars: ClassVar[tuple[str, ...]] = ("log1m_p",)
     per_neuron_params: ClassVar[tuple[str, ...]] = ("rate",)

@@ -16,7 +16,8 @@ from numba import njit
 from numpy.typing import ArrayLike, DTypeLike
 
 from .. import _validate as V
-from ..units import ms
+from ..si import ms
+from ..units import SIFloat
 from .base import Model, ModelState
 
 STEP, INDEX = 0, 1
@@ -41,6 +42,7 @@ class SpikeSource(Model):
     indices: np.ndarray = ()
 
     kernel_module: ClassVar[str] = "hebblab.neurons.spike_source"
+    param_units: ClassVar[dict[str, str]] = {"times": "second"}
 
     def __post_init__(self):
         n = self._n()
@@ -85,7 +87,7 @@ class SpikeSource(Model):
         return np.zeros(1)
 
 
-def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burst_times: ArrayLike = (0.0,),
+def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = SIFloat(2 * ms), burst_times: ArrayLike = (0.0,),
                 indices: ArrayLike | None = None) -> SpikeSource:
     """Bursts of ``spikes_per_burst`` spikes ``isi`` apart, starting at each of ``burst_times``.
 
@@ -94,8 +96,11 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burs
     """
     n = V.positive_int("BurstSource.n", n, V.MAX_N)
     spikes_per_burst = V.positive_int("BurstSource.spikes_per_burst", spikes_per_burst, V.MAX_N)
-    isi = V.positive("BurstSource.isi", isi)
-    starts = V.real_array("BurstSource.burst_times", burst_times, 0.0).ravel()
+    from .. import units as U
+    isi = V.positive("BurstSource.isi", U.to_si("BurstSource.isi", isi, "second"))
+    starts = V.real_array("BurstSource.burst_times", U.plain(U.to_si("BurstSource.burst_times", burst_times, "second",
+                                                                                "burst_times=[0, 100] * hl.ms")),
+                          0.0).ravel()
     if indices is None:
         count = float(starts.size) * n * spikes_per_burst
     else:
@@ -111,7 +116,7 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = 2 * ms, burs
     offsets = np.arange(spikes_per_burst) * isi
     times = (starts[:, None] + offsets[None, :]).ravel()
     idx = np.repeat(who, spikes_per_burst)
-    src = SpikeSource(n=n, times=times, indices=idx)
+    src = SpikeSource(n=n, times=U.mark_si(times), indices=idx)
     object.__setattr__(src, "_times_from", "BurstSource's spike times (burst_times + k isi)")  # for messages
     return src
 

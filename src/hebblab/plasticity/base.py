@@ -62,6 +62,7 @@ import numpy as np
 from numba import njit
 
 from ..compile_mode import INLINE
+from ..units import UnitChecked
 
 #: What ``Rule.init_state`` returns: the per-synapse, per-pre and per-post state arrays.
 RuleState = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -82,10 +83,14 @@ def register_rule(cls: type) -> type:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(metaclass=UnitChecked):
     """Base class of plasticity rules."""
 
     rule_name: ClassVar[str] = ""
+    #: The dimensioned parameters and their SI unit (``{"tau_plus": "second"}``): given as
+    #: quantities (``16.8 * hl.ms``), checked for dimension and stored as SI floats before
+    #: ``__post_init__`` runs; a bare number is refused (hebblab.units).
+    param_units: ClassVar[dict[str, str]] = {}
     kernel_module: ClassVar[str] = ""
     #: True when ``syn_post`` reads only the step, the synapse's weight and state, the pre
     #: neuron's state, the parameters and the random key (never the post neuron's state), and

@@ -59,7 +59,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
-from ..units import ms
+from ..si import ms
 from .base import (NeuronTrace, Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
                    window_steps)
 
@@ -140,6 +140,7 @@ class BennaFusi(Rule):
 
     rule_name: ClassVar[str] = "benna-fusi"
     kernel_module: ClassVar[str] = "hebblab.plasticity.benna_fusi"
+    param_units: ClassVar[dict[str, str]] = {"window_plus": "second", "window_minus": "second"}
     MAX_WINDOW_STEPS: ClassVar[int] = 10**12
 
     def __post_init__(self):

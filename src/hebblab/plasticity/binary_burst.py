@@ -83,7 +83,7 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from .. import _validate as V
-from ..units import ms
+from ..si import ms
 from . import pair_stdp_causal
 from .base import NeuronTrace, Rule, RuleState, arrival_times, dt_over_tau, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
@@ -109,6 +109,7 @@ class BinaryBurst(Rule):
 
     rule_name: ClassVar[str] = "binary-burst"
     kernel_module: ClassVar[str] = "hebblab.plasticity.binary_burst"
+    param_units: ClassVar[dict[str, str]] = {"tau_plus": "second", "tau_minus": "second"}
 
     def __post_init__(self):
         o = "BinaryBurst"

@@ -92,7 +92,7 @@ from numpy.typing import ArrayLike
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
-from ..units import ms
+from ..si import ms
 from .base import NO_SPIKE, NeuronTrace, Rule, RuleState, arrival_times, register_rule
 from .pair_stdp import lognormal_gain
 from .scatter import Scatter
@@ -123,6 +123,7 @@ class BurstGatedBinary(Rule):
 
     rule_name: ClassVar[str] = "burst-gated"
     kernel_module: ClassVar[str] = "hebblab.plasticity.burst_gated"
+    param_units: ClassVar[dict[str, str]] = {"isi_max": "second", "window_plus": "second", "window_minus": "second"}
     #: Windows and the ISI are at most this many steps (base.NO_SPIKE must lie outside them).
     MAX_WINDOW_STEPS: ClassVar[int] = 10**12
 

@@ -90,7 +90,7 @@ from numpy.typing import ArrayLike
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
-from ..units import ms
+from ..si import ms
 from .base import NO_SPIKE, NeuronTrace, Rule, register_rule
 
 #: The pre-synaptic calcium delay D of the cortical-slice fit (Table S2), seconds.
@@ -123,6 +123,7 @@ class CalciumBistable(Rule):
 
     rule_name: ClassVar[str] = "calcium-bistable"
     kernel_module: ClassVar[str] = "hebblab.plasticity.calcium_bistable"
+    param_units: ClassVar[dict[str, str]] = {"tau_ca": "second", "tau": "second"}
 
     def __post_init__(self):
         o = "CalciumBistable"

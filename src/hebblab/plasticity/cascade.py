@@ -58,7 +58,7 @@ from numpy.typing import ArrayLike
 from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import uniform, uniform_nb
-from ..units import ms
+from ..si import ms
 from .base import (NeuronTrace, Rule, check_windowed_binary, record_post_spike, record_pre_spike, register_rule,
                    window_steps)
 
@@ -136,6 +136,7 @@ class Cascade(Rule):
 
     rule_name: ClassVar[str] = "cascade"
     kernel_module: ClassVar[str] = "hebblab.plasticity.cascade"
+    param_units: ClassVar[dict[str, str]] = {"window_plus": "second", "window_minus": "second"}
     #: Windows are at most this many steps (as TwoStateStochastic's): the "no spike yet" step
     #: (base.NO_SPIKE) must lie outside every window.
     MAX_WINDOW_STEPS: ClassVar[int] = 10**12

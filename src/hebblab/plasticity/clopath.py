@@ -83,7 +83,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..compile_mode import INLINE
-from ..units import mV, ms
+from ..si import mV, ms
 from .base import (NO_SPIKE, NeuronTrace, Rule, RuleState, cycle_steps, decay_lut, decay_table, dt_over_tau,
                    register_rule)
 
@@ -119,6 +119,9 @@ class Clopath2010(Rule):
 
     rule_name: ClassVar[str] = "clopath"
     kernel_module: ClassVar[str] = "hebblab.plasticity.clopath"
+    param_units: ClassVar[dict[str, str]] = {
+        "a_ltd": "1/volt", "a_ltp": "1/volt**2", "theta_minus": "volt", "theta_plus": "volt", "tau_minus": "second",
+        "tau_plus": "second", "tau_x": "second", "v_clamp": "volt", "t_clamp": "second", "u_delay": "second"}
     reads_post: ClassVar[tuple[str, ...]] = ("v",)
 
     def __post_init__(self):

@@ -57,7 +57,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..rng import normal, normal_nb
-from ..units import ms
+from ..si import ms
 from .base import (NO_SPIKE, NeuronTrace, Rule, RuleState, arrival_times, decay_lut, decay_table, dt_over_tau,
                    register_rule)
 from .scatter import Scatter
@@ -102,6 +102,7 @@ class PairSTDP(Rule):
     #: ``coincident="causal"`` and a scheme other than restricted names the leaner
     #: :mod:`hebblab.plasticity.pair_stdp_causal` instead (same weights, fewer tests per event).
     kernel_module: ClassVar[str] = "hebblab.plasticity.pair_stdp"
+    param_units: ClassVar[dict[str, str]] = {"tau_plus": "second", "tau_minus": "second"}
 
     @property
     def deferrable(self) -> bool:

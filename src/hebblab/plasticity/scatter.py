@@ -44,7 +44,7 @@ import math
 from dataclasses import dataclass
 
 from .. import _validate as V
-from ..units import ms
+from ..si import ms
 
 #: Bins of Bi & Poo 1998 Fig. 7 as computed from the digitized points (see the module docstring):
 #: (dt_low, dt_high) in seconds, mean %, SD %, n.

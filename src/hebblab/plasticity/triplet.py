@@ -30,7 +30,7 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from .. import _validate as V
-from ..units import ms
+from ..si import ms
 from .base import NeuronTrace, Rule, arrival_times, decay_lut, decay_table, dt_over_tau, register_rule
 from ..compile_mode import INLINE
 
@@ -57,6 +57,8 @@ class TripletSTDP(Rule):
 
     rule_name: ClassVar[str] = "triplet-stdp"
     kernel_module: ClassVar[str] = "hebblab.plasticity.triplet"
+    param_units: ClassVar[dict[str, str]] = {
+        "tau_plus": "second", "tau_x": "second", "tau_minus": "second", "tau_y": "second",}
 
     def __post_init__(self):
         for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..rng import uniform, uniform_nb
-from ..units import ms
+from ..si import ms
 from .base import NeuronTrace, Rule, record_post_spike, record_pre_spike, register_rule
 from ..compile_mode import INLINE
 
@@ -46,6 +46,7 @@ class TwoStateStochastic(Rule):
 
     rule_name: ClassVar[str] = "two-state"
     kernel_module: ClassVar[str] = "hebblab.plasticity.two_state"
+    param_units: ClassVar[dict[str, str]] = {"window_plus": "second", "window_minus": "second"}
     deferrable: ClassVar[bool] = True  # syn_post reads no post state
 
     def __post_init__(self):
