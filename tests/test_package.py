@@ -41,6 +41,9 @@ def test_typed_package_and_metadata():
     assert (ROOT / "src" / "hebblab" / "py.typed").is_file()
     assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["hebblab"]
     assert PYPROJECT["project"]["authors"]
+    urls = PYPROJECT["project"]["urls"]
+    assert urls and all(u.startswith("https://") for u in urls.values())
+    assert urls["Article tested"] in (ROOT / "CITATION.cff").read_text()  # the article cited
     assert "pandas" not in " ".join(PYPROJECT["project"]["dependencies"])
     assert any(d.startswith("pandas>=") for d in PYPROJECT["project"]["optional-dependencies"]["pandas"])
 
