@@ -26,7 +26,8 @@ class Izhikevich(Model):
     input_mode: ClassVar = "signed"                     # a spike adds the signed weight ...
     input_rows: ClassVar = (ISYN, ISYN)                 # ... to this row
     kernel_module: ClassVar[str] = "izhikevich"
-    param_units: ClassVar[dict] = {"tau_s": "second"}  # a, b, c, d are in the model's own mV and ms
+    # tau_s in seconds; a, b, c, d are plain numbers in the model's own mV and ms ("1": no unit)
+    param_units: ClassVar[dict] = {"tau_s": "second", "a": "1", "b": "1", "c": "1", "d": "1"}
 
     def init_state(self, dt, seed, stream):
         S = np.zeros((3, self.n))

@@ -61,6 +61,8 @@ def test_network_methods_refuse_bare_numbers():
      "PoissonSource.rate=<Quantity(5, 'millisecond')> has the wrong dimension: it must be a rate"),
     (lambda: hl.LIF(n=2, tau_m=hl.Uniform(-80 * hl.mV, -60 * hl.mV)), "has the wrong dimension: it must be a time"),
     (lambda: hl.Uniform(1 * hl.ms, 2 * hl.mV), "the bounds must share one dimension"),
+    (lambda: hl.Normal(20 * hl.ms, 2, low=1 * hl.ms), "Normal.sd=2 has no unit, beside bounds in second"),
+    (lambda: hl.Uniform(0.005, 30 * hl.ms), "Uniform.low=0.005 has no unit"),
 ])
 def test_a_wrong_dimension_is_one_error(make, fragment):
     with pytest.raises(hl.UnitError) as err:
@@ -105,15 +107,57 @@ def test_values_hebblab_hands_out_may_be_passed_back():
     assert pickle.loads(pickle.dumps(lif)).tau_m == lif.tau_m
 
 
-def test_state_takes_a_quantity_or_an_si_number():
+def test_state_and_weights_take_quantities_and_refuse_what_would_be_silently_wrong():
     net = hl.Network(dt=0.1 * hl.ms)
+    src = net.add(hl.PoissonSource(n=2, rate=5 * hl.Hz))
     pop = net.add(hl.LIF(n=2))
     pop.v = -65 * hl.mV
     np.testing.assert_allclose(pop.v, -0.065, rtol=1e-6)
     pop.v = np.array([-60.0, -61.0]) * hl.mV
     np.testing.assert_allclose(pop.v, [-0.060, -0.061], rtol=1e-6)
-    pop.v = -0.07                                    # state variables are SI floats
-    np.testing.assert_allclose(pop.v, -0.07, rtol=1e-6)
+    with pytest.raises(hl.UnitError, match="^LIF.v=-70 has no unit"):
+        pop.v = -70
+    with pytest.raises(hl.UnitError, match="wrong dimension"):
+        pop.v = -70 * hl.ms
+    with pytest.raises(hl.UnitError, match="^PoissonSource.rate=15 has no unit"):
+        src.rate = 15
+    np.testing.assert_allclose(pop.v, [-0.060, -0.061], rtol=1e-6)  # refused values changed nothing
+    proj = net.connect(src, pop, w=0.2 * hl.mV)
+    proj.w = 0.3 * hl.mV
+    np.testing.assert_allclose(proj.w, 3e-4, rtol=1e-6)
+    for bad in (lambda: net.connect(src, pop, w=1 * hl.ms), lambda: setattr(proj, "w", 1 * hl.Hz),
+                lambda: net.connect(src, pop, w=hl.Uniform(0 * hl.ms, 1 * hl.ms)),
+                lambda: hl.rules.PairSTDP(a_plus=0.01 * hl.ms), lambda: hl.LIF(n=1000 * hl.ms)):
+        with pytest.raises(hl.UnitError):
+            bad()
+
+
+def test_every_registered_rule_and_model_builds_with_its_defaults_outside_assume_si():
+    """Rules and models whose __post_init__ or classmethods build others from SI floats."""
+    for name, cls in hl.RULES.items():
+        cls()
+    for cls in (hl.LIF, hl.IF, hl.PoissonSource, hl.SpikeSource):
+        cls(n=2)
+    bb = hl.rules.BinaryBurst(tau_plus=16.8 * hl.ms)
+    dataclasses.replace(bb, theta=0.3)
+    assert hl.rules.BinaryBurst.balanced_at(10 * hl.Hz).a_minus == hl.rules.BinaryBurst.balanced_at(10.0).a_minus
+    assert bb.drift(10 * hl.Hz) == bb.drift(10.0)
+    hl.rules.CalciumBistable.hippocampal()
+    with pytest.raises(hl.UnitError):
+        hl.rules.CalciumBistable.hippocampal(tau_ca=0.05)
+    assert hl.calibrate_scatter("pairing", tau_plus=16.8 * hl.ms) == hl.calibrate_scatter("pairing")
+    with pytest.raises(hl.UnitError):
+        hl.calibrate_scatter("pairing", tau_plus=16.8)
+
+
+def test_marks_do_not_survive_arithmetic_that_changes_the_meaning():
+    net = hl.Network(dt=0.1 * hl.ms)
+    assert type(100 * net.dt) is U.SIFloat and type(net.t + net.dt) is U.SIFloat
+    lif = hl.LIF(n=3, tau_m=[10, 20, 30] * hl.ms)
+    for bad in (lambda: hl.Network(dt=net.dt / 1e-3), lambda: hl.LIF(n=3, tau_m=lif.tau_m * 1000),
+                lambda: hl.LIF(n=3, tau_m=1 / lif.tau_m)):
+        with pytest.raises(hl.UnitError):
+            bad()
 
 
 def test_assume_si_reads_bare_numbers_as_si_and_ends_with_its_block():

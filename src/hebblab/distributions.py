@@ -22,16 +22,21 @@ from .rng import normal, uniform
 
 
 def _si_bounds(kind: str, obj, names) -> None:
-    """Convert the quantities among ``names`` to SI floats in place and set ``obj.unit``."""
+    """Convert the quantities among ``names`` to SI floats in place and set ``obj.unit``; a bare,
+    finite, non-zero bound beside one with a unit is refused (it would silently take that unit)."""
     found = set() if obj.unit is None else {obj.unit}
-    for name in names:
-        value = getattr(obj, name)
-        unit = U.unit_of(f"{kind}.{name}", value)
-        if unit is not None:
-            found.add(unit)
-            object.__setattr__(obj, name, U.any_to_si(f"{kind}.{name}", value))
+    given = {name: U.unit_of(f"{kind}.{name}", getattr(obj, name)) for name in names}
+    found |= {u for u in given.values() if u is not None}
     if len(found) > 1:
         raise U.UnitError(f"{kind}: the bounds must share one dimension (got {', '.join(sorted(found))})")
+    for name, unit in given.items():
+        value = getattr(obj, name)
+        if unit is not None:
+            object.__setattr__(obj, name, U.any_to_si(f"{kind}.{name}", value))
+        elif (found and obj.unit is None and U._bare(value) and np.ndim(value) == 0
+              and math.isfinite(float(value)) and float(value) != 0.0):
+            raise U.UnitError(f"{kind}.{name}={value!r} has no unit, beside bounds in {next(iter(found))}: "
+                              "give every bound a unit (0 and infinity need none)")
     object.__setattr__(obj, "unit", found.pop() if found else None)
 
 

@@ -62,7 +62,8 @@ class SpikeMonitor:
 
     @property
     def t(self) -> np.ndarray:
-        return self.steps * self._dt
+        from .units import mark_si
+        return mark_si((self.steps * self._dt).astype(float))  # seconds, accepted back (SpikeSource(times=mon.t))
 
     @property
     def i(self) -> np.ndarray:
@@ -133,7 +134,9 @@ class StateMonitor:
 
     @property
     def t(self) -> np.ndarray:
-        return (np.concatenate(self._tchunks) if self._tchunks else np.zeros(0, np.int64)) * self._dt
+        from .units import mark_si
+        return mark_si(((np.concatenate(self._tchunks) if self._tchunks else np.zeros(0, np.int64))
+                        * self._dt).astype(float))
 
     @property
     def values(self) -> np.ndarray:

@@ -101,7 +101,8 @@ class Population:
                 raise ValueError(f"{owner}.{name} is internal state and cannot be set "
                                  f"(settable: {', '.join(v for v in model.float_vars if v not in model.internal_vars)})")
             # validated in full, then assigned: a refused value leaves the state as it was
-            value = U.plain(U.any_to_si(f"{owner}.{name}", value))  # a quantity (pop.v = -70 * hl.mV) in SI
+            unit = getattr(model, "state_units", {}).get(name)  # pop.v = -70 * hl.mV; a bare number refused
+            value = U.plain(U.to_si(f"{owner}.{name}", value, unit) if unit else U.weight_to_si(f"{owner}.{name}", value))
             vmax = float(np.finfo(self.S.dtype).max)
             if name == "rate":  # Poisson: redraw pending intervals from now on
                 new = V.per_neuron(f"{owner}.rate", value, self.n, check=V.non_negative, high=vmax)
@@ -250,7 +251,10 @@ class Projection:
         self.deferral = Deferral.unused()
 
     def _initial_weights(self, w, n_syn, order, stream):
-        w = U.any_to_si("connect.w", w)
+        w = U.weight_to_si("connect.w", w)
+        if isinstance(w, (Uniform, Normal)) and w.unit is not None and w.unit not in U.WEIGHT_UNITS:
+            raise U.UnitError(f"connect.w={w!r} has the wrong dimension: a weight is a plain number or the target "
+                              "variable's unit (a voltage, a conductance, a current)")
         dtype = self.net.dtype
         vmax = float(np.finfo(dtype).max)
         if isinstance(w, (Uniform, Normal)):
@@ -280,6 +284,7 @@ class Projection:
             lo, hi = self.rule.bounds() if self.rule is not None else (-vmax, vmax)
             # the bounds as this precision stores them (a float32 weight clipped at 0.3 reads 0.30000001)
             lo, hi = min(lo, float(np.asarray(lo, dtype))), max(hi, float(np.asarray(hi, dtype)))
+            value = U.plain(U.weight_to_si("Projection.w", value))  # proj.w = 0.2 * hl.mV: its SI value
             new = V.per_neuron("Projection.w", value, n, low=lo, high=hi) if n else V.real_array("Projection.w", value)
             if new.shape != (n,):
                 raise ValueError(f"Projection.w must be a scalar or an array of length {n} (got shape {new.shape})")
@@ -423,7 +428,7 @@ class Network:
         """Add a population of ``model.n`` neurons (or spike sources) and return it.
 
         ``model`` is a neuron model instance, e.g. ``hl.LIF(n=100, tau_m=20 * hl.ms)``,
-        ``hl.PoissonSource(n=1000, rate=15.0)`` or your own :class:`~hebblab.neurons.base.Model`.
+        ``hl.PoissonSource(n=1000, rate=15 * hl.Hz)`` or your own :class:`~hebblab.neurons.base.Model`.
         Parameters given per neuron as distributions (``hl.LIF(n=100, v_thresh=hl.Normal(-50 * hl.mV,
         2 * hl.mV))``) are drawn here, from the network's seed (the population's ``model`` then
         holds the drawn arrays).
@@ -482,7 +487,7 @@ class Network:
                 indices: "npt.ArrayLike | None" = None) -> "SpikeMonitor | StateMonitor":
         """Spikes of a population (``var=None``), or samples of ``var`` every ``every`` seconds.
 
-        ``net.monitor(pop)`` -> spikes (``.t``, ``.i``); ``net.monitor(pop, "v", every=1*ms)`` and
+        ``net.monitor(pop)`` -> spikes (``.t``, ``.i``); ``net.monitor(pop, "v", every=1 * hl.ms)`` and
         ``net.monitor(proj, "w", every=...)`` -> samples (``.t``, ``.values``).
         """
         if var is None:
@@ -538,7 +543,7 @@ class Network:
         if times.shape != idx.shape:
             raise ValueError(f"inject: times and indices must have the same length (got {times.size} and {idx.size})")
         vmax = float(np.finfo(self.dtype).max)
-        vals = V.real_array("inject.values", U.any_to_si("inject.values", values), -vmax, vmax)
+        vals = V.real_array("inject.values", U.weight_to_si("inject.values", values), -vmax, vmax)
         try:
             vals = np.broadcast_to(vals, times.shape).copy()
         except ValueError:

@@ -1,6 +1,6 @@
 """Poisson drive into a neuron variable (``Network.poisson_input``), like Brian2's ``PoissonInput``.
 
-``net.poisson_input(pop, n=1000, rate=20.0, weight=0.1, target="g_e")`` stands for ``n``
+``net.poisson_input(pop, n=1000, rate=20 * hl.Hz, weight=0.1, target="g_e")`` stands for ``n``
 independent Poisson sources at ``rate`` (Hz) per neuron of ``pop``, each connected to it with
 weight ``weight`` onto the state variable ``target`` (one of the model's float variables, e.g.
 LIF's ``g_e`` (I_e for current-based synapses), ``i_ext``, or ``v_in`` with delta synapses). Every
@@ -183,7 +183,7 @@ class PoissonInput:
         n = V.integer(f"{name}.n", n, 0, V.MAX_N)
         rate = V.rate_per_step(f"{name}.rate", U.to_si(f"{name}.rate", rate, "hertz"), net.dt)
         vmax = float(np.finfo(net.dtype).max)
-        weight = V.real(f"{name}.weight", U.any_to_si(f"{name}.weight", weight), -vmax, vmax)
+        weight = V.real(f"{name}.weight", U.weight_to_si(f"{name}.weight", weight), -vmax, vmax)
         if n * abs(weight) > vmax:  # the largest count times the weight must be finite in the state
             if changed == "n":
                 raise ValueError(f"{name}.n must be an integer >= 0 and <= {int(vmax / abs(weight))} for weight = "

@@ -24,6 +24,7 @@ checks run.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import contextvars
 import dataclasses
@@ -53,8 +54,9 @@ class UnitError(ValueError):
 
 class SIFloat(float):
     """A float hebblab produced in SI units (``net.dt``, ``net.t``, a converted parameter): accepted
-    again where a unit is required. Scaled by a plain number it stays one (``100 * net.dt``); any
-    other arithmetic gives a plain float."""
+    again where a unit is required. A whole multiple stays one (``100 * net.dt``), and so does the
+    sum or difference of two (``net.t + net.dt``); any other arithmetic (``net.dt / 1e-3``) gives a
+    plain float, refused where a unit is required. The mark does not record which unit."""
 
     __slots__ = ()
 
@@ -63,16 +65,13 @@ class SIFloat(float):
 
     @staticmethod
     def _scalar(other) -> bool:
-        return isinstance(other, numbers.Real) and not isinstance(other, (SIFloat, bool))
+        return isinstance(other, (int, np.integer)) and not isinstance(other, bool)
 
     def __mul__(self, other):
         return SIFloat(float(self) * other) if self._scalar(other) else float.__mul__(self, other)
 
     def __rmul__(self, other):
         return SIFloat(other * float(self)) if self._scalar(other) else float.__rmul__(self, other)
-
-    def __truediv__(self, other):
-        return SIFloat(float(self) / other) if self._scalar(other) else float.__truediv__(self, other)
 
     def __add__(self, other):
         return SIFloat(float(self) + other) if isinstance(other, SIFloat) else float.__add__(self, other)
@@ -82,7 +81,14 @@ class SIFloat(float):
 
 
 class SIArray(np.ndarray):
-    """An array hebblab produced in SI units (a model's per-neuron values): accepted again."""
+    """An array hebblab produced in SI units (a model's per-neuron values): accepted again. Any
+    arithmetic on it gives a plain array (``tau_m * 1000`` is no longer marked SI)."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, SIArray) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, SIArray) else x for x in kwargs["out"])
+        return getattr(ufunc, method)(*inputs, **kwargs)
 
 
 @contextlib.contextmanager
@@ -114,6 +120,14 @@ def takes_units(**units: str):
                 return fn(*bound.args, **bound.kwargs)
         return wrapper
     return decorate
+
+
+def named_si(name: str, value: Any, unit: str) -> Any:
+    """For an argument whose name states its unit (``rate_hz``): a quantity converted (its dimension
+    checked), a bare number taken in that unit as it is."""
+    if value is None or not (_pint_quantity(value) or _brian2_quantity(value)):
+        return value
+    return plain(to_si(name, value, unit))
 
 
 def assuming_si() -> bool:
@@ -210,9 +224,17 @@ def _convert_quantity(name: str, value, unit: str, example: str | None = None):
     return None
 
 
+def _plain_if_dimensionless(value):
+    """A dimensionless pint quantity (``(5 * hl.ms) / (10 * hl.ms)``) as its plain magnitude."""
+    if _pint_quantity(value) and not isinstance(value, type(registry().ms)) and value.dimensionless:
+        return value.m_as("")
+    return value
+
+
 def unit_of(name: str, value) -> str | None:
-    """The SI unit (a key of DIMENSION_WORD) of a pint or Brian2 quantity; None for anything else."""
-    if not (_pint_quantity(value) or _brian2_quantity(value)):
+    """The SI unit (a key of DIMENSION_WORD) of a pint or Brian2 quantity; None for anything else
+    (a dimensionless quantity included)."""
+    if not (_pint_quantity(value) or _brian2_quantity(value)) or _plain_if_dimensionless(value) is not value:
         return None
     for unit in DIMENSION_WORD:
         try:
@@ -224,9 +246,36 @@ def unit_of(name: str, value) -> str | None:
                     f"{', '.join(DIMENSION_WORD.values())} or a plain number)")
 
 
+#: What a weight (or a weight change) may be given in: the target variable's unit, which hebblab
+#: does not track (a voltage jump, a conductance, a current) or none; never a time or a rate.
+WEIGHT_UNITS = ("volt", "siemens", "ampere")
+
+
+def weight_to_si(name: str, value: Any) -> Any:
+    """A weight given as a quantity of a weight-like dimension (WEIGHT_UNITS) as its SI magnitude;
+    a time, a rate or another dimension is a :class:`UnitError`; anything else unchanged."""
+    value = _plain_if_dimensionless(value)
+    unit = unit_of(name, value)
+    if unit is None:
+        return value
+    if unit not in WEIGHT_UNITS:
+        raise UnitError(f"{name}={_show(value)} has the wrong dimension: a weight is a plain number or "
+                        f"the target variable's unit (a voltage, a conductance, a current), not {DIMENSION_WORD[unit]}")
+    return _convert_quantity(name, value, unit)
+
+
+def dimensionless(name: str, value: Any) -> Any:
+    """``value`` for a parameter that takes a plain number: a quantity with a dimension is refused."""
+    value = _plain_if_dimensionless(value)
+    if _pint_quantity(value) or _brian2_quantity(value):
+        raise UnitError(f"{name}={_show(value)} takes a plain number, without a unit")
+    return value
+
+
 def any_to_si(name: str, value: Any) -> Any:
     """A quantity of any dimension hebblab knows as its SI magnitude (for weights, whose unit is the
     target variable's); anything else unchanged."""
+    value = _plain_if_dimensionless(value)
     unit = unit_of(name, value)
     return value if unit is None else _convert_quantity(name, value, unit)
 
@@ -273,7 +322,7 @@ def _init_names(cls) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
-class UnitChecked(type):
+class UnitChecked(abc.ABCMeta):
     """Metaclass that converts a dataclass's declared dimensioned fields (``param_units``) to SI
     floats as the instance is made, before its ``__post_init__`` checks run, and marks them SI
     afterwards (so ``dataclasses.replace`` and pickling pass them back unchanged)."""
@@ -288,8 +337,11 @@ class UnitChecked(type):
             args[k] = _field_to_si(cls, name, args[k], units.get(name))
         for name in kwargs:
             kwargs[name] = _field_to_si(cls, name, kwargs[name], units.get(name))
-        obj = super().__call__(*args, **kwargs)
-        for name in units:
+        with assume_si():  # the fields are SI now; __post_init__ may build other checked objects from them
+            obj = super().__call__(*args, **kwargs)
+        for name, unit in units.items():
+            if unit == "1":
+                continue
             value = getattr(obj, name, None)
             marked = mark_si(value)
             if marked is not value:
@@ -303,7 +355,9 @@ def _field_to_si(cls, name: str, value, unit: str | None):
     magnitude; anything else unchanged."""
     from .distributions import Normal, Uniform
     if unit is None:
-        return any_to_si(f"{cls.__name__}.{name}", value)
+        return weight_to_si(f"{cls.__name__}.{name}", value)
+    if unit == "1":
+        return dimensionless(f"{cls.__name__}.{name}", value)
     if isinstance(value, (Uniform, Normal)):
         return value.in_unit(f"{cls.__name__}.{name}", unit)
     return to_si(f"{cls.__name__}.{name}", value, unit)

@@ -39,6 +39,9 @@ class Model(metaclass=UnitChecked):
     #: given as quantities (``20 * hl.ms``), checked for dimension and stored as SI floats before
     #: ``__post_init__`` runs; a bare number is refused (hebblab.units).
     param_units: ClassVar[dict[str, str]] = {}
+    #: The state variables that carry a unit (``{"v": "volt"}``): setting ``pop.v`` then takes a
+    #: quantity (``-65 * hl.mV``) and refuses a bare number outside ``hl.units.assume_si()``.
+    state_units: ClassVar[dict[str, str]] = {}
 
     float_vars: ClassVar[tuple[str, ...]] = ()
     int_vars: ClassVar[tuple[str, ...]] = ()

@@ -110,6 +110,7 @@ class LIF(Model):
         "tau_m": "second", "v_rest": "volt", "v_thresh": "volt", "v_reset": "volt", "t_ref": "second",
         "tau_e": "second", "tau_i": "second", "e_e": "volt", "e_i": "volt", "v_init": "volt"}
     params_in_state_precision: ClassVar[bool] = True
+    state_units: ClassVar[dict[str, str]] = {"v": "volt", "i_ext": "volt"}
 
     #: Voltages (v_rest, v_thresh, v_reset, e_e, e_i, v_init) are within +-VOLTAGE_MAX volts.
     VOLTAGE_MAX: ClassVar[float] = 1e3

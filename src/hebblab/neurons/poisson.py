@@ -51,6 +51,7 @@ class PoissonSource(Model):
     rate: float | tuple | Uniform | Normal = 10.0
 
     float_vars: ClassVar[tuple[str, ...]] = ("rate", "log1m_p")
+    state_units: ClassVar[dict[str, str]] = {"rate": "hertz"}
     int_vars: ClassVar[tuple[str, ...]] = ("next_step", "count", "link")
     internal_int_vars: ClassVar[tuple[str, ...]] = ("link",)  # the wheel's lists
     kernel_module: ClassVar[str] = "hebblab.neurons.poisson"

@@ -84,6 +84,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validate as V
 from ..si import ms
+from ..units import named_si
 from . import pair_stdp_causal
 from .base import NeuronTrace, Rule, RuleState, arrival_times, dt_over_tau, register_rule
 from .pair_stdp import N_PACKED, PairSTDP, pair_reference
@@ -165,6 +166,9 @@ class BinaryBurst(Rule):
         the engine's grid of step ``dt``."""
         if "a_minus" in params:
             raise ValueError("balanced_at chooses a_minus: do not pass it")
+        rate_hz = named_si("BinaryBurst.balanced_at.rate_hz", rate_hz, "hertz")
+        rate_post_hz = named_si("BinaryBurst.balanced_at.rate_post_hz", rate_post_hz, "hertz")
+        dt = named_si("BinaryBurst.balanced_at.dt", dt, "second")
         base = cls(**params)
         r1, r2, e_plus, e_minus = base._pairing_expectations(rate_hz, rate_post_hz, dt)
         return cls(**{**params, "a_minus": base.a_plus * r2 * e_plus / (r1 * e_minus)})
@@ -172,6 +176,9 @@ class BinaryBurst(Rule):
     def drift(self, rate_hz: float, rate_post_hz: float | None = None, dt: float | None = None) -> float:
         """Mean dw/dt (per second) under independent Poisson pre and post activity, away from the
         bounds, in continuous time or on the grid of step ``dt`` (module docstring)."""
+        rate_hz = named_si("BinaryBurst.drift.rate_hz", rate_hz, "hertz")
+        rate_post_hz = named_si("BinaryBurst.drift.rate_post_hz", rate_post_hz, "hertz")
+        dt = named_si("BinaryBurst.drift.dt", dt, "second")
         r1, r2, e_plus, e_minus = self._pairing_expectations(rate_hz, rate_post_hz, dt)
         return r2 * self.a_plus * e_plus - r1 * self.a_minus * e_minus
 

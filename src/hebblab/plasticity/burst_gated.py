@@ -93,6 +93,7 @@ from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
 from ..si import ms
+from ..units import named_si, takes_units
 from .base import NO_SPIKE, NeuronTrace, Rule, RuleState, arrival_times, register_rule
 from .pair_stdp import lognormal_gain
 from .scatter import Scatter
@@ -207,6 +208,8 @@ class BurstGatedBinary(Rule):
     def burst_rate(self, rate_hz: float, dt: float | None = None) -> float:
         """Rate (per second) of completed bursts in a Poisson train of ``rate_hz``, in continuous
         time or on the grid of step ``dt``: ``r (1 - q) q^{B-1} / (1 - q^B)`` (module docstring)."""
+        rate_hz = named_si("BurstGatedBinary.burst_rate.rate_hz", rate_hz, "hertz")
+        dt = named_si("BurstGatedBinary.burst_rate.dt", dt, "second")
         r, q = self._q(rate_hz, dt)
         B = self.burst
         return r * (1 - q) * q ** (B - 1) / (1 - q**B)
@@ -375,6 +378,7 @@ def transmit(w, P):
 
 # -------------------------------------------------------------------- abstract events
 
+@takes_units(lag="second", isi="second")
 def binary_burst_one_burst_change(rule: "BinaryBurst", lag: float = 2 * ms, isi: float = 5 * ms, causal: bool = True) -> float:
     """BinaryBurst's change of w by one isolated burst pairing of ``rule.burst`` spikes, away from
     the bounds (nearest-spike pairing, no earlier spikes within reach). Causal (post ``lag`` after
@@ -388,6 +392,7 @@ def binary_burst_one_burst_change(rule: "BinaryBurst", lag: float = 2 * ms, isi:
         -(isi - lag) / rule.tau_plus)
 
 
+@takes_units(lag="second", isi="second")
 def abstract_event(w: np.ndarray, potentiate: np.ndarray, rule: BurstGatedBinary, lag: float = 2 * ms,
                    isi: float = 5 * ms) -> np.ndarray:
     """The hidden weight after one candidate event per synapse, without noise: a coincident causal

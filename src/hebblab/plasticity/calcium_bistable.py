@@ -91,6 +91,7 @@ from .. import _validate as V
 from ..compile_mode import INLINE
 from ..rng import normal, normal_nb
 from ..si import ms
+from ..units import mark_si
 from .base import NO_SPIKE, NeuronTrace, Rule, register_rule
 
 #: The pre-synaptic calcium delay D of the cortical-slice fit (Table S2), seconds.
@@ -143,6 +144,7 @@ class CalciumBistable(Rule):
         params = dict(tau_ca=48.8373 * ms, c_pre=1.0, c_post=0.275865, theta_d=1.0, theta_p=1.3,
                       gamma_d=313.0965, gamma_p=1645.59, sigma=9.1844, tau=688.355, w_up=1.0,
                       w_down=1.0 / 5.28145)
+        params = {k: mark_si(v) if k in cls.param_units else v for k, v in params.items()}  # SI defaults
         params.update(overrides)
         return cls(**params)
 

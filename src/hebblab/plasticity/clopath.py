@@ -121,7 +121,8 @@ class Clopath2010(Rule):
     kernel_module: ClassVar[str] = "hebblab.plasticity.clopath"
     param_units: ClassVar[dict[str, str]] = {
         "a_ltd": "1/volt", "a_ltp": "1/volt**2", "theta_minus": "volt", "theta_plus": "volt", "tau_minus": "second",
-        "tau_plus": "second", "tau_x": "second", "v_clamp": "volt", "t_clamp": "second", "u_delay": "second"}
+        "tau_plus": "second", "tau_x": "second", "v_clamp": "volt", "t_clamp": "second", "u_delay": "second",
+        "w_scale": "volt"}
     reads_post: ClassVar[tuple[str, ...]] = ("v",)
 
     def __post_init__(self):

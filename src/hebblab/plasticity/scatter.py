@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 from .. import _validate as V
 from ..si import ms
+from ..units import takes_units
 
 #: Bins of Bi & Poo 1998 Fig. 7 as computed from the digitized points (see the module docstring):
 #: (dt_low, dt_high) in seconds, mean %, SD %, n.
@@ -109,6 +110,7 @@ def _check_bin(name: str, bin_) -> tuple:
     return (low, high), mean, sd, n
 
 
+@takes_units(tau_plus="second", tau_minus="second")
 def calibrate_scatter(kind: str, n_pairings: int = 60, tau_plus: float = TAU_PLUS,
                       tau_minus: float = TAU_MINUS, *, ltp_bin: tuple[float, float] = BI_POO_LTP_BIN,
                       ltd_bin: tuple[float, float] = BI_POO_LTD_BIN,
