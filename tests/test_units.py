@@ -195,3 +195,17 @@ def test_the_cli_prints_one_line_for_a_user_script_without_units(tmp_path):
     assert r.stderr.strip().splitlines()[-1] == (
         "hebblab.units.UnitError: Network.dt=0.1 has no unit: it must be a time, e.g. dt=0.1 * hl.ms "
         "(bare numbers are read as SI only inside hl.units.assume_si())")
+
+
+def test_odd_quantities_give_one_clear_error_not_pint_internals():
+    import pint
+    foreign = pint.UnitRegistry()
+    for make in (lambda: hl.LIF(n=2, tau_m=[[10 * hl.ms], [20 * hl.ms]]),
+                 lambda: hl.LIF(n=1, tau_m=20 * foreign.kg)):
+        with pytest.raises(ValueError) as err:  # UnitError is a ValueError, like the range errors
+            make()
+        assert "\n" not in str(err.value) and "LIF.tau_m" in str(err.value)
+    net = hl.Network(dt=0.1 * hl.ms)
+    a, b = net.add(hl.PoissonSource(n=2, rate=5 * hl.Hz)), net.add(hl.LIF(n=1))
+    np.testing.assert_allclose(net.connect(a, b, w=[1 * hl.mV, 0.002]).w, [1e-3, 2e-3], rtol=1e-6)
+    assert "ms" in dir(hl) and "mV" in dir(hl)

@@ -31,6 +31,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'hebblab' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_UNITS))
+
+
 __version__ = "0.1.0"
 
 __all__ = ["Network", "Population", "Projection", "LIF", "IF", "PoissonSource", "SpikeSource",

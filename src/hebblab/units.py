@@ -94,7 +94,12 @@ class SIArray(np.ndarray):
 @contextlib.contextmanager
 def assume_si() -> Iterator[None]:
     """Within this block, bare numbers given for dimensioned parameters are read as SI values
-    (seconds, volts, hertz): ``with hl.units.assume_si(): hl.Network(dt=1e-4)``."""
+    (seconds, volts, hertz): ``with hl.units.assume_si(): hl.Network(dt=1e-4)``.
+
+    The setting is a context variable: it holds in this thread (and in asyncio tasks started
+    inside), not in threads, processes or dask workers started from here, which see the default
+    (bare numbers refused). Do not ``yield`` from a generator inside the block: the caller would
+    read bare numbers as SI while the generator is suspended."""
     token = _ASSUME_SI.set(True)
     try:
         yield
@@ -185,6 +190,10 @@ def _show(value) -> str:
 
 
 def _example(field: str, unit: str) -> str:
+    special = {"dt": "dt=0.1 * hl.ms", "cycle_s": "cycle_s=1 * hl.ms", "duration": "net.run(1 * hl.second)",
+               "delay": "delay=1.5 * hl.ms"}
+    if field in special and unit == "second":
+        return special[field]
     return {"second": f"{field}=20 * hl.ms", "volt": f"{field}=-70 * hl.mV", "hertz": f"{field}=10 * hl.Hz",
             "siemens": f"{field}=1 * hl.nS", "ampere": f"{field}=100 * hl.pA",
             "ohm": f"{field}=100 * hl.MOhm", "1/volt": f"{field}=1e-4 / hl.mV",
@@ -194,13 +203,19 @@ def _example(field: str, unit: str) -> str:
 def _convert_quantity(name: str, value, unit: str, example: str | None = None):
     """A pint or Brian2 quantity (or a sequence of them) as SI magnitudes of ``unit``."""
     if _pint_quantity(value):
+        import pint
         ureg = registry()
-        if isinstance(value, type(ureg.ms)):  # a bare unit such as hl.ms: one of it
+        if isinstance(value, pint.Unit):  # a bare unit such as hl.ms: one of it
             value = 1 * value
-        if not value.check(ureg.get_dimensionality(unit)):
-            raise UnitError(f"{name}={_show(value)} has the wrong dimension: it must be {DIMENSION_WORD.get(unit, unit)} "
-                            f"(e.g. {_example(name.rsplit('.', 1)[-1], unit)}; got {value.units})")
-        return value.m_as(unit)
+        try:
+            ok = value.check(ureg.get_dimensionality(unit))
+            if ok:
+                return value.m_as(unit)
+        except (pint.errors.PintError, AttributeError, TypeError, ValueError) as e:
+            raise UnitError(f"{name}={_show(value)}: a quantity hebblab cannot read ({type(e).__name__}: "
+                            f"{str(e).splitlines()[0][:80]}); use hebblab's units (hl.ms, hl.mV, ...)") from None
+        raise UnitError(f"{name}={_show(value)} has the wrong dimension: it must be {DIMENSION_WORD.get(unit, unit)} "
+                        f"(e.g. {example or _example(name.rsplit('.', 1)[-1], unit)}; got {value.units})")
     if _brian2_quantity(value):
         import brian2
         want = brian2.get_dimensions({"second": brian2.second, "volt": brian2.volt, "hertz": brian2.hertz,
@@ -211,10 +226,16 @@ def _convert_quantity(name: str, value, unit: str, example: str | None = None):
             raise UnitError(f"{name}={_show(value)} has the wrong dimension: it must be {DIMENSION_WORD.get(unit, unit)} "
                             f"(e.g. {_example(name.rsplit('.', 1)[-1], unit)}; got {got})")
         return np.asarray(value, dtype=float) if np.ndim(value) else float(np.asarray(value))
-    if isinstance(value, (list, tuple)) and any(_pint_quantity(x) or _brian2_quantity(x) for x in value):
+    if isinstance(value, (list, tuple)) and any(_pint_quantity(x) or _brian2_quantity(x) or isinstance(x, (list, tuple))
+                                                for x in value):
         out = []
         for x in value:
-            if _pint_quantity(x) or _brian2_quantity(x):
+            if isinstance(x, (list, tuple)):
+                inner = _convert_quantity(name, x, unit, example)
+                if inner is None and _bare(x) and not _all_zero(x) and not assuming_si():
+                    raise UnitError(_bare_message(name, value, unit, example))
+                out.append(x if inner is None else inner)
+            elif _pint_quantity(x) or _brian2_quantity(x):
                 out.append(_convert_quantity(name, x, unit))
             elif _bare(x) and not _all_zero(x) and not assuming_si():
                 raise UnitError(_bare_message(name, value, unit, example))
@@ -252,8 +273,11 @@ WEIGHT_UNITS = ("volt", "siemens", "ampere")
 
 
 def weight_to_si(name: str, value: Any) -> Any:
-    """A weight given as a quantity of a weight-like dimension (WEIGHT_UNITS) as its SI magnitude;
-    a time, a rate or another dimension is a :class:`UnitError`; anything else unchanged."""
+    """A weight given as a quantity of a weight-like dimension (WEIGHT_UNITS) as its SI magnitude
+    (a list of them element by element); a time, a rate or another dimension is a
+    :class:`UnitError`; anything else unchanged."""
+    if isinstance(value, (list, tuple)) and any(_pint_quantity(x) or _brian2_quantity(x) for x in value):
+        return [weight_to_si(f"{name}[{k}]", x) for k, x in enumerate(value)]
     value = _plain_if_dimensionless(value)
     unit = unit_of(name, value)
     if unit is None:
