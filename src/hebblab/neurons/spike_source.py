@@ -109,7 +109,9 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = SIFloat(2 * 
             raise ValueError(f"BurstSource.indices must have one entry per burst time (got {who.size} for {starts.size})")
         count = float(starts.size) * spikes_per_burst
     from ..network import refuse_if_too_big
-    refuse_if_too_big(f"BurstSource: {count:.3g} spikes (about 100 bytes each)", 100.0 * count)
+    refuse_if_too_big(f"BurstSource(n={n}, spikes_per_burst={spikes_per_burst}, {starts.size} burst_times"
+                      f"{'' if indices is None else ' with their indices'}): {count:.3g} spikes (about 100 bytes each)",
+                      100.0 * count)
     if indices is None:
         who = np.tile(np.arange(n), starts.size)
         starts = np.repeat(starts, n)
