@@ -182,7 +182,7 @@ def test_importing_hebblab_does_not_import_pint():
     assert r.returncode == 0, r.stderr[-2000:]
 
 
-def test_the_cli_prints_one_line_for_a_user_script_without_units(tmp_path):
+def test_a_user_script_without_units_stops_at_the_boundary_with_the_error_as_its_last_line(tmp_path):
     """A user's script with a bare dt stops with one line naming the parameter (the traceback's last
     line; nothing was simulated)."""
     script = tmp_path / "user.py"

@@ -36,6 +36,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from .cli_options import SIZE_HELP, Size
+from .units import takes_units
 
 _ABORTS = tuple({typer.Abort, getattr(click, "Abort", typer.Abort)})  #: ^C at a prompt, EOF
 MAX_SEED = 2**32 - 1
@@ -566,19 +567,7 @@ def show(folder: str = typer.Argument(..., help="a run folder, or a folder of ru
 BENCHES = ("song-abbott", "recurrent-100", "recurrent-1000", "brunel-stdp", "monte-carlo", "scale")
 
 
-def _si_inside(fn):
-    """The benchmarks hold SI floats (their durations come from the command line in seconds)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from .units import assume_si
-        with assume_si():
-            return fn(*args, **kwargs)
-    return wrapper
-
-
-@_si_inside
+@takes_units()  # the benchmarks hold SI floats (durations from the command line, in seconds)
 def _bench_song_abbott(duration, threads=None):
     from .networks import GMAX, build_network
     t0 = time.perf_counter()
@@ -595,7 +584,7 @@ def _bench_song_abbott(duration, threads=None):
                 w_high=float((w > 0.9).mean()))
 
 
-@_si_inside
+@takes_units()
 def _bench_recurrent(k, duration, threads=None):
     from .networks import recurrent_network
     t0 = time.perf_counter()
@@ -611,7 +600,7 @@ def _bench_recurrent(k, duration, threads=None):
                 events_per_s=rate * neurons.n * duration * k / (t2 - t1), synapses=len(rec))
 
 
-@_si_inside
+@takes_units()
 def _bench_brunel(duration, threads=None):
     import numpy as np
     from .networks import BRUNEL, brunel_stdp_network
@@ -628,7 +617,7 @@ def _bench_brunel(duration, threads=None):
                 synapses=sum(len(j.w) for j in net.projections))
 
 
-@_si_inside
+@takes_units()
 def _bench_scale(n_syn=1e7, sim=0.02, threads=None):
     import numpy as np
     from .networks import RECURRENT, recurrent_network
@@ -648,7 +637,7 @@ def _bench_scale(n_syn=1e7, sim=0.02, threads=None):
                 threads=net.threads_for_run())
 
 
-@_si_inside
+@takes_units()
 def _bench_monte_carlo(n_syn, n_pairings):
     import numpy as np
     from .experiments.write_cost import monte_carlo_write

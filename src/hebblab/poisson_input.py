@@ -179,7 +179,6 @@ class PoissonInput:
 
     @staticmethod
     def _check(net, n, rate, weight, name="poisson_input", changed=None):
-        from . import units as U
         n = V.integer(f"{name}.n", n, 0, V.MAX_N)
         rate = V.rate_per_step(f"{name}.rate", U.to_si(f"{name}.rate", rate, "hertz"), net.dt)
         vmax = float(np.finfo(net.dtype).max)

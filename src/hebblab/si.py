@@ -1,7 +1,7 @@
 """SI float constants for hebblab's own code (seconds, volts, hertz): ``20 * ms`` is ``0.02``.
 
-hebblab stores every quantity as an SI float and its kernels compute in SI floats; weights are
-dimensionless. Its public API takes quantities with units instead (``hebblab.units``); its own
+hebblab stores every quantity as an SI float and its kernels compute in SI floats; a weight is a
+number in its target variable's SI unit (or none). Its public API takes quantities with units instead (``hebblab.units``); its own
 code, which already holds SI floats, passes them inside ``hebblab.units.assume_si()``.
 """
 

@@ -16,8 +16,8 @@ quantity made with ``pint.Quantity(20, "ms")`` works too; pint is imported on fi
 Brian2's when Brian2 is imported (``20 * brian2.ms``). Internally everything stays SI floats:
 the kernels never see a unit.
 
-Where a model or a rule declares its dimensioned fields: ``param_units`` (a class attribute,
-``{"tau_m": "second", "v_rest": "volt"}``; docs/extending.md). ``UnitChecked``, the metaclass of
+A model or a rule declares its dimensioned fields in ``param_units`` (a class attribute,
+``{"tau_m": "second", "v_rest": "volt"}``; docs/extending.md); ``UnitChecked``, the metaclass of
 ``Model`` and ``Rule``, converts those fields when an instance is made, before the class's own
 checks run.
 """
@@ -39,7 +39,8 @@ import numpy as np
 PUBLIC = {"second": "second", "s": "second", "ms": "millisecond", "us": "microsecond", "minute": "minute",
           "hour": "hour", "Hz": "hertz", "kHz": "kilohertz", "volt": "volt", "V": "volt", "mV": "millivolt",
           "nS": "nanosiemens", "pA": "picoampere", "nA": "nanoampere", "MOhm": "megaohm"}
-#: The SI unit of each dimension a parameter may declare, and how a message writes an example of it.
+#: For each SI unit a parameter may declare, the hebblab unit a message's example uses, and the
+#: dimension in words.
 EXAMPLE_UNIT = {"second": "hl.ms", "volt": "hl.mV", "hertz": "hl.Hz", "siemens": "hl.nS", "ampere": "hl.pA",
                 "ohm": "hl.MOhm"}
 DIMENSION_WORD = {"second": "a time", "volt": "a voltage", "hertz": "a rate", "siemens": "a conductance",
@@ -224,7 +225,7 @@ def _convert_quantity(name: str, value, unit: str, example: str | None = None):
         got = brian2.get_dimensions(value)
         if got is not want and got != want:
             raise UnitError(f"{name}={_show(value)} has the wrong dimension: it must be {DIMENSION_WORD.get(unit, unit)} "
-                            f"(e.g. {_example(name.rsplit('.', 1)[-1], unit)}; got {got})")
+                            f"(e.g. {example or _example(name.rsplit('.', 1)[-1], unit)}; got {got})")
         return np.asarray(value, dtype=float) if np.ndim(value) else float(np.asarray(value))
     if isinstance(value, (list, tuple)) and any(_pint_quantity(x) or _brian2_quantity(x) or isinstance(x, (list, tuple))
                                                 for x in value):
@@ -247,7 +248,7 @@ def _convert_quantity(name: str, value, unit: str, example: str | None = None):
 
 def _plain_if_dimensionless(value):
     """A dimensionless pint quantity (``(5 * hl.ms) / (10 * hl.ms)``) as its plain magnitude."""
-    if _pint_quantity(value) and not isinstance(value, type(registry().ms)) and value.dimensionless:
+    if _pint_quantity(value) and not isinstance(value, sys.modules["pint"].Unit) and value.dimensionless:
         return value.m_as("")
     return value
 

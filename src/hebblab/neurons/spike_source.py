@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .. import _validate as V
 from ..si import ms
+from .. import units as U
 from ..units import SIFloat
 from .base import Model, ModelState
 
@@ -96,7 +97,6 @@ def BurstSource(n: int = 1, spikes_per_burst: int = 5, isi: float = SIFloat(2 * 
     """
     n = V.positive_int("BurstSource.n", n, V.MAX_N)
     spikes_per_burst = V.positive_int("BurstSource.spikes_per_burst", spikes_per_burst, V.MAX_N)
-    from .. import units as U
     isi = V.positive("BurstSource.isi", U.to_si("BurstSource.isi", isi, "second"))
     starts = V.real_array("BurstSource.burst_times", U.plain(U.to_si("BurstSource.burst_times", burst_times, "second",
                                                                                 "burst_times=[0, 100] * hl.ms")),

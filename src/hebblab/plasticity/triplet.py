@@ -58,7 +58,7 @@ class TripletSTDP(Rule):
     rule_name: ClassVar[str] = "triplet-stdp"
     kernel_module: ClassVar[str] = "hebblab.plasticity.triplet"
     param_units: ClassVar[dict[str, str]] = {
-        "tau_plus": "second", "tau_x": "second", "tau_minus": "second", "tau_y": "second",}
+        "tau_plus": "second", "tau_x": "second", "tau_minus": "second", "tau_y": "second"}
 
     def __post_init__(self):
         for name in ("a2_plus", "a3_plus", "a2_minus", "a3_minus"):
